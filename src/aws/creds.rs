@@ -1,0 +1,160 @@
+//! Resolving the AWS credentials that sign a token, through aws-config's providers so every AWS
+//! convention (profiles, `source_profile` + `role_arn`, `credential_process`, SSO, web identity,
+//! container credentials, `AWS_ENDPOINT_URL*`) behaves as in the AWS SDKs and CLI.
+
+use anyhow::{Result, anyhow};
+use aws_config::BehaviorVersion;
+use aws_config::Region;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use chrono::{DateTime, Utc};
+
+use crate::secret::Secret;
+
+/// Who asks for credentials.
+#[derive(Debug, Clone)]
+pub struct CredentialRequest<'a> {
+    /// An explicitly chosen profile (flag or kubeconfig). It wins over environment credentials,
+    /// as `aws --profile` does; without one, the SDK's default chain decides.
+    pub profile: Option<&'a str>,
+    pub region: &'a str,
+    /// A role to assume on top of the base credentials.
+    pub role_arn: Option<&'a str>,
+}
+
+/// Credentials ready to sign with.
+#[derive(Debug, Clone)]
+pub struct AwsCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    pub expiry: Option<DateTime<Utc>>,
+}
+
+impl From<Credentials> for AwsCredentials {
+    fn from(c: Credentials) -> Self {
+        AwsCredentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: Secret::new(c.secret_access_key()),
+            session_token: c.session_token().map(Secret::new),
+            expiry: c.expiry().map(DateTime::<Utc>::from),
+        }
+    }
+}
+
+/// Role session name used for `--role-arn` (shows in CloudTrail and in the assumed-role ARN).
+const ROLE_SESSION_NAME: &str = "eks-kc";
+
+/// Resolves credentials for `req`. No prompt is ever shown: a source that would need one fails
+/// with a message naming the command that fixes it.
+pub fn resolve(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
+    let rt = super::runtime()?;
+    rt.block_on(resolve_async(req))
+}
+
+async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
+    let region = Region::new(req.region.to_owned());
+    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some();
+
+    // Fast path: static keys in the environment and nothing to assume. Same provider the
+    // default chain would pick first, without loading config files or building HTTP clients.
+    if req.profile.is_none() && req.role_arn.is_none() && env_keys {
+        let creds = EnvironmentVariableCredentialsProvider::new()
+            .provide_credentials()
+            .await
+            .map_err(|e| explain(e, req))?;
+        return Ok(creds.into());
+    }
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
+    if let Some(profile) = req.profile {
+        loader = loader.profile_name(profile);
+    }
+    let conf = loader.load().await;
+    let base: SharedCredentialsProvider = match req.profile {
+        Some(profile) => {
+            let provider_conf = ProviderConfig::default().with_region(Some(region.clone()));
+            SharedCredentialsProvider::new(
+                ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .configure(&provider_conf)
+                    .build(),
+            )
+        }
+        None => conf
+            .credentials_provider()
+            .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?,
+    };
+
+    let creds = match req.role_arn {
+        None => base.provide_credentials().await,
+        Some(role_arn) => {
+            AssumeRoleProvider::builder(role_arn)
+                .session_name(ROLE_SESSION_NAME)
+                .region(region)
+                .configure(&conf)
+                .build_from_provider(base)
+                .await
+                .provide_credentials()
+                .await
+        }
+    }
+    .map_err(|e| explain(e, req))?;
+    Ok(creds.into())
+}
+
+/// Turns a provider error into one line that says what to do next.
+fn explain(err: CredentialsError, req: &CredentialRequest<'_>) -> anyhow::Error {
+    let who = match (req.profile, req.role_arn) {
+        (Some(p), Some(r)) => format!("profile '{p}' and role {r}"),
+        (Some(p), None) => format!("profile '{p}'"),
+        (None, Some(r)) => format!("role {r}"),
+        (None, None) => "the default AWS credential chain".to_owned(),
+    };
+    let detail = super::error_text(&err);
+    let lower = detail.to_ascii_lowercase();
+    let profile_flag = req
+        .profile
+        .map(|p| format!(" --profile {p}"))
+        .unwrap_or_default();
+    let hint = if lower.contains("sso") {
+        format!("run `aws sso login{profile_flag}` and try again")
+    } else if matches!(err, CredentialsError::CredentialsNotLoaded(_)) {
+        match req.profile {
+            Some(p) => format!(
+                "no usable credentials for profile '{p}' in the AWS config or credentials file: \
+                 check the name (`aws configure list-profiles`) or run `aws configure --profile {p}`"
+            ),
+            None => "configure credentials (`aws configure`), or choose a profile with \
+                     --profile or AWS_PROFILE"
+                .to_owned(),
+        }
+    } else if req.role_arn.is_some() || lower.contains("assume") {
+        "check that the base credentials may assume the role (sts:AssumeRole) and that the \
+         role's trust policy allows them"
+            .to_owned()
+    } else {
+        "check the profile's configuration in ~/.aws/config (or AWS_CONFIG_FILE)".to_owned()
+    };
+    anyhow!("could not get AWS credentials for {who}: {detail}; {hint}")
+}
+
+/// The region configured for `profile` (or the default profile) in the AWS config file. Reads
+/// files only: never the instance metadata service.
+pub fn profile_region(profile: Option<&str>) -> Result<Option<String>> {
+    let rt = super::runtime()?;
+    Ok(rt.block_on(async {
+        use aws_config::meta::region::ProvideRegion;
+        let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
+        if let Some(p) = profile {
+            builder = builder.profile_name(p);
+        }
+        builder.build().region().await.map(|r| r.to_string())
+    }))
+}

@@ -1,0 +1,297 @@
+//! The token cache's policy: what identifies a token, how an entry is stored, and when it is
+//! still good. Pure: the clock is a parameter and the filesystem lives in `store`.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Bumped whenever the entry layout changes; other versions are treated as misses.
+pub const ENTRY_VERSION: u32 = 1;
+/// Default refresh margin: renew a token when less than this is left.
+pub const DEFAULT_MARGIN: Duration = Duration::minutes(5);
+
+/// Environment variables that select which AWS identity signs, so that two identities never share
+/// a cached token. Values are kept verbatim, except those in [`HASHED_ENV`].
+pub const IDENTITY_ENV: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_USE_FIPS_ENDPOINT",
+];
+/// Secret values: only a hash of them enters the key (and so the cache file).
+const HASHED_ENV: &[&str] = &["AWS_SESSION_TOKEN"];
+
+/// Everything that decides which token a request gets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenKey {
+    pub cluster: String,
+    pub region: String,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    /// The identity-selecting environment, as `IDENTITY_ENV` name -> value (or value hash).
+    pub env: BTreeMap<String, String>,
+}
+
+impl TokenKey {
+    /// `env` looks a variable up (the process environment in production, a map in tests).
+    pub fn new(
+        cluster: &str,
+        region: &str,
+        profile: Option<&str>,
+        role_arn: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let env = IDENTITY_ENV
+            .iter()
+            .filter_map(|&name| {
+                let value = env(name).filter(|v| !v.is_empty())?;
+                let value = if HASHED_ENV.contains(&name) {
+                    format!("sha256:{}", hex(&Sha256::digest(value.as_bytes())))
+                } else {
+                    value
+                };
+                Some((name.to_owned(), value))
+            })
+            .collect();
+        TokenKey {
+            cluster: cluster.to_owned(),
+            region: region.to_owned(),
+            profile: profile.map(str::to_owned),
+            role_arn: role_arn.map(str::to_owned),
+            env,
+        }
+    }
+
+    /// The file name stem of this key's entry: a hash, so names never leak into `ls` output and
+    /// any cluster or profile name is a safe file name.
+    pub fn file_stem(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("serializing strings cannot fail");
+        format!("token-{}", &hex(&Sha256::digest(&canonical))[..32])
+    }
+}
+
+/// One cached token, as stored on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenEntry {
+    pub version: u32,
+    pub key: TokenKey,
+    pub token: String,
+    pub signed_at: DateTime<Utc>,
+    pub expiration: DateTime<Utc>,
+}
+
+impl TokenEntry {
+    pub fn new(
+        key: TokenKey,
+        token: String,
+        signed_at: DateTime<Utc>,
+        expiration: DateTime<Utc>,
+    ) -> Self {
+        TokenEntry {
+            version: ENTRY_VERSION,
+            key,
+            token,
+            signed_at,
+            expiration,
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("serializing strings cannot fail")
+    }
+
+    /// Decodes an entry for `key`. A foreign version, a different key (a hash collision or a
+    /// copied file) or undecodable bytes are errors; callers treat them as misses.
+    pub fn from_bytes(bytes: &[u8], key: &TokenKey) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        let version: Version = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))?;
+        if version.version != Some(ENTRY_VERSION) {
+            bail!(
+                "unknown entry format {:?} (this eks-kc writes version {ENTRY_VERSION})",
+                version.version
+            );
+        }
+        let entry: TokenEntry = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))?;
+        if &entry.key != key {
+            bail!("the entry belongs to another cluster or identity");
+        }
+        Ok(entry)
+    }
+
+    /// Whether to serve this token at `now`: it must have at least `margin` left, and must not
+    /// be dated in the future (a clock that jumped back would make STS refuse it).
+    pub fn is_fresh(&self, now: DateTime<Utc>, margin: Duration) -> bool {
+        self.expiration - now >= margin && self.signed_at <= now + Duration::minutes(1)
+    }
+}
+
+/// Parses a refresh margin: `300`, `300s`, `5m`, `1h`. Negative or over 14 minutes makes no sense
+/// for a 14-minute token and is rejected.
+pub fn parse_margin(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: i64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (try 300s or 5m)"))?;
+    let d = match unit.trim() {
+        "s" | "sec" | "secs" => Duration::seconds(n),
+        "m" | "min" | "mins" => Duration::minutes(n),
+        "h" => Duration::hours(n),
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' in '{text}' (use s, m or h)"
+            ));
+        }
+    };
+    if d > crate::token::TOKEN_LIFETIME {
+        return Err(format!(
+            "a refresh margin of {text} is longer than a token's 14-minute life"
+        ));
+    }
+    Ok(d)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn key(env: &[(&str, &str)]) -> TokenKey {
+        TokenKey::new("prod", "eu-west-1", Some("ops"), None, env_of(env))
+    }
+
+    #[test]
+    fn every_identity_input_changes_the_key() {
+        let base = key(&[]).file_stem();
+        let mut seen = vec![base.clone()];
+        for name in IDENTITY_ENV {
+            let stem = key(&[(name, "x")]).file_stem();
+            assert!(!seen.contains(&stem), "{name} does not change the key");
+            seen.push(stem);
+        }
+        for other in [
+            TokenKey::new("dev", "eu-west-1", Some("ops"), None, env_of(&[])),
+            TokenKey::new("prod", "us-east-1", Some("ops"), None, env_of(&[])),
+            TokenKey::new("prod", "eu-west-1", None, None, env_of(&[])),
+            TokenKey::new("prod", "eu-west-1", Some("ops"), Some("arn:r"), env_of(&[])),
+        ] {
+            assert!(!seen.contains(&other.file_stem()));
+            seen.push(other.file_stem());
+        }
+        // Unrelated variables do not split the cache.
+        assert_eq!(key(&[("HOME", "/x")]).file_stem(), base);
+    }
+
+    #[test]
+    fn session_tokens_are_only_stored_hashed() {
+        let k = key(&[("AWS_SESSION_TOKEN", "SECRET-SESSION")]);
+        let bytes = TokenEntry::new(k, "t".into(), Utc::now(), Utc::now()).to_bytes();
+        assert!(!String::from_utf8(bytes).unwrap().contains("SECRET-SESSION"));
+    }
+
+    #[test]
+    fn freshness_follows_the_margin() {
+        let signed = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let entry = TokenEntry::new(
+            key(&[]),
+            "t".into(),
+            signed,
+            crate::token::expiration(signed, None),
+        );
+        // 8 minutes old: 6 left, served. 12 minutes old: 2 left, renewed.
+        assert!(entry.is_fresh(signed + Duration::minutes(8), DEFAULT_MARGIN));
+        assert!(entry.is_fresh(signed + Duration::minutes(9), DEFAULT_MARGIN));
+        assert!(!entry.is_fresh(
+            signed + Duration::minutes(9) + Duration::seconds(1),
+            DEFAULT_MARGIN
+        ));
+        assert!(!entry.is_fresh(signed + Duration::minutes(12), DEFAULT_MARGIN));
+        assert!(entry.is_fresh(signed + Duration::minutes(12), Duration::minutes(1)));
+        // A token from the future (the clock went back) is not served.
+        assert!(!entry.is_fresh(signed - Duration::minutes(5), DEFAULT_MARGIN));
+    }
+
+    #[test]
+    fn short_lived_credentials_shorten_the_cache_life() {
+        let signed = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let creds_expire = signed + Duration::minutes(8);
+        let entry = TokenEntry::new(
+            key(&[]),
+            "t".into(),
+            signed,
+            crate::token::expiration(signed, Some(creds_expire)),
+        );
+        assert!(entry.is_fresh(signed + Duration::minutes(2), DEFAULT_MARGIN));
+        assert!(!entry.is_fresh(signed + Duration::minutes(3), DEFAULT_MARGIN));
+    }
+
+    #[test]
+    fn entries_round_trip_and_reject_strangers() {
+        let k = key(&[]);
+        let entry = TokenEntry::new(k.clone(), "tok".into(), Utc::now(), Utc::now());
+        assert_eq!(
+            TokenEntry::from_bytes(&entry.to_bytes(), &k).unwrap(),
+            entry
+        );
+        assert!(TokenEntry::from_bytes(&entry.to_bytes(), &key(&[("AWS_PROFILE", "x")])).is_err());
+        for bad in [
+            &b""[..],
+            b"\0\xff",
+            b"{}",
+            br#"{"version":99}"#,
+            br#"{"version":1}"#,
+        ] {
+            assert!(TokenEntry::from_bytes(bad, &k).is_err());
+        }
+    }
+
+    #[test]
+    fn margins_parse() {
+        assert_eq!(parse_margin("300").unwrap(), Duration::seconds(300));
+        assert_eq!(parse_margin("90s").unwrap(), Duration::seconds(90));
+        assert_eq!(parse_margin("5m").unwrap(), Duration::minutes(5));
+        assert!(parse_margin("1h").is_err());
+        assert!(parse_margin("-1m").is_err());
+        assert!(parse_margin("5x").is_err());
+        assert!(parse_margin("").is_err());
+    }
+}

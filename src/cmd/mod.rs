@@ -1,0 +1,3 @@
+//! One entry function per subcommand.
+
+pub mod token;

@@ -1,0 +1,63 @@
+//! The eks-kc binary: parse, run, map the outcome to an exit code. Everything else is in the
+//! library so it can be tested.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use eks_kc::{cli::Cli, exit};
+
+fn main() -> ExitCode {
+    // clap prints --help/--version itself and exits 0, or prints a usage error and exits 2.
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = eks_kc::run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => exit::code(exit::SUCCESS),
+        // `eks-kc list | head` closes the pipe early: that is the reader's choice, not a failure.
+        Err(e) if is_broken_pipe(&e) => exit::code(exit::SUCCESS),
+        Err(e) => {
+            // One line: kubectl shows a plugin's stderr verbatim, so keep it readable.
+            let msg = format!("{e:#}").replace('\n', " ");
+            let _ = writeln!(io::stderr(), "eks-kc: error: {msg}");
+            exit::code(exit::FAILURE)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Diagnostics go to stderr and only when asked for: the cache-hit path stays free of it.
+/// The SigV4 signer is held at `info` whatever the verbosity, because its debug and trace
+/// output contain canonical requests (with session tokens).
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    if verbose == 0 {
+        return;
+    }
+    let (ours, sdk) = match verbose {
+        1 => (LevelFilter::DEBUG, LevelFilter::WARN),
+        2 => (LevelFilter::TRACE, LevelFilter::INFO),
+        _ => (LevelFilter::TRACE, LevelFilter::DEBUG),
+    };
+    let filter = Targets::new()
+        .with_default(sdk)
+        .with_target("eks_kc", ours)
+        .with_target("aws_sigv4", LevelFilter::INFO.min(sdk))
+        .with_target(
+            "aws_smithy_runtime::client::http",
+            LevelFilter::INFO.min(sdk),
+        );
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(io::stderr))
+        .with(filter)
+        .init();
+}

@@ -1,0 +1,19 @@
+//! Where eks-kc keeps its files, from flags, environment and the platform conventions
+//! (`directories`). No I/O beyond reading the environment.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+
+/// The token cache directory: the flag or `EKS_KC_CACHE_DIR` (clap merges both), else the
+/// platform cache dir (`~/.cache/eks-kc` on Linux, honouring `XDG_CACHE_HOME`).
+pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit.filter(|d| !d.as_os_str().is_empty()) {
+        return Ok(dir.to_path_buf());
+    }
+    directories::ProjectDirs::from("", "", "eks-kc")
+        .map(|d| d.cache_dir().to_path_buf())
+        .ok_or_else(|| {
+            anyhow!("cannot find a home directory for the cache: set EKS_KC_CACHE_DIR or HOME")
+        })
+}

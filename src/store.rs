@@ -1,0 +1,184 @@
+//! The filesystem edge: private directories, atomic writes and advisory locks.
+//!
+//! Every write goes to a temporary file in the same directory, is fsynced, then renamed over
+//! the target, so a reader (or a crash) sees the old file or the new one, never half of one.
+//! Locks are `fs4` advisory locks on separate `.lock` files, which the kernel releases when the
+//! holder dies, so a killed process never leaves a cache locked.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Mode of every directory eks-kc keeps secrets in.
+pub const DIR_MODE: u32 = 0o700;
+/// Mode of every file eks-kc keeps secrets in.
+pub const FILE_MODE: u32 = 0o600;
+
+/// A private directory (0700) holding private files (0600).
+#[derive(Debug, Clone)]
+pub struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    /// A handle on `path`; nothing is touched until a write or a lock needs the directory.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        PrivateDir { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Creates the directory (and parents) as 0700, and tightens an existing one that is open to
+    /// group or others.
+    pub fn ensure(&self) -> io::Result<()> {
+        match fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.is_dir() => {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    fs::set_permissions(&self.path, fs::Permissions::from_mode(DIR_MODE))?;
+                }
+                Ok(())
+            }
+            Ok(_) => Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a directory", self.path.display()),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::DirBuilder::new()
+                .recursive(true)
+                .mode(DIR_MODE)
+                .create(&self.path),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The content of `name`, or `None` when it does not exist. A symlink is refused rather than
+    /// followed.
+    pub fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let mut file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(self.file(name))
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut buf = Vec::with_capacity(4096);
+        file.read_to_end(&mut buf)?;
+        Ok(Some(buf))
+    }
+
+    /// Replaces `name` atomically with `bytes`, as a 0600 file.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.ensure()?;
+        write_atomic(&self.file(name), bytes, FILE_MODE)
+    }
+
+    /// Takes an exclusive lock on `<name>.lock`, waiting for another holder. The lock is released
+    /// when the guard is dropped or the process dies.
+    pub fn lock(&self, name: &str) -> io::Result<FileLock> {
+        self.ensure()?;
+        let path = self.file(&format!("{name}.lock"));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(FILE_MODE)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)?;
+        // fs4's trait method, not std's File::lock of the same name (see NOTES.md).
+        fs4::FileExt::lock(&file)?;
+        Ok(FileLock { _file: file })
+    }
+}
+
+/// Holds an advisory lock until dropped.
+pub struct FileLock {
+    _file: File,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory: create (0600), write,
+/// set `mode`, fsync, rename over `path`, fsync the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{file_name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(FILE_MODE))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if mode != FILE_MODE {
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // Make the rename itself durable; failing to sync a directory is not worth an error.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_private_and_atomic() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path().join("a/b"));
+        assert_eq!(dir.read("x").unwrap(), None);
+        dir.write("x", b"one").unwrap();
+        dir.write("x", b"two").unwrap();
+        assert_eq!(dir.read("x").unwrap().unwrap(), b"two");
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700);
+        assert_eq!(mode(&dir.file("x")), 0o600);
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn loose_directories_are_tightened() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        PrivateDir::new(tmp.path()).ensure().unwrap();
+        let mode = fs::metadata(tmp.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn symlinks_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path());
+        fs::write(tmp.path().join("target"), b"secret").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("target"), tmp.path().join("link")).unwrap();
+        assert!(dir.read("link").is_err());
+    }
+
+    #[test]
+    fn atomic_write_keeps_a_requested_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("config");
+        write_atomic(&p, b"x", 0o644).unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
+}
