@@ -102,7 +102,7 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         let (entry, warning) =
             cached_or_fresh(&PrivateDir::new(cache_dir), &key, args.refresh_margin, mint)?;
         if let Some(w) = warning {
-            eprintln!("eks-kc: warning: {w}; the token was signed without the cache");
+            eprintln!("eks-kc: warning: {w}");
         }
         entry
     };
@@ -175,10 +175,17 @@ fn cached_or_fresh(
     let mut warning: Option<String> = None;
     let lookup = |warning: &mut Option<String>| -> Option<TokenEntry> {
         let found = match dir.read(&name) {
-            Ok(Some(bytes)) => TokenEntry::from_bytes(&bytes, key)
-                .map_err(|e| format!("ignoring cache entry {}: {e:#}", dir.file(&name).display())),
+            Ok(Some(bytes)) => TokenEntry::from_bytes(&bytes, key).map_err(|e| {
+                format!(
+                    "ignoring damaged cache entry {} ({e:#}); signed a new token",
+                    dir.file(&name).display()
+                )
+            }),
             Ok(None) => return None,
-            Err(e) => Err(format!("cannot read {}: {e}", dir.file(&name).display())),
+            Err(e) => Err(format!(
+                "cannot read {} ({e}); signed a new token",
+                dir.file(&name).display()
+            )),
         };
         match found {
             Ok(entry) if entry.is_fresh(Utc::now(), margin) => Some(entry),
@@ -198,7 +205,7 @@ fn cached_or_fresh(
         Ok(lock) => Some(lock),
         Err(e) => {
             warning.get_or_insert(format!(
-                "cannot lock the token cache in {}: {e}",
+                "cannot lock the token cache in {} ({e}); the token is not cached",
                 dir.path().display()
             ));
             None
@@ -216,7 +223,7 @@ fn cached_or_fresh(
         && let Err(e) = dir.write(&name, &entry.to_bytes())
     {
         warning.get_or_insert(format!(
-            "cannot write the token cache {}: {e}",
+            "cannot write the token cache {} ({e}); the token is not cached",
             dir.file(&name).display()
         ));
     }

@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""A tiny Kubernetes API server on 127.0.0.1 that authenticates like EKS does.
+
+It accepts a bearer token only if it passes the checks aws-iam-authenticator makes before it
+replays the URL to STS, and if botocore, given the secret key of the access key in the token,
+recomputes the same SigV4 signature for *this server's* cluster name. It shares no code with
+eks-kc, so it is an independent judge of the tokens eks-kc mints.
+
+    fake_apiserver.py serve --cluster NAME --region R --keys KEYS.json --dir DIR [--log FILE]
+        Generates a self-signed certificate for 127.0.0.1 (DIR/ca.crt), listens on a free port
+        over HTTPS and prints "READY <port>" on stdout. Serves enough of the API for
+        `kubectl get ns`; anything without a valid token gets 401.
+    fake_apiserver.py verify --cluster NAME --region R --keys KEYS.json TOKEN...
+        Prints one JSON verdict per token and exits 1 if any is rejected.
+
+KEYS.json maps access key ids to {"secret": ..., "session_token": ...}: the credentials the
+tests hand to eks-kc, so the server can check signatures the way STS would.
+"""
+import argparse
+import base64
+import datetime
+import json
+import os
+import ssl
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import botocore.auth
+import botocore.credentials
+from botocore.awsrequest import AWSRequest
+
+ALLOWED_KEYS = {
+    "Action",
+    "Version",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-Security-Token",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+}
+PREFIX = "k8s-aws-v1."
+MAX_TOKEN_BYTES = 4096
+VALID_FOR = datetime.timedelta(minutes=15)
+_SIGN_LOCK = threading.Lock()
+
+
+def sts_hosts(region):
+    if region.startswith("cn-"):
+        suffix = "amazonaws.com.cn"
+    else:
+        suffix = "amazonaws.com"
+    hosts = {f"sts.{region}.{suffix}"}
+    if not region.startswith("cn-"):
+        hosts.add(f"sts-fips.{region}.{suffix}")
+    return hosts
+
+
+def verify(token, cluster, region, keys, now=None):
+    """Returns (ok, reason, details)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    if len(token) > MAX_TOKEN_BYTES:
+        return False, "token too long", {}
+    if not token.startswith(PREFIX):
+        return False, "missing k8s-aws-v1. prefix", {}
+    body = token[len(PREFIX):]
+    if "=" in body:
+        return False, "padded base64", {}
+    try:
+        url = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except Exception as e:  # noqa: BLE001
+        return False, f"not base64url: {e}", {}
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "https":
+        return False, "scheme is not https", {}
+    if parsed.hostname not in sts_hosts(region) or parsed.port is not None:
+        return False, f"unexpected host {parsed.netloc}", {}
+    if parsed.path != "/":
+        return False, f"unexpected path {parsed.path!r}", {}
+    pairs = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)
+    query = {}
+    for k, v in pairs:
+        if k not in ALLOWED_KEYS:
+            return False, f"unexpected query key {k}", {}
+        if k in query:
+            return False, f"duplicate query key {k}", {}
+        query[k] = v
+    if query.get("Action") != "GetCallerIdentity":
+        return False, "Action is not GetCallerIdentity", {}
+    if query.get("Version") != "2011-06-15":
+        return False, "unexpected Version", {}
+    try:
+        expires = int(query.get("X-Amz-Expires", ""))
+    except ValueError:
+        return False, "X-Amz-Expires is not a number", {}
+    if not 0 <= expires <= 900:
+        return False, "X-Amz-Expires out of range", {}
+    signed_headers = query.get("X-Amz-SignedHeaders", "").split(";")
+    if "x-k8s-aws-id" not in signed_headers:
+        return False, "x-k8s-aws-id is not signed", {}
+    try:
+        date = datetime.datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return False, "bad X-Amz-Date", {}
+    if now > date + VALID_FOR:
+        return False, "token expired", {}
+    if date > now + datetime.timedelta(minutes=5):
+        return False, "token dated in the future", {}
+    credential = query.get("X-Amz-Credential", "").split("/")
+    if len(credential) != 5 or credential[3] != "sts" or credential[4] != "aws4_request":
+        return False, "bad X-Amz-Credential", {}
+    access_key, _day, cred_region = credential[0], credential[1], credential[2]
+    if cred_region != region:
+        return False, f"signed for region {cred_region}", {}
+    key = keys.get(access_key)
+    if key is None:
+        return False, f"unknown access key {access_key}", {}
+    if (key.get("session_token") or None) != (query.get("X-Amz-Security-Token") or None):
+        return False, "session token does not match the access key", {}
+
+    # Recompute the signature as STS would: the same request, with this server's cluster name.
+    base = f"https://{parsed.hostname}/?Action=GetCallerIdentity&Version=2011-06-15"
+    creds = botocore.credentials.Credentials(access_key, key["secret"], key.get("session_token"))
+    request = AWSRequest(method="GET", url=base, headers={"x-k8s-aws-id": cluster})
+    auth = botocore.auth.SigV4QueryAuth(creds, "sts", region, expires=expires)
+    with _SIGN_LOCK:
+        saved = botocore.auth.get_current_datetime
+        botocore.auth.get_current_datetime = lambda *a, **k: date
+        try:
+            auth.add_auth(request)
+        finally:
+            botocore.auth.get_current_datetime = saved
+    expected = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.url).query))
+    if expected.get("X-Amz-Signature") != query.get("X-Amz-Signature"):
+        return False, "signature mismatch (wrong cluster, key or tampering)", {}
+    return True, "ok", {"access_key": access_key, "signed_at": date.isoformat() + "Z"}
+
+
+def load_keys(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def make_certificate(directory):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eks-kc test apiserver")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = os.path.join(directory, "ca.crt")
+    key_path = os.path.join(directory, "server.key")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return cert_path, key_path
+
+
+NAMESPACES = {
+    "kind": "NamespaceList",
+    "apiVersion": "v1",
+    "metadata": {"resourceVersion": "1"},
+    "items": [
+        {
+            "metadata": {"name": n, "uid": f"uid-{n}", "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"},
+        }
+        for n in ("default", "kube-system", "eks-kc-test")
+    ],
+}
+RESOURCES = {
+    "kind": "APIResourceList",
+    "groupVersion": "v1",
+    "resources": [
+        {
+            "name": "namespaces",
+            "singularName": "namespace",
+            "namespaced": False,
+            "kind": "Namespace",
+            "verbs": ["get", "list"],
+            "shortNames": ["ns"],
+        }
+    ],
+}
+
+
+def make_handler(args, keys):
+    log_lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):  # keep test output quiet
+            pass
+
+        def send_json(self, code, obj):
+            data = json.dumps(obj).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):  # noqa: N802
+            auth = self.headers.get("Authorization", "")
+            token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+            ok, reason, details = verify(token, args.cluster, args.region, keys)
+            if args.log:
+                with log_lock, open(args.log, "a") as f:
+                    f.write(json.dumps({"path": self.path, "ok": ok, "reason": reason, **details}) + "\n")
+            if not ok:
+                self.send_json(
+                    401,
+                    {
+                        "kind": "Status",
+                        "apiVersion": "v1",
+                        "status": "Failure",
+                        "message": f"Unauthorized: {reason}",
+                        "reason": "Unauthorized",
+                        "code": 401,
+                    },
+                )
+                return
+            path = urllib.parse.urlsplit(self.path).path
+            if path == "/api":
+                self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
+                                     "serverAddressByClientCIDRs": []})
+            elif path == "/apis":
+                self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
+            elif path == "/api/v1":
+                self.send_json(200, RESOURCES)
+            elif path == "/api/v1/namespaces":
+                self.send_json(200, NAMESPACES)
+            elif path == "/version":
+                self.send_json(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-eks-kc-test"})
+            else:
+                self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                     "reason": "NotFound", "code": 404})
+
+    return Handler
+
+
+def serve(args):
+    keys = load_keys(args.keys)
+    cert, key = make_certificate(args.dir)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args, keys))
+    server.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    print(f"READY {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name in ("serve", "verify"):
+        p = sub.add_parser(name)
+        p.add_argument("--cluster", required=True)
+        p.add_argument("--region", required=True)
+        p.add_argument("--keys", required=True)
+        if name == "serve":
+            p.add_argument("--dir", required=True)
+            p.add_argument("--log")
+        else:
+            p.add_argument("tokens", nargs="+")
+    args = parser.parse_args()
+    if args.cmd == "serve":
+        serve(args)
+        return 0
+    keys = load_keys(args.keys)
+    failed = 0
+    for token in args.tokens:
+        ok, reason, details = verify(token, args.cluster, args.region, keys)
+        print(json.dumps({"ok": ok, "reason": reason, **details}))
+        failed += not ok
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
