@@ -18,10 +18,8 @@ fn the_fixture_matches_what_aws_eks_get_token_builds() {
         String::from_utf8_lossy(&out.stderr)
     );
     let fresh: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let committed: serde_json::Value = serde_json::from_str(include_str!(
-        "fixtures/botocore_presign.json"
-    ))
-    .unwrap();
+    let committed: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/botocore_presign.json")).unwrap();
     assert_eq!(
         fresh, committed,
         "botocore's presigned URLs changed; rerun \

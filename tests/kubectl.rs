@@ -52,8 +52,16 @@ fn kubectl_get_ns_authenticates_through_eks_kc() {
     for kubectl in kubectls() {
         let run = Run::from(env.command(&kubectl).args(["get", "ns"]).output().unwrap());
         assert_eq!(run.code, Some(0), "{kubectl}: {}", run.stderr);
-        assert!(run.stdout.contains("eks-kc-test"), "{kubectl}: {}", run.stdout);
-        assert!(run.stdout.contains("kube-system"), "{kubectl}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("eks-kc-test"),
+            "{kubectl}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("kube-system"),
+            "{kubectl}: {}",
+            run.stdout
+        );
     }
     let decisions = server.decisions();
     assert!(!decisions.is_empty());
@@ -72,12 +80,7 @@ fn a_token_for_another_cluster_is_refused() {
     let kubeconfig = generic_kubeconfig(&server, "prod", REGION, "team")
         .replace("clusterName: prod", "clusterName: staging");
     fs::write(&env.kubeconfig, kubeconfig).unwrap();
-    let run = Run::from(
-        env.command("kubectl")
-            .args(["get", "ns"])
-            .output()
-            .unwrap(),
-    );
+    let run = Run::from(env.command("kubectl").args(["get", "ns"]).output().unwrap());
     assert_ne!(run.code, Some(0));
     assert!(
         run.stderr.contains("Unauthorized") || run.stderr.contains("credentials"),
