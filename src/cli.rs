@@ -32,7 +32,101 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Sync(SyncArgs),
     Token(TokenArgs),
+}
+
+/// Discover EKS clusters across AWS profiles and regions and write them to the kubeconfig.
+///
+/// Lists every cluster of every (profile, region) target concurrently (ListClusters and
+/// DescribeCluster), then writes one cluster and one context per EKS cluster, all sharing one
+/// generic exec user `eks-kc` that runs `eks-kc token`. The cluster's profile, region and role
+/// travel in its `client.authentication.k8s.io/exec` extension.
+///
+/// sync only changes entries it created (they carry an `eks-kc` extension): other clusters,
+/// contexts, users, preferences and `current-context` are left alone. Context names never change
+/// once written, and a name already taken is reported as a conflict, never overwritten.
+///
+/// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
+/// names conflicted (everything else was still written); 1 when nothing could be done.
+#[derive(Debug, Args)]
+#[command(after_long_help = SYNC_EXAMPLES)]
+pub struct SyncArgs {
+    /// AWS profile to discover with (repeatable) [default: AWS_PROFILE, else the default
+    /// credential chain].
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+
+    /// Every profile in the AWS config and credentials files.
+    #[arg(long, conflicts_with = "profiles")]
+    pub all_profiles: bool,
+
+    /// Region to list (repeatable) [default: the profile's region, or AWS_REGION].
+    #[arg(long = "region", short = 'r', value_name = "REGION")]
+    pub regions: Vec<String>,
+
+    /// Every EKS region of the profile's partition (opt-in regions an account has not enabled
+    /// are skipped).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+
+    /// IAM role to assume (on top of each profile) for discovery and, later, for tokens.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Name of new contexts and clusters; variables: {cluster} {region} {profile} {account}.
+    #[arg(long, value_name = "TEMPLATE", default_value = crate::kubeconfig::DEFAULT_TEMPLATE)]
+    pub name_template: String,
+
+    /// Remove eks-kc's entries for clusters that no longer exist (only in targets listed
+    /// successfully in this run).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Show what would change; write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+
+    /// Summary format: text on stderr, or JSON on stdout.
+    #[arg(long, short = 'o', value_enum, default_value_t = SyncOutput::Text)]
+    pub output: SyncOutput,
+
+    /// How many AWS API calls may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// The kubeconfig to write [default: the KUBECONFIG file holding eks-kc's entries, else the
+    /// first KUBECONFIG file, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The exec command written into the `eks-kc` user [default: `eks-kc` when it is on PATH,
+    /// else the absolute path of this binary].
+    #[arg(long, value_name = "COMMAND")]
+    pub exec_command: Option<String>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub lock_timeout: u64,
+}
+
+const SYNC_EXAMPLES: &str = "\
+Examples:
+
+  eks-kc sync                                  # AWS_PROFILE (or default), its region
+  eks-kc sync -p dev -p prod -r eu-west-1 -r us-east-1
+  eks-kc sync --all-profiles --all-regions --prune
+  eks-kc sync --dry-run -o json | jq .added
+  eks-kc sync --name-template '{profile}-{cluster}'
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncOutput {
+    /// A human summary on stderr.
+    Text,
+    /// A JSON report on stdout (the summary still goes to stderr).
+    Json,
 }
 
 /// Print an EKS bearer token as a client-go ExecCredential (the kubectl exec plugin).

@@ -8,6 +8,9 @@ pub const SUCCESS: u8 = 0;
 pub const FAILURE: u8 = 1;
 /// The command line was wrong (clap's own code for usage errors).
 pub const USAGE: u8 = 2;
+/// Part of the work was done: `sync` wrote what it could, but some targets failed or some
+/// names conflicted. The summary lists them.
+pub const PARTIAL: u8 = 3;
 
 pub fn code(c: u8) -> ExitCode {
     ExitCode::from(c)

@@ -13,9 +13,12 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = eks_kc::run(cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    let result = eks_kc::run(cli, &mut out).and_then(|code| {
+        out.flush()?;
+        Ok(code)
+    });
     match result {
-        Ok(()) => exit::code(exit::SUCCESS),
+        Ok(code) => exit::code(code),
         // `eks-kc list | head` closes the pipe early: that is the reader's choice, not a failure.
         Err(e) if is_broken_pipe(&e) => exit::code(exit::SUCCESS),
         Err(e) => {

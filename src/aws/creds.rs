@@ -4,11 +4,11 @@
 
 use anyhow::{Result, anyhow};
 use aws_config::BehaviorVersion;
-use aws_config::Region;
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -72,41 +72,54 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         return Ok(creds.into());
     }
 
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region.clone());
-    if let Some(profile) = req.profile {
-        loader = loader.profile_name(profile);
+    let conf = sdk_config(req.profile, Some(region), req.role_arn).await;
+    let creds = conf
+        .credentials_provider()
+        .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?
+        .provide_credentials()
+        .await
+        .map_err(|e| explain(e, req))?;
+    Ok(creds.into())
+}
+
+/// The SDK configuration for a profile (or the default chain) and region, with `role_arn`
+/// assumed on top when given. Every client built from it shares one credentials cache, so
+/// credentials are resolved once however many regions and calls use it.
+///
+/// An explicitly chosen profile wins over credentials in the environment, as `aws --profile`
+/// does; without one, the SDK's default chain decides.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    region: Option<Region>,
+    role_arn: Option<&str>,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(region) = &region {
+        loader = loader.region(region.clone());
+    }
+    if let Some(profile) = profile {
+        let provider_conf = ProviderConfig::default().with_region(region.clone());
+        loader = loader.profile_name(profile).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(&provider_conf)
+                .build(),
+        );
     }
     let conf = loader.load().await;
-    let base: SharedCredentialsProvider = match req.profile {
-        Some(profile) => {
-            let provider_conf = ProviderConfig::default().with_region(Some(region.clone()));
-            SharedCredentialsProvider::new(
-                ProfileFileCredentialsProvider::builder()
-                    .profile_name(profile)
-                    .configure(&provider_conf)
-                    .build(),
-            )
-        }
-        None => conf
-            .credentials_provider()
-            .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?,
+    let (Some(role_arn), Some(base)) = (role_arn, conf.credentials_provider()) else {
+        return conf;
     };
-
-    let creds = match req.role_arn {
-        None => base.provide_credentials().await,
-        Some(role_arn) => {
-            AssumeRoleProvider::builder(role_arn)
-                .session_name(ROLE_SESSION_NAME)
-                .region(region)
-                .configure(&conf)
-                .build_from_provider(base)
-                .await
-                .provide_credentials()
-                .await
-        }
+    let mut assume = AssumeRoleProvider::builder(role_arn)
+        .session_name(ROLE_SESSION_NAME)
+        .configure(&conf);
+    if let Some(region) = region {
+        assume = assume.region(region);
     }
-    .map_err(|e| explain(e, req))?;
-    Ok(creds.into())
+    let assumed = assume.build_from_provider(base).await;
+    conf.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(assumed))
+        .build()
 }
 
 /// Turns a provider error into one line that says what to do next.

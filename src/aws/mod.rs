@@ -2,13 +2,28 @@
 //! only on a cache miss; a runtime is built on demand and dropped when the call returns.
 
 pub mod creds;
+pub mod eks;
+pub mod profiles;
 pub mod sign;
 
-/// Formats an SDK error with its whole source chain on one line (the SDK's own `Display` says
-/// little more than "dispatch failure").
+/// Formats an error with its whole source chain on one line ("dispatch failure: io error: tcp
+/// connect error: Connection refused"). The SDK's own `Display` says little more than
+/// "dispatch failure", and its `Debug` is not for people.
 pub(crate) fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let text = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut parts: Vec<String> = vec![];
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 /// A single-threaded runtime for one short burst of SDK work.

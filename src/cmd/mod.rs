@@ -1,3 +1,4 @@
 //! One entry function per subcommand.
 
+pub mod sync;
 pub mod token;

@@ -242,6 +242,7 @@ mod tests {
         .unwrap();
         match cli.command {
             crate::cli::Command::Token(a) => a,
+            _ => unreachable!(),
         }
     }
 

@@ -280,28 +280,16 @@ impl ApiServer {
         let dir = env.path(&format!("apiserver-{cluster}"));
         fs::create_dir_all(&dir).unwrap();
         let log = dir.join("requests.jsonl");
-        let mut child = Command::new("python3")
-            .arg(support("fake_apiserver.py"))
+        let mut cmd = Command::new("python3");
+        cmd.arg(support("fake_apiserver.py"))
             .args(["serve", "--cluster", cluster, "--region", region, "--keys"])
             .arg(env.keys_file())
             .arg("--dir")
             .arg(&dir)
             .arg("--log")
-            .arg(&log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("fake apiserver did not start: {line:?}"));
+            .arg(&log);
         ApiServer {
-            peer: Peer { child, port },
+            peer: start_ready(cmd, "fake_apiserver.py"),
             ca_pem: fs::read(dir.join("ca.crt")).unwrap(),
             log,
         }
@@ -322,6 +310,46 @@ impl ApiServer {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+}
+
+/// Starts a helper script that prints "READY <port>" once it listens.
+fn start_ready(mut cmd: Command, what: &str) -> Peer {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .strip_prefix("READY ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{what} did not start: {line:?}"));
+    Peer { child, port }
+}
+
+/// tests/support/fake_eks.py: ListClusters and DescribeCluster with clusters of our choosing.
+pub struct FakeEks {
+    pub peer: Peer,
+}
+
+impl FakeEks {
+    /// `clusters`: region -> [{"name", "endpoint", "ca"}].
+    pub fn start(env: &TestEnv, clusters: &Value) -> Self {
+        let file = env.path("fake-eks-clusters.json");
+        fs::write(&file, clusters.to_string()).unwrap();
+        let mut cmd = Command::new("python3");
+        cmd.arg(support("fake_eks.py")).arg("--clusters").arg(&file);
+        FakeEks {
+            peer: start_ready(cmd, "fake_eks.py"),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer.port)
     }
 }
 
@@ -350,6 +378,29 @@ impl Moto {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.peer.port)
+    }
+
+    /// Creates clusters `names` in `region` (through boto3, tests/support/moto_eks.py).
+    pub fn create(&self, region: &str, names: &[&str]) {
+        self.eks(&[&["create", region], names].concat());
+    }
+
+    pub fn create_many(&self, region: &str, prefix: &str, count: usize) {
+        self.eks(&["create-many", region, prefix, &count.to_string()]);
+    }
+
+    pub fn delete(&self, region: &str, names: &[&str]) {
+        self.eks(&[&["delete", region], names].concat());
+    }
+
+    fn eks(&self, args: &[&str]) {
+        let status = Command::new("python3")
+            .arg(support("moto_eks.py"))
+            .arg(self.url())
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "moto_eks.py {args:?}");
     }
 }
 

@@ -1,0 +1,244 @@
+//! Cluster discovery: every (profile, region) target's ListClusters (all pages) and every
+//! DescribeCluster, all in flight together under one concurrency limit.
+//!
+//! Credentials are resolved once per profile (clients built from one `SdkConfig` share its
+//! credentials cache). A failing target never stops the others; its outcome says why.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_config::Region;
+use aws_sdk_eks::Client;
+use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// One (profile, region) pair to list.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Target {
+    /// The name written into context names and markers (`default` for the default chain).
+    pub label: String,
+    /// The profile credentials come from; `None` for the SDK's default chain.
+    pub profile: Option<String>,
+    pub region: String,
+}
+
+/// A cluster as DescribeCluster reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub name: String,
+    pub arn: Option<String>,
+    pub endpoint: Option<String>,
+    pub ca_data: Option<String>,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Listed(Vec<Found>),
+    /// The account has not enabled this (opt-in) region: nothing to list, nothing to prune.
+    NotEnabled(String),
+    Failed(String),
+}
+
+/// Progress events, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    /// A target's listing finished with this many clusters to describe.
+    Listed(usize),
+    /// One DescribeCluster finished.
+    Described,
+    /// A target is done (listed and described, or failed).
+    TargetDone,
+}
+
+pub struct Options {
+    pub concurrency: usize,
+    pub role_arn: Option<String>,
+    /// Region used to resolve each profile's credentials (for STS), by profile label.
+    pub credential_regions: BTreeMap<String, String>,
+}
+
+/// Runs discovery for all targets on a multi-threaded runtime; outcomes come back in target
+/// order.
+pub fn discover(
+    targets: &[Target],
+    opts: &Options,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+) -> anyhow::Result<Vec<Outcome>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+        .enable_all()
+        .build()?;
+    Ok(rt.block_on(discover_async(targets, opts, progress)))
+}
+
+async fn discover_async(
+    targets: &[Target],
+    opts: &Options,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+) -> Vec<Outcome> {
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    // One SdkConfig (and so one credentials cache) per profile.
+    let mut configs = BTreeMap::new();
+    for t in targets {
+        if configs.contains_key(&t.label) {
+            continue;
+        }
+        let region = opts
+            .credential_regions
+            .get(&t.label)
+            .cloned()
+            .unwrap_or_else(|| t.region.clone());
+        let conf = super::creds::sdk_config(
+            t.profile.as_deref(),
+            Some(Region::new(region)),
+            opts.role_arn.as_deref(),
+        )
+        .await;
+        configs.insert(t.label.clone(), conf);
+    }
+
+    let mut tasks = JoinSet::new();
+    for (i, t) in targets.iter().enumerate() {
+        let conf = aws_sdk_eks::config::Builder::from(&configs[&t.label])
+            .region(Region::new(t.region.clone()))
+            .build();
+        let client = Client::from_conf(conf);
+        let limit = limit.clone();
+        let progress = progress.clone();
+        tasks.spawn(async move {
+            let outcome = list_target(client, limit, progress.clone()).await;
+            progress(Step::TargetDone);
+            (i, outcome)
+        });
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; targets.len()];
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok((i, outcome)) => outcomes[i] = Some(outcome),
+            Err(e) => tracing::error!("a discovery task failed: {e}"),
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::Failed("internal error: task lost".into())))
+        .collect()
+}
+
+async fn list_target(
+    client: Client,
+    limit: Arc<Semaphore>,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+) -> Outcome {
+    let mut names = vec![];
+    let mut next_token: Option<String> = None;
+    loop {
+        let page = {
+            let _permit = limit
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            client
+                .list_clusters()
+                .max_results(100)
+                .set_next_token(next_token.take())
+                .send()
+                .await
+        };
+        match page {
+            Ok(page) => {
+                names.extend(page.clusters.unwrap_or_default());
+                next_token = page.next_token.filter(|t| !t.is_empty());
+                if next_token.is_none() {
+                    break;
+                }
+            }
+            Err(e) => return classify("ListClusters", e),
+        }
+    }
+    progress(Step::Listed(names.len()));
+
+    let mut describes = JoinSet::new();
+    for (i, name) in names.iter().enumerate() {
+        let client = client.clone();
+        let limit = limit.clone();
+        let progress = progress.clone();
+        let name = name.clone();
+        describes.spawn(async move {
+            let result = {
+                let _permit = limit
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed");
+                client.describe_cluster().name(&name).send().await
+            };
+            progress(Step::Described);
+            (i, name, result)
+        });
+    }
+    let mut found: Vec<(usize, Found)> = Vec::with_capacity(names.len());
+    let mut failure = None;
+    while let Some(done) = describes.join_next().await {
+        let Ok((i, name, result)) = done else {
+            failure.get_or_insert(Outcome::Failed("internal error: task lost".into()));
+            continue;
+        };
+        match result {
+            Ok(out) => {
+                let Some(c) = out.cluster else { continue };
+                found.push((
+                    i,
+                    Found {
+                        name: c.name.unwrap_or(name),
+                        arn: c.arn,
+                        endpoint: c.endpoint,
+                        ca_data: c.certificate_authority.and_then(|ca| ca.data),
+                        status: c.status.map(|s| s.as_str().to_owned()),
+                    },
+                ));
+            }
+            // Deleted between ListClusters and DescribeCluster: it is simply gone.
+            Err(e) if e.code() == Some("ResourceNotFoundException") => {}
+            Err(e) => {
+                failure.get_or_insert(classify(&format!("DescribeCluster {name}"), e));
+            }
+        }
+    }
+    if let Some(f) = failure {
+        return f;
+    }
+    found.sort_by_key(|(i, _)| *i);
+    Outcome::Listed(found.into_iter().map(|(_, f)| f).collect())
+}
+
+/// One line saying why a call failed, and whether it means "region not enabled".
+fn classify<E, R>(call: &str, err: SdkError<E, R>) -> Outcome
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = err.code().map(str::to_owned);
+    let message = err.message().map(str::to_owned);
+    let text = match (&code, &message) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        (Some(code), None) => code.clone(),
+        _ => super::error_text(&err),
+    };
+    if code.is_none() && text.contains("credential") {
+        return Outcome::Failed(format!(
+            "{call}: no usable credentials ({text}); check the profile with \
+             `aws sts get-caller-identity --profile NAME`"
+        ));
+    }
+    match code.as_deref() {
+        Some("UnrecognizedClientException") | Some("InvalidClientTokenId") => Outcome::NotEnabled(
+            format!("{call}: {text} (the region is probably not enabled for this account)"),
+        ),
+        Some("AccessDeniedException") => Outcome::Failed(format!(
+            "{call}: access denied: {}",
+            message.unwrap_or_default()
+        )),
+        _ => Outcome::Failed(format!("{call}: {text}")),
+    }
+}

@@ -1,0 +1,47 @@
+//! The AWS profiles of the config and credentials files, read with aws-config's own parser
+//! (honouring `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`). Files only, no network.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_types::os_shim_internal::{Env, Fs};
+
+/// Profile name -> its `region`, if it sets one.
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    pub regions: BTreeMap<String, Option<String>>,
+}
+
+impl Profiles {
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.regions.keys().map(String::as_str)
+    }
+
+    pub fn region_of(&self, profile: &str) -> Option<&str> {
+        self.regions.get(profile)?.as_deref()
+    }
+}
+
+pub async fn load() -> Result<Profiles> {
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .context("reading the AWS config and credentials files")?;
+    let regions = set
+        .profiles()
+        .map(|name| {
+            let region = set
+                .get_profile(name)
+                .and_then(|p| p.get("region"))
+                .map(str::to_owned);
+            (name.to_owned(), region)
+        })
+        .collect();
+    Ok(Profiles { regions })
+}
+
+/// `load` for synchronous callers (completion, `list`).
+pub fn load_blocking() -> Result<Profiles> {
+    super::runtime()?.block_on(load())
+}
