@@ -91,11 +91,16 @@ pub struct ChangeSet {
     /// Set when `current-context` names a context this merge pruned (it is left as it was).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dangling_current_context: Option<String>,
+    /// Whether the shared `eks-kc` user was created, changed or removed.
+    #[serde(skip)]
+    pub user_changed: bool,
 }
 
 impl ChangeSet {
+    /// Whether the merge changed the document at all (so the file must be written).
     pub fn writes(&self) -> bool {
-        !(self.added.is_empty() && self.updated.is_empty() && self.pruned.is_empty())
+        self.user_changed
+            || !(self.added.is_empty() && self.updated.is_empty() && self.pruned.is_empty())
     }
 }
 
@@ -334,10 +339,12 @@ impl Kubeconfig {
 
         let any_managed = self.list("contexts").iter().any(|c| marker_of(c).is_some());
         if any_managed {
-            self.upsert_user(opts.exec_command);
+            changes.user_changed = self.upsert_user(opts.exec_command);
         } else {
-            self.list_mut("users")
-                .retain(|u| !(name_of(u) == Some(USER_NAME) && marker_of(u).is_some()));
+            let users = self.list_mut("users");
+            let before = users.len();
+            users.retain(|u| !(name_of(u) == Some(USER_NAME) && marker_of(u).is_some()));
+            changes.user_changed = users.len() != before;
         }
         changes.added.sort();
         changes.updated.sort();
@@ -419,7 +426,7 @@ impl Kubeconfig {
         })
     }
 
-    fn upsert_user(&mut self, command: &str) {
+    fn upsert_user(&mut self, command: &str) -> bool {
         let exec: Value = serde_yaml::from_str(&format!(
             "apiVersion: {}\ncommand: {}\nargs: [token]\nprovideClusterInfo: true\ninteractiveMode: IfAvailable\n",
             crate::exec::V1BETA1,
@@ -439,7 +446,7 @@ impl Kubeconfig {
                 MARKER,
                 to_value(BTreeMap::from([("managedBy", MARKER)])),
             );
-        });
+        })
     }
 
     /// Removes a managed cluster entry and the managed contexts that point at it; returns the

@@ -12,6 +12,7 @@ use aws_config::{Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use chrono::{DateTime, Utc};
 
 use crate::secret::Secret;
@@ -72,7 +73,7 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         return Ok(creds.into());
     }
 
-    let conf = sdk_config(req.profile, Some(region), req.role_arn).await;
+    let conf = sdk_config(req.profile, Some(region), req.role_arn, None).await;
     let creds = conf
         .credentials_provider()
         .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?
@@ -87,13 +88,18 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
 /// credentials are resolved once however many regions and calls use it.
 ///
 /// An explicitly chosen profile wins over credentials in the environment, as `aws --profile`
-/// does; without one, the SDK's default chain decides.
+/// does; without one, the SDK's default chain decides. `http` shares one HTTPS client between
+/// several configurations (see `aws::shared_http_client`).
 pub async fn sdk_config(
     profile: Option<&str>,
     region: Option<Region>,
     role_arn: Option<&str>,
+    http: Option<SharedHttpClient>,
 ) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(http) = http {
+        loader = loader.http_client(http);
+    }
     if let Some(region) = &region {
         loader = loader.region(region.clone());
     }

@@ -79,7 +79,8 @@ async fn discover_async(
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Vec<Outcome> {
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    // One SdkConfig (and so one credentials cache) per profile.
+    // One SdkConfig (and so one credentials cache) per profile, one HTTP client for all.
+    let http = super::shared_http_client();
     let mut configs = BTreeMap::new();
     for t in targets {
         if configs.contains_key(&t.label) {
@@ -94,6 +95,7 @@ async fn discover_async(
             t.profile.as_deref(),
             Some(Region::new(region)),
             opts.role_arn.as_deref(),
+            Some(http.clone()),
         )
         .await;
         configs.insert(t.label.clone(), conf);
@@ -159,57 +161,83 @@ async fn list_target(
     }
     progress(Step::Listed(names.len()));
 
+    // A permit is taken before a task is spawned, not inside it: an SDK request future is
+    // large, and thousands of them parked on the semaphore cost tens of MiB.
     let mut describes = JoinSet::new();
+    let mut found: Vec<(usize, Found)> = Vec::with_capacity(names.len());
+    let mut failure = None;
     for (i, name) in names.iter().enumerate() {
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
         let client = client.clone();
-        let limit = limit.clone();
         let progress = progress.clone();
         let name = name.clone();
         describes.spawn(async move {
-            let result = {
-                let _permit = limit
-                    .acquire()
-                    .await
-                    .expect("the semaphore is never closed");
-                client.describe_cluster().name(&name).send().await
-            };
+            let result = client.describe_cluster().name(&name).send().await;
+            drop(permit);
             progress(Step::Described);
-            (i, name, result)
+            // Keep only what the kubeconfig needs: a full response per cluster adds up.
+            (i, described(&name, result))
         });
-    }
-    let mut found: Vec<(usize, Found)> = Vec::with_capacity(names.len());
-    let mut failure = None;
-    while let Some(done) = describes.join_next().await {
-        let Ok((i, name, result)) = done else {
-            failure.get_or_insert(Outcome::Failed("internal error: task lost".into()));
-            continue;
-        };
-        match result {
-            Ok(out) => {
-                let Some(c) = out.cluster else { continue };
-                found.push((
-                    i,
-                    Found {
-                        name: c.name.unwrap_or(name),
-                        arn: c.arn,
-                        endpoint: c.endpoint,
-                        ca_data: c.certificate_authority.and_then(|ca| ca.data),
-                        status: c.status.map(|s| s.as_str().to_owned()),
-                    },
-                ));
-            }
-            // Deleted between ListClusters and DescribeCluster: it is simply gone.
-            Err(e) if e.code() == Some("ResourceNotFoundException") => {}
-            Err(e) => {
-                failure.get_or_insert(classify(&format!("DescribeCluster {name}"), e));
-            }
+        // Collect what has finished while spawning the rest.
+        while let Some(done) = describes.try_join_next() {
+            collect(done, &mut found, &mut failure);
         }
+    }
+    while let Some(done) = describes.join_next().await {
+        collect(done, &mut found, &mut failure);
     }
     if let Some(f) = failure {
         return f;
     }
     found.sort_by_key(|(i, _)| *i);
     Outcome::Listed(found.into_iter().map(|(_, f)| f).collect())
+}
+
+type Described = Result<Option<Found>, Outcome>;
+
+fn described(
+    name: &str,
+    result: Result<
+        aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput,
+        SdkError<
+            aws_sdk_eks::operation::describe_cluster::DescribeClusterError,
+            aws_sdk_eks::config::http::HttpResponse,
+        >,
+    >,
+) -> Described {
+    match result {
+        Ok(out) => Ok(out.cluster.map(|c| Found {
+            name: c.name.unwrap_or_else(|| name.to_owned()),
+            arn: c.arn,
+            endpoint: c.endpoint,
+            ca_data: c.certificate_authority.and_then(|ca| ca.data),
+            status: c.status.map(|s| s.as_str().to_owned()),
+        })),
+        // Deleted between ListClusters and DescribeCluster: it is simply gone.
+        Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+        Err(e) => Err(classify(&format!("DescribeCluster {name}"), e)),
+    }
+}
+
+fn collect(
+    done: Result<(usize, Described), tokio::task::JoinError>,
+    found: &mut Vec<(usize, Found)>,
+    failure: &mut Option<Outcome>,
+) {
+    match done {
+        Ok((i, Ok(Some(f)))) => found.push((i, f)),
+        Ok((_, Ok(None))) => {}
+        Ok((_, Err(outcome))) => {
+            failure.get_or_insert(outcome);
+        }
+        Err(_) => {
+            failure.get_or_insert(Outcome::Failed("internal error: task lost".into()));
+        }
+    }
 }
 
 /// One line saying why a call failed, and whether it means "region not enabled".

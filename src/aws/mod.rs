@@ -26,6 +26,26 @@ pub(crate) fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// One HTTPS client, configured as the SDK's default (rustls with aws-lc, proxy settings from
+/// the environment), to share between all the SDK configs of a run. Left to themselves, every
+/// service client builds its own connector, TLS configuration and pool: measured at about
+/// 140 KiB per (profile, region) target, 48 MiB for 10 profiles x 34 regions.
+pub(crate) fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
 /// A single-threaded runtime for one short burst of SDK work.
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     use anyhow::Context;

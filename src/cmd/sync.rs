@@ -236,10 +236,9 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
         let _lock = kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
             eprintln!("eks-kc: waiting for {}", lock.display())
         })?;
-        let original = kubefile::read(&path)?;
-        let mut cfg = original.clone();
+        let mut cfg = kubefile::read(&path)?;
         let changes = cfg.merge(&desired, &opts)?;
-        if cfg != original {
+        if changes.writes() {
             kubefile::write(&path, &cfg)?;
             written = true;
         }
