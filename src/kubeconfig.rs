@@ -7,7 +7,7 @@
 //! carry its marker extension (named [`MARKER`]); it never changes or removes anything else, and
 //! never touches `current-context` during a merge.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -265,6 +265,10 @@ impl Kubeconfig {
         let mut taken: BTreeSet<String> = self.names("clusters").into_iter().collect();
         taken.extend(self.names("contexts"));
 
+        // Entry positions by name, so each cluster costs a lookup, not a scan of the file.
+        let mut cluster_pos = self.positions("clusters");
+        let mut context_pos = self.positions("contexts");
+
         let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
@@ -290,11 +294,16 @@ impl Kubeconfig {
                     name
                 }
             };
-            if let Some(reason) = self.foreign_context_named(&name) {
+            // The context of a managed cluster may since have been replaced by a person's own.
+            if let Some(&i) = context_pos.get(&name)
+                && marker_of(&self.list("contexts")[i]).is_none()
+            {
                 changes.conflicts.push(Conflict {
+                    reason: format!(
+                        "a context named '{name}' exists and was not written by eks-kc"
+                    ),
                     name,
                     cluster: want.id.clone(),
-                    reason,
                 });
                 continue;
             }
@@ -304,8 +313,24 @@ impl Kubeconfig {
                 id: want.id.clone(),
                 arn: want.arn.clone(),
             };
-            let cluster_changed = self.upsert_cluster(&name, want, &marker);
-            let context_changed = self.upsert_context(&name, &marker);
+            let cluster_changed =
+                self.edit_entry("clusters", &name, "cluster", &mut cluster_pos, |body| {
+                    body.insert("server".into(), want.server.clone().into());
+                    match &want.ca_data {
+                        Some(ca) => {
+                            body.insert("certificate-authority-data".into(), ca.clone().into())
+                        }
+                        None => body.remove("certificate-authority-data"),
+                    };
+                    set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
+                    set_extension(body, MARKER, to_value(&marker));
+                });
+            let context_changed =
+                self.edit_entry("contexts", &name, "context", &mut context_pos, |body| {
+                    body.insert("cluster".into(), name.as_str().into());
+                    body.insert("user".into(), USER_NAME.into());
+                    set_extension(body, MARKER, to_value(&marker));
+                });
             match (
                 existing.contains_key(&want.id),
                 cluster_changed || context_changed,
@@ -317,23 +342,23 @@ impl Kubeconfig {
         }
 
         if opts.prune {
-            let doomed: Vec<(ClusterId, String)> = existing
-                .into_iter()
-                .filter(|(id, _)| {
+            let doomed: BTreeSet<ClusterId> = existing
+                .into_keys()
+                .filter(|id| {
                     !kept.contains(id)
                         && opts
                             .listed
                             .contains(&(id.profile.clone(), id.region.clone()))
                 })
                 .collect();
-            for (id, cluster_name) in doomed {
-                let contexts = self.remove_managed(&id, &cluster_name);
+            if !doomed.is_empty() {
+                let pruned = self.remove_managed(&doomed);
                 if let Some(current) = self.current_context()
-                    && contexts.iter().any(|c| c == current)
+                    && pruned.iter().any(|c| c == current)
                 {
                     changes.dangling_current_context = Some(current.to_owned());
                 }
-                changes.pruned.extend(contexts);
+                changes.pruned = pruned;
             }
         }
 
@@ -369,61 +394,34 @@ impl Kubeconfig {
         Ok(())
     }
 
-    /// A context called `name` that eks-kc does not own, or owns for another cluster entry.
-    fn foreign_context_named(&self, name: &str) -> Option<String> {
-        let ctx = self
-            .list("contexts")
+    /// Entry positions by name in `clusters`, `contexts` or `users`.
+    fn positions(&self, list: &str) -> HashMap<String, usize> {
+        self.list(list)
             .iter()
-            .find(|c| name_of(c) == Some(name))?;
-        if marker_of(ctx).is_none() {
-            return Some(format!(
-                "a context named '{name}' exists and was not written by eks-kc"
-            ));
-        }
-        None
+            .enumerate()
+            .filter_map(|(i, e)| Some((name_of(e)?.to_owned(), i)))
+            .collect()
     }
 
     /// Finds the entry `name` in `list` (appending `{name, <body>: {}}` when missing), applies
     /// `edit` to its body mapping, and says whether anything changed. Keys `edit` does not set
-    /// (a proxy-url or namespace a person added, say) are kept.
+    /// (a proxy-url or namespace a person added, say) are kept. `positions` indexes `list`.
     fn edit_entry(
         &mut self,
         list: &str,
         name: &str,
         body: &str,
+        positions: &mut HashMap<String, usize>,
         edit: impl FnOnce(&mut Mapping),
     ) -> bool {
         let list = self.list_mut(list);
-        let idx = match list.iter().position(|e| name_of(e) == Some(name)) {
-            Some(i) => i,
-            None => {
-                list.push(named_entry(name, body));
-                list.len() - 1
-            }
-        };
+        let idx = *positions.entry(name.to_owned()).or_insert_with(|| {
+            list.push(named_entry(name, body));
+            list.len() - 1
+        });
         let before = list[idx].clone();
         edit(body_mut(&mut list[idx], body));
         list[idx] != before
-    }
-
-    fn upsert_cluster(&mut self, name: &str, want: &DesiredCluster, marker: &Marker) -> bool {
-        self.edit_entry("clusters", name, "cluster", |body| {
-            body.insert("server".into(), want.server.clone().into());
-            match &want.ca_data {
-                Some(ca) => body.insert("certificate-authority-data".into(), ca.clone().into()),
-                None => body.remove("certificate-authority-data"),
-            };
-            set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
-            set_extension(body, MARKER, to_value(marker));
-        })
-    }
-
-    fn upsert_context(&mut self, name: &str, marker: &Marker) -> bool {
-        self.edit_entry("contexts", name, "context", |body| {
-            body.insert("cluster".into(), name.into());
-            body.insert("user".into(), USER_NAME.into());
-            set_extension(body, MARKER, to_value(marker));
-        })
     }
 
     fn upsert_user(&mut self, command: &str) -> bool {
@@ -433,7 +431,8 @@ impl Kubeconfig {
             serde_json::to_string(command).expect("a string serializes"),
         ))
         .expect("a fixed YAML document parses");
-        self.edit_entry("users", USER_NAME, "user", |body| {
+        let mut positions = self.positions("users");
+        self.edit_entry("users", USER_NAME, "user", &mut positions, |body| {
             // Keep keys a person added to the exec stanza (env, installHint).
             match (body.get_mut("exec"), exec) {
                 (Some(Value::Mapping(existing)), Value::Mapping(ours)) => existing.extend(ours),
@@ -449,20 +448,20 @@ impl Kubeconfig {
         })
     }
 
-    /// Removes a managed cluster entry and the managed contexts that point at it; returns the
-    /// context names removed.
-    fn remove_managed(&mut self, id: &ClusterId, cluster_name: &str) -> Vec<String> {
-        self.list_mut("clusters").retain(|e| {
-            !(name_of(e) == Some(cluster_name) && marker_of(e).is_some_and(|m| &m.id == id))
-        });
+    /// Removes the managed clusters `doomed` and the managed contexts that point at them, in one
+    /// pass over each list; returns the context names removed, sorted.
+    fn remove_managed(&mut self, doomed: &BTreeSet<ClusterId>) -> Vec<String> {
+        let is_doomed = |e: &Value| marker_of(e).is_some_and(|m| doomed.contains(&m.id));
+        self.list_mut("clusters").retain(|e| !is_doomed(e));
         let mut removed = vec![];
         self.list_mut("contexts").retain(|c| {
-            let ours = marker_of(c).is_some_and(|m| &m.id == id);
-            if ours && let Some(n) = name_of(c) {
+            let gone = is_doomed(c);
+            if gone && let Some(n) = name_of(c) {
                 removed.push(n.to_owned());
             }
-            !ours
+            !gone
         });
+        removed.sort();
         removed
     }
 }
