@@ -360,3 +360,28 @@ fn synced_contexts_work_with_kubectl_end_to_end() {
     assert!(!decisions.is_empty());
     assert!(decisions.iter().all(|d| d["ok"] == true), "{decisions:?}");
 }
+
+#[test]
+fn credentials_are_resolved_once_per_profile_across_regions() {
+    let moto = Moto::start();
+    moto.create("eu-west-1", &["alpha"]);
+    moto.create("us-east-1", &["beta"]);
+    let env = TestEnv::new();
+    let (script, counter) = env.counting_credential_process(None);
+    env.write_aws_config(&format!(
+        "[profile counted]\nregion = eu-west-1\nendpoint_url = {}\ncredential_process = {}\n",
+        moto.url(),
+        script.display()
+    ));
+    let mut args = vec!["sync", "-p", "counted"];
+    for r in REGIONS {
+        args.extend(["-r", r]);
+    }
+    env.run(&args).ok();
+    assert_eq!(
+        count_lines(&counter),
+        1,
+        "one credential resolution for three regions"
+    );
+    assert_eq!(contexts(&env.kubeconfig).len(), 2);
+}
