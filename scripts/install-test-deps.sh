@@ -4,6 +4,8 @@
 #   - awscli        the reference `aws eks get-token` implementation (PyPI)
 #   - kubectl       the real client for the end-to-end tests (Debian), if not already present
 #   - chattr        to make a read-only directory even as root (Debian e2fsprogs)
+#   - bash, zsh, fish  real shells for the completion tests (Debian)
+#   - mandoc        to lint the man pages (Debian)
 set -euo pipefail
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
@@ -27,6 +29,9 @@ fi
 apt_packages=()
 command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubernetes-client)
 command -v chattr >/dev/null 2>&1 || apt_packages+=(e2fsprogs)
+for tool in bash zsh fish mandoc; do
+  command -v "$tool" >/dev/null 2>&1 || apt_packages+=("$tool")
+done
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "apt-get install ${apt_packages[*]}"
   export DEBIAN_FRONTEND=noninteractive

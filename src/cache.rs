@@ -118,6 +118,15 @@ impl TokenEntry {
     /// Decodes an entry for `key`. A foreign version, a different key (a hash collision or a
     /// copied file) or undecodable bytes are errors; callers treat them as misses.
     pub fn from_bytes(bytes: &[u8], key: &TokenKey) -> Result<Self> {
+        let entry = Self::decode(bytes)?;
+        if &entry.key != key {
+            bail!("the entry belongs to another cluster or identity");
+        }
+        Ok(entry)
+    }
+
+    /// Decodes an entry of this version, whatever its key (for `cache status`).
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
         #[derive(Deserialize)]
         struct Version {
             version: Option<u32>,
@@ -130,12 +139,7 @@ impl TokenEntry {
                 version.version
             );
         }
-        let entry: TokenEntry = serde_json::from_slice(bytes)
-            .map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))?;
-        if &entry.key != key {
-            bail!("the entry belongs to another cluster or identity");
-        }
-        Ok(entry)
+        serde_json::from_slice(bytes).map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))
     }
 
     /// Whether to serve this token at `now`: it must have at least `margin` left, and must not

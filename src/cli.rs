@@ -33,8 +33,164 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Sync(SyncArgs),
+    List(ListArgs),
+    Use(UseArgs),
     Token(TokenArgs),
+    Verify(VerifyArgs),
+    Cache(CacheArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
 }
+
+/// List the contexts eks-kc manages, with their cluster, region, profile and token state.
+///
+/// Reads only the kubeconfig and the token cache: no AWS call. The current context is marked
+/// with `*`. TOKEN is `fresh (Nm left)` while the cached token will be served, `expiring` when
+/// the next use renews it, or `none`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+
+    /// The kubeconfig to read [default: KUBECONFIG's files, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The refresh margin `eks-kc token` uses, to tell fresh from expiring.
+    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", value_name = "DURATION", default_value = "5m",
+          value_parser = crate::cache::parse_margin)]
+    pub refresh_margin: chrono::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Json,
+}
+
+/// Switch kubectl's current context.
+///
+/// CONTEXT is an exact context name, else a unique prefix, else a unique substring of one; an
+/// ambiguous or unknown name is an error that lists the candidates. `eks-kc use -` goes back to
+/// the previous context. Only `current-context` changes, under the kubeconfig lock.
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The context to switch to, or `-` for the previous one.
+    #[arg(value_name = "CONTEXT",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
+    pub context: String,
+
+    /// The kubeconfig to change [default: KUBECONFIG's files, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub lock_timeout: u64,
+}
+
+/// Check a token against the rules the EKS authenticator applies, and optionally ask STS who it
+/// is.
+///
+/// Without TOKEN, a token is minted for the current context (as kubectl would get it) and
+/// checked. `-` reads the token from stdin. The offline checks cover the prefix and encoding,
+/// size, scheme, host per partition, path, query keys, Action and Version, X-Amz-Expires, signed
+/// headers and age; the signature itself can only be checked by STS: `--online`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token (`k8s-aws-v1.…`), or `-` to read it from stdin.
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// The cluster the token must be for (sent as x-k8s-aws-id with --online) [default: the
+    /// current context's cluster].
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// Send the presigned request to STS and print the caller and the ARN a cluster's access
+    /// mapping sees (honours AWS_ENDPOINT_URL_STS).
+    #[arg(long)]
+    pub online: bool,
+
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+
+    /// The kubeconfig whose current context is used without TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+/// Inspect or clear the token cache.
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Show the cache location and each cached token: cluster, region, identity, time left.
+    Status {
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+        output: ListOutput,
+    },
+    /// Remove cached tokens: all of them, or those of one context.
+    Clear {
+        /// Only this context's token.
+        #[arg(long, value_name = "CONTEXT",
+              add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
+        context: Option<String>,
+
+        /// The kubeconfig that defines --context.
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: Option<PathBuf>,
+    },
+}
+
+/// Print a shell completion script.
+///
+/// Completes subcommands and flags, and dynamically the context names for `use` (from the
+/// kubeconfig) and profile names for `--profile` (from the AWS config files). Completion reads
+/// local files only. Install, for example:
+///
+///   bash:  echo 'source <(eks-kc completions bash)' >> ~/.bashrc
+///   zsh:   echo 'source <(eks-kc completions zsh)' >> ~/.zshrc
+///   fish:  eks-kc completions fish > ~/.config/fish/completions/eks-kc.fish
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::Elvish => "elvish",
+            Shell::Powershell => "powershell",
+        }
+    }
+}
+
+/// Print the eks-kc man page (roff) on stdout: `eks-kc man | man -l -`.
+#[derive(Debug, Args)]
+pub struct ManArgs {}
 
 /// Discover EKS clusters across AWS profiles and regions and write them to the kubeconfig.
 ///
@@ -54,7 +210,8 @@ pub enum Command {
 pub struct SyncArgs {
     /// AWS profile to discover with (repeatable) [default: AWS_PROFILE, else the default
     /// credential chain].
-    #[arg(long = "profile", short = 'p', value_name = "PROFILE")]
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
     pub profiles: Vec<String>,
 
     /// Every profile in the AWS config and credentials files.
@@ -151,7 +308,8 @@ pub struct TokenArgs {
     pub region: Option<String>,
 
     /// AWS profile whose credentials sign the token.
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
     pub profile: Option<String>,
 
     /// IAM role to assume (with STS AssumeRole) on top of the profile's credentials.

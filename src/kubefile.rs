@@ -62,6 +62,65 @@ pub fn default_target(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(target(None, None, &home_dir()?))
 }
 
+/// The kubeconfig as kubectl sees it: every file of `KUBECONFIG` (or `--kubeconfig`, or
+/// `~/.kube/config`), merged by kubectl's rule that the first file to define a name wins.
+pub struct View {
+    pub files: Vec<(PathBuf, Kubeconfig)>,
+}
+
+impl View {
+    pub fn load(explicit: Option<&Path>) -> Result<Self> {
+        let paths: Vec<PathBuf> = match (explicit, std::env::var_os("KUBECONFIG")) {
+            (Some(p), _) => vec![p.to_path_buf()],
+            (None, Some(list)) if !list.is_empty() => std::env::split_paths(&list)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect(),
+            _ => vec![home_dir()?.join(".kube").join("config")],
+        };
+        let mut files = Vec::with_capacity(paths.len());
+        for path in paths {
+            files.push((path.clone(), read(&path)?));
+        }
+        Ok(View { files })
+    }
+
+    pub fn context_names(&self) -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.files
+            .iter()
+            .flat_map(|(_, k)| k.context_names())
+            .filter(|n| seen.insert(n.clone()))
+            .collect()
+    }
+
+    /// kubectl's current context: the first file that sets one.
+    pub fn current_context(&self) -> Option<String> {
+        self.files
+            .iter()
+            .find_map(|(_, k)| k.current_context().map(str::to_owned))
+    }
+
+    /// The file kubectl writes `current-context` to: the first that sets one, else the first.
+    pub fn current_context_file(&self) -> &Path {
+        self.files
+            .iter()
+            .find(|(_, k)| k.current_context().is_some())
+            .or(self.files.first())
+            .map(|(p, _)| p.as_path())
+            .expect("a view has at least one file")
+    }
+
+    /// The managed contexts of all files, the first definition of a name winning.
+    pub fn managed(&self) -> Vec<crate::kubeconfig::ManagedContext> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.files
+            .iter()
+            .flat_map(|(_, k)| k.managed_contexts())
+            .filter(|m| seen.insert(m.name.clone()))
+            .collect()
+    }
+}
+
 /// Reads and parses a kubeconfig; a missing file is an empty kubeconfig.
 pub fn read(path: &Path) -> Result<Kubeconfig> {
     match fs::read_to_string(path) {

@@ -7,8 +7,10 @@ pub mod aws;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod exec;
 pub mod exit;
+pub mod generate;
 pub mod kubeconfig;
 pub mod kubefile;
 pub mod paths;
@@ -16,6 +18,7 @@ pub mod regions;
 pub mod secret;
 pub mod store;
 pub mod token;
+pub mod verify;
 
 use std::io::Write;
 
@@ -29,5 +32,33 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             cmd::token::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Sync(args) => cmd::sync::run(args, out),
+        cli::Command::List(args) => {
+            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+        }
+        cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
+        cli::Command::Verify(args) => {
+            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            cmd::verify::run(args, &cache_dir, out)
+        }
+        cli::Command::Cache(args) => {
+            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            match &args.action {
+                cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
+                cli::CacheAction::Clear {
+                    context,
+                    kubeconfig,
+                } => cmd::cache::clear(&cache_dir, context.as_deref(), kubeconfig.as_deref(), out),
+            }
+            .map(|()| exit::SUCCESS)
+        }
+        cli::Command::Completions(args) => {
+            out.write_all(&generate::completion_script(args.shell))?;
+            Ok(exit::SUCCESS)
+        }
+        cli::Command::Man(_) => {
+            out.write_all(&generate::man_page(&generate::command())?)?;
+            Ok(exit::SUCCESS)
+        }
     }
 }

@@ -8,6 +8,10 @@ use clap::Parser;
 use eks_kc::{cli::Cli, exit};
 
 fn main() -> ExitCode {
+    // Shell completion calls back with COMPLETE set; anything else costs one env lookup.
+    clap_complete::CompleteEnv::with_factory(eks_kc::generate::command)
+        .var(eks_kc::generate::COMPLETE_VAR)
+        .complete();
     // clap prints --help/--version itself and exits 0, or prints a usage error and exits 2.
     let cli = Cli::parse();
     init_logging(cli.verbose);

@@ -17,3 +17,19 @@ pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
             anyhow!("cannot find a home directory for the cache: set EKS_KC_CACHE_DIR or HOME")
         })
 }
+
+/// Where eks-kc remembers small things between runs (the previous context for `use -`):
+/// `EKS_KC_STATE_DIR`, else the platform state dir (`~/.local/state/eks-kc` on Linux), else the
+/// platform data dir.
+pub fn state_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("EKS_KC_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "eks-kc").ok_or_else(|| {
+        anyhow!("cannot find a home directory for eks-kc's state: set EKS_KC_STATE_DIR or HOME")
+    })?;
+    Ok(dirs
+        .state_dir()
+        .unwrap_or_else(|| dirs.data_local_dir())
+        .to_path_buf())
+}

@@ -5,6 +5,7 @@ pub mod creds;
 pub mod eks;
 pub mod profiles;
 pub mod sign;
+pub mod sts;
 
 /// Formats an error with its whole source chain on one line ("dispatch failure: io error: tcp
 /// connect error: Connection refused"). The SDK's own `Display` says little more than

@@ -69,9 +69,29 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,
     };
-    let env = |name: &str| std::env::var(name).ok();
-    let req = resolve_request(args, exec_info, env)?;
+    let req = resolve_request(args, exec_info, |name| std::env::var(name).ok())?;
+    let cache = (!args.no_cache).then_some(cache_dir);
+    let entry = obtain(&req, cache, args.refresh_margin)?;
+    let line = match args.output {
+        TokenOutput::ExecCredential => exec::exec_credential_json(
+            req.api_version,
+            &entry.token,
+            &token::format_timestamp(entry.expiration),
+        ),
+        TokenOutput::Token => entry.token.clone(),
+    };
+    writeln!(out, "{line}")?;
+    Ok(())
+}
 
+/// The token for `req`: from the cache in `cache_dir` while it has `margin` left, else newly
+/// signed (and cached). `None` skips the cache. Warnings go to stderr.
+pub fn obtain(
+    req: &TokenRequest,
+    cache_dir: Option<&Path>,
+    margin: Duration,
+) -> Result<TokenEntry> {
+    let env = |name: &str| std::env::var(name).ok();
     let region = match &req.region {
         Some(r) => r.clone(),
         None => {
@@ -94,32 +114,24 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         req.role_arn.as_deref(),
         env,
     );
-    let mint = || sign(&req, &region);
-    let entry = if args.no_cache {
-        let m = mint()?;
-        TokenEntry::new(key, m.token, m.signed_at, m.expiration)
-    } else {
-        let (entry, warning) =
-            cached_or_fresh(&PrivateDir::new(cache_dir), &key, args.refresh_margin, mint)?;
-        if let Some(w) = warning {
-            eprintln!("eks-kc: warning: {w}");
+    let mint = || sign(req, &region);
+    let entry = match cache_dir {
+        None => {
+            let m = mint()?;
+            TokenEntry::new(key, m.token, m.signed_at, m.expiration)
         }
-        entry
+        Some(dir) => {
+            let (entry, warning) = cached_or_fresh(&PrivateDir::new(dir), &key, margin, mint)?;
+            if let Some(w) = warning {
+                eprintln!("eks-kc: warning: {w}");
+            }
+            entry
+        }
     };
-
     if let Some(w) = token::size_warning(&entry.token) {
         eprintln!("eks-kc: warning: {w}");
     }
-    let line = match args.output {
-        TokenOutput::ExecCredential => exec::exec_credential_json(
-            req.api_version,
-            &entry.token,
-            &token::format_timestamp(entry.expiration),
-        ),
-        TokenOutput::Token => entry.token.clone(),
-    };
-    writeln!(out, "{line}")?;
-    Ok(())
+    Ok(entry)
 }
 
 /// A newly signed token.

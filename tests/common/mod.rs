@@ -215,6 +215,42 @@ impl Run {
     }
 }
 
+/// Runs `kubectl config set-context hand-<i>` `count` times against the env's kubeconfig and
+/// returns the names kubectl reported as written. client-go does not wait for a held lock: a
+/// run that meets one fails without writing (and says so), which is not a lost update.
+pub fn kubectl_set_contexts(env: &TestEnv, count: usize) -> Vec<String> {
+    let mut written = vec![];
+    for i in 0..count {
+        let name = format!("hand-{i}");
+        let run = Run::from(
+            env.command("kubectl")
+                .args([
+                    "config",
+                    "set-context",
+                    &name,
+                    "--cluster=onprem",
+                    "--user=me",
+                ])
+                .output()
+                .unwrap(),
+        );
+        if run.code == Some(0) {
+            written.push(name);
+        } else {
+            assert!(run.stderr.contains(".lock"), "{}", run.stderr);
+        }
+    }
+    assert!(!written.is_empty(), "kubectl never got the lock");
+    written
+}
+
+/// No `<kubeconfig>.lock` is left behind.
+pub fn assert_no_kubeconfig_lock(env: &TestEnv) {
+    let mut lock = env.kubeconfig.clone().into_os_string();
+    lock.push(".lock");
+    assert!(!Path::new(&lock).exists(), "lock left behind");
+}
+
 /// The presigned URL inside a token.
 pub fn token_url(token: &str) -> String {
     let body = token.strip_prefix("k8s-aws-v1.").expect("token prefix");
@@ -345,6 +381,27 @@ impl FakeEks {
         cmd.arg(support("fake_eks.py")).arg("--clusters").arg(&file);
         FakeEks {
             peer: start_ready(cmd, "fake_eks.py"),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer.port)
+    }
+}
+
+/// tests/support/presign_shim.py in front of moto, so moto answers presigned STS GETs.
+pub struct PresignShim {
+    pub peer: Peer,
+}
+
+impl PresignShim {
+    pub fn start(moto: &Moto) -> Self {
+        let mut cmd = Command::new("python3");
+        cmd.arg(support("presign_shim.py"))
+            .arg("--upstream")
+            .arg(moto.url());
+        PresignShim {
+            peer: start_ready(cmd, "presign_shim.py"),
         }
     }
 

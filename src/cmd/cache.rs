@@ -1,0 +1,171 @@
+//! `eks-kc cache status|clear`: what the token cache holds, and emptying it.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::cache::TokenEntry;
+use crate::cli::ListOutput;
+use crate::kubefile::View;
+use crate::store::PrivateDir;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryRow {
+    file: String,
+    cluster: String,
+    region: String,
+    profile: Option<String>,
+    role_arn: Option<String>,
+    /// The environment variables that selected the identity (session tokens only as a hash).
+    identity: Vec<String>,
+    seconds_left: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct Status {
+    location: String,
+    entries: Vec<EntryRow>,
+    unreadable: Vec<String>,
+}
+
+fn token_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<_> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("token-") && n.ends_with(".json"))
+            })
+            .collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => vec![],
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    files.sort();
+    Ok(files)
+}
+
+pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Result<()> {
+    let now = Utc::now();
+    let mut entries = vec![];
+    let mut unreadable = vec![];
+    for path in token_files(cache_dir)? {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        match fs::read(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| TokenEntry::decode(&b))
+        {
+            Ok(e) => entries.push(EntryRow {
+                file: name,
+                cluster: e.key.cluster,
+                region: e.key.region,
+                profile: e.key.profile,
+                role_arn: e.key.role_arn,
+                identity: e.key.env.keys().cloned().collect(),
+                seconds_left: (e.expiration - now).num_seconds(),
+            }),
+            Err(_) => unreadable.push(name),
+        }
+    }
+    let status = Status {
+        location: cache_dir.display().to_string(),
+        entries,
+        unreadable,
+    };
+    match output {
+        ListOutput::Json => {
+            serde_json::to_writer_pretty(&mut *out, &status)?;
+            writeln!(out)?;
+        }
+        ListOutput::Table => {
+            writeln!(
+                out,
+                "Token cache: {} ({} tokens)",
+                status.location,
+                status.entries.len()
+            )?;
+            if !status.entries.is_empty() {
+                let rows: Vec<[String; 5]> = status
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        let identity = match (&e.profile, &e.role_arn) {
+                            (Some(p), Some(r)) => format!("profile {p}, role {r}"),
+                            (Some(p), None) => format!("profile {p}"),
+                            (None, Some(r)) => format!("role {r}"),
+                            (None, None) if e.identity.is_empty() => "default chain".into(),
+                            (None, None) => format!("env {}", e.identity.join(",")),
+                        };
+                        let left = if e.seconds_left > 0 {
+                            format!("{}m{:02}s", e.seconds_left / 60, e.seconds_left % 60)
+                        } else {
+                            "expired".into()
+                        };
+                        [
+                            e.cluster.clone(),
+                            e.region.clone(),
+                            identity,
+                            left,
+                            e.file.clone(),
+                        ]
+                    })
+                    .collect();
+                super::list::write_table(
+                    out,
+                    &["CLUSTER", "REGION", "IDENTITY", "LEFT", "FILE"],
+                    &rows,
+                )?;
+            }
+            for u in &status.unreadable {
+                writeln!(out, "unreadable (ignored, replaced on next use): {u}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn clear(
+    cache_dir: &Path,
+    context: Option<&str>,
+    kubeconfig: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let files = match context {
+        None => token_files(cache_dir)?,
+        Some(name) => {
+            let view = View::load(kubeconfig)?;
+            let managed = view.managed();
+            let Some(m) = managed.iter().find(|m| m.name == name) else {
+                bail!("'{name}' is not a context eks-kc manages (see `eks-kc list`)");
+            };
+            let Some(key) = super::context_token_key(m) else {
+                bail!("context '{name}' has no region, so it has no cached token");
+            };
+            let dir = PrivateDir::new(cache_dir);
+            vec![dir.file(&format!("{}.json", key.file_stem()))]
+        }
+    };
+    let mut removed = 0;
+    for f in files {
+        match fs::remove_file(&f) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {}", f.display())),
+        }
+    }
+    writeln!(
+        out,
+        "Removed {removed} cached token(s) from {}.",
+        cache_dir.display()
+    )?;
+    Ok(())
+}

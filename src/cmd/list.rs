@@ -1,0 +1,125 @@
+//! `eks-kc list`: the managed contexts and their token state, from local files only.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{Duration, Utc};
+use serde::Serialize;
+
+use crate::cli::{ListArgs, ListOutput};
+use crate::kubefile::View;
+use crate::store::PrivateDir;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    current: bool,
+    name: String,
+    cluster: String,
+    region: String,
+    profile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role_arn: Option<String>,
+    /// `fresh`, `expiring` or `none`.
+    token: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_seconds_left: Option<i64>,
+}
+
+pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
+    let view = View::load(args.kubeconfig.as_deref())?;
+    let current = view.current_context();
+    let dir = PrivateDir::new(cache_dir);
+    let now = Utc::now();
+    let rows: Vec<Row> = view
+        .managed()
+        .into_iter()
+        .map(|m| {
+            let cached = super::context_token_key(&m).and_then(|k| super::cached_token(&dir, &k));
+            let left = cached.as_ref().map(|e| e.expiration - now);
+            let token = match &cached {
+                Some(e) if e.is_fresh(now, args.refresh_margin) => "fresh",
+                Some(_) if left.is_some_and(|l| l > Duration::zero()) => "expiring",
+                _ => "none",
+            };
+            Row {
+                current: current.as_deref() == Some(m.name.as_str()),
+                cluster: m.id.cluster_name.clone(),
+                region: m.id.region.clone(),
+                profile: m.id.profile.clone(),
+                role_arn: m.exec.role_arn.clone(),
+                token,
+                token_seconds_left: left.filter(|_| token != "none").map(|l| l.num_seconds()),
+                name: m.name,
+            }
+        })
+        .collect();
+
+    match args.output {
+        ListOutput::Json => {
+            serde_json::to_writer_pretty(&mut *out, &rows)?;
+            writeln!(out)?;
+        }
+        ListOutput::Table => {
+            if rows.is_empty() {
+                eprintln!("eks-kc: no managed contexts; run `eks-kc sync` to discover clusters");
+                return Ok(());
+            }
+            let cells: Vec<[String; 6]> = rows
+                .iter()
+                .map(|r| {
+                    let token = match r.token_seconds_left {
+                        Some(s) if r.token == "fresh" => format!("fresh ({}m left)", s / 60),
+                        _ => r.token.to_owned(),
+                    };
+                    [
+                        if r.current { "*".into() } else { String::new() },
+                        r.name.clone(),
+                        r.cluster.clone(),
+                        r.region.clone(),
+                        r.profile.clone(),
+                        token,
+                    ]
+                })
+                .collect();
+            write_table(
+                out,
+                &["CURRENT", "NAME", "CLUSTER", "REGION", "PROFILE", "TOKEN"],
+                &cells,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Left-aligned columns separated by three spaces, like kubectl's tables.
+pub fn write_table<const N: usize>(
+    out: &mut dyn Write,
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> Result<()> {
+    let mut widths = header.map(str::len);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}   ", w = widths[i]));
+            }
+        }
+        s.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(header))?;
+    for row in rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `eks-kc use`: switch the current context by exact name, prefix or substring; `-` returns to
+//! the previous one (remembered in the state dir, per kubeconfig file).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::UseArgs;
+use crate::kubefile::{self, View};
+use crate::paths;
+use crate::store::PrivateDir;
+
+const STATE_FILE: &str = "previous-context.json";
+
+/// Picks the context `query` names: exact, else the one name it prefixes, else the one name
+/// containing it. Ambiguous or unknown is an error listing the candidates.
+pub fn resolve(query: &str, names: &[String]) -> Result<String> {
+    if names.iter().any(|n| n == query) {
+        return Ok(query.to_owned());
+    }
+    for (how, matches) in [
+        (
+            "start with",
+            names
+                .iter()
+                .filter(|n| n.starts_with(query))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "contain",
+            names.iter().filter(|n| n.contains(query)).collect(),
+        ),
+    ] {
+        match matches.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one).clone()),
+            many => bail!(
+                "'{query}' is ambiguous: {} contexts {how} it: {}",
+                many.len(),
+                list(many.iter().map(|s| s.as_str()))
+            ),
+        }
+    }
+    if names.is_empty() {
+        bail!("no context named '{query}': the kubeconfig has no contexts (run `eks-kc sync`)");
+    }
+    bail!(
+        "no context named '{query}'; the contexts are: {}",
+        list(names.iter().map(String::as_str))
+    )
+}
+
+fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    const SHOWN: usize = 15;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(", … ({} more)", names.len() - SHOWN));
+    }
+    text
+}
+
+pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
+    let view = View::load(args.kubeconfig.as_deref())?;
+    let file = view.current_context_file().to_path_buf();
+    let key = file.display().to_string();
+    let state = PrivateDir::new(paths::state_dir()?);
+    let mut previous: BTreeMap<String, String> = state
+        .read(STATE_FILE)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+
+    let names = view.context_names();
+    let target = if args.context == "-" {
+        let Some(p) = previous.get(&key) else {
+            bail!("no previous context to return to (`eks-kc use -` works after one `eks-kc use`)");
+        };
+        if !names.contains(p) {
+            bail!("the previous context '{p}' no longer exists");
+        }
+        p.clone()
+    } else {
+        resolve(&args.context, &names)?
+    };
+
+    let was = {
+        let _lock = kubefile::lock(&file, Duration::from_secs(args.lock_timeout), &mut |l| {
+            eprintln!("eks-kc: waiting for {}", l.display())
+        })?;
+        let mut cfg = kubefile::read(&file)?;
+        let was = cfg.current_context().map(str::to_owned);
+        if was.as_deref() != Some(target.as_str()) {
+            cfg.set_current_context(&target);
+            kubefile::write(&file, &cfg)?;
+        }
+        was
+    };
+    if let Some(was) = was.filter(|w| *w != target) {
+        previous.insert(key, was);
+        let bytes = serde_json::to_vec(&previous)?;
+        state.write(STATE_FILE, &bytes).with_context(|| {
+            format!(
+                "remembering the previous context in {}",
+                state.path().display()
+            )
+        })?;
+    }
+    writeln!(out, "Switched to context \"{target}\".")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        [
+            "prod.eu-west-1.ops",
+            "prod.us-east-1.ops",
+            "dev.eu-west-1.ops",
+            "kind-local",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+
+    #[test]
+    fn exact_then_unique_prefix_then_unique_substring() {
+        assert_eq!(resolve("kind-local", &names()).unwrap(), "kind-local");
+        assert_eq!(resolve("dev", &names()).unwrap(), "dev.eu-west-1.ops");
+        assert_eq!(resolve("us-east", &names()).unwrap(), "prod.us-east-1.ops");
+        let mut with_exact = names();
+        with_exact.push("prod".into());
+        assert_eq!(resolve("prod", &with_exact).unwrap(), "prod");
+    }
+
+    #[test]
+    fn ambiguous_and_unknown_list_the_candidates() {
+        let err = resolve("prod", &names()).unwrap_err().to_string();
+        assert!(err.contains("ambiguous"), "{err}");
+        assert!(err.contains("prod.eu-west-1.ops") && err.contains("prod.us-east-1.ops"));
+        assert!(!err.contains("kind-local"), "{err}");
+        let err = resolve("eu-west", &names()).unwrap_err().to_string();
+        assert!(err.contains("2 contexts contain"), "{err}");
+        let err = resolve("staging", &names()).unwrap_err().to_string();
+        assert!(err.contains("no context named 'staging'") && err.contains("kind-local"));
+        assert!(
+            resolve("x", &[])
+                .unwrap_err()
+                .to_string()
+                .contains("eks-kc sync")
+        );
+    }
+}

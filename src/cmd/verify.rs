@@ -1,0 +1,185 @@
+//! `eks-kc verify`: check a token offline against the authenticator's rules, and with
+//! `--online` ask STS who it belongs to.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::cli::{ListOutput, VerifyArgs};
+use crate::cmd::token::{TokenRequest, obtain};
+use crate::kubefile::View;
+use crate::verify::{self, Findings};
+use crate::{aws, cache, exec, exit};
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Online {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caller_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mapped_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<String>,
+    #[serde(flatten)]
+    findings: Findings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    online: Option<Online>,
+}
+
+pub fn run(args: &VerifyArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u8> {
+    let (token_text, minted_for) = match args.token.as_deref() {
+        Some("-") => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("reading the token from stdin")?;
+            (s.trim().to_owned(), None)
+        }
+        Some(t) => (t.trim().to_owned(), None),
+        None => {
+            let (token, cluster) = mint_for_current_context(args, cache_dir)?;
+            (token, Some(cluster))
+        }
+    };
+    let cluster = args.cluster_name.clone().or(minted_for);
+    let findings = verify::check(&token_text, Utc::now());
+
+    let online = if args.online {
+        let Some(cluster) = cluster.as_deref() else {
+            bail!("--online needs the cluster the token is for: pass --cluster-name");
+        };
+        let Some(url) = findings.url.as_deref() else {
+            bail!("the token has no readable URL to send to STS");
+        };
+        Some(ask_sts(url, cluster)?)
+    } else {
+        None
+    };
+    let ok = findings.ok() && online.as_ref().is_none_or(|o| o.ok);
+    let report = Report {
+        ok,
+        cluster,
+        findings,
+        online,
+    };
+    match args.output {
+        ListOutput::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        ListOutput::Table => print(out, &report)?,
+    }
+    Ok(if ok { exit::SUCCESS } else { exit::FAILURE })
+}
+
+/// A token for the current context, obtained exactly as kubectl would get it.
+fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(String, String)> {
+    let view = View::load(args.kubeconfig.as_deref())?;
+    let Some(current) = view.current_context() else {
+        bail!("no current context: pass a TOKEN, or pick a context with `eks-kc use`");
+    };
+    let managed = view.managed();
+    let Some(m) = managed.iter().find(|m| m.name == current) else {
+        bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
+    };
+    let cluster = m
+        .exec
+        .cluster_name
+        .clone()
+        .unwrap_or_else(|| m.id.cluster_name.clone());
+    let req = TokenRequest {
+        api_version: exec::V1BETA1,
+        interactive: false,
+        cluster: cluster.clone(),
+        region: m.exec.region.clone(),
+        profile: m.exec.profile.clone(),
+        role_arn: m.exec.role_arn.clone(),
+    };
+    let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
+    Ok((entry.token, cluster))
+}
+
+fn ask_sts(url: &str, cluster: &str) -> Result<Online> {
+    let reply = aws::sts::replay(url, cluster)?;
+    if reply.status == 200 {
+        let caller = verify::xml_field(&reply.body, "Arn");
+        return Ok(Online {
+            ok: caller.is_some(),
+            mapped_arn: caller.as_deref().map(verify::mapped_arn),
+            account: verify::xml_field(&reply.body, "Account"),
+            error: caller
+                .is_none()
+                .then(|| "STS answered without a caller ARN".to_owned()),
+            caller_arn: caller,
+        });
+    }
+    let code = verify::xml_field(&reply.body, "Code").unwrap_or_else(|| "error".into());
+    let message = verify::xml_field(&reply.body, "Message").unwrap_or_default();
+    Ok(Online {
+        ok: false,
+        caller_arn: None,
+        mapped_arn: None,
+        account: None,
+        error: Some(format!("STS answered {}: {code}: {message}", reply.status)),
+    })
+}
+
+fn print(out: &mut dyn Write, r: &Report) -> Result<()> {
+    let f = &r.findings;
+    writeln!(
+        out,
+        "token{}{}{}",
+        r.cluster
+            .as_deref()
+            .map(|c| format!(" for cluster {c}"))
+            .unwrap_or_default(),
+        f.region
+            .as_deref()
+            .map(|x| format!(" in {x}"))
+            .unwrap_or_default(),
+        f.access_key_id
+            .as_deref()
+            .map(|k| format!(", signed with {k}"))
+            .unwrap_or_default(),
+    )?;
+    for c in &f.checks {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        writeln!(out, "  {mark}  {}: {}", c.rule, c.detail)?;
+    }
+    if let Some(o) = &r.online {
+        match (&o.caller_arn, &o.error) {
+            (Some(caller), _) => {
+                writeln!(out, "  ok    STS: caller {caller}")?;
+                if let Some(m) = &o.mapped_arn {
+                    writeln!(out, "        the cluster maps access for {m}")?;
+                }
+            }
+            (None, Some(e)) => writeln!(out, "  FAIL  STS: {e}")?,
+            (None, None) => {}
+        }
+    }
+    writeln!(
+        out,
+        "{}",
+        if r.ok {
+            "valid"
+        } else {
+            "INVALID: the cluster would answer 401"
+        }
+    )?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Dynamic shell completion candidates, from local files only: context names from the
+//! kubeconfig, profile names from the AWS config files. Never a network call; a file that cannot
+//! be read simply offers nothing.
+
+use clap_complete::engine::CompletionCandidate;
+
+use crate::kubefile;
+
+/// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster.
+pub fn contexts() -> Vec<CompletionCandidate> {
+    let Ok(view) = kubefile::View::load(None) else {
+        return vec![];
+    };
+    let managed: std::collections::BTreeMap<String, String> = view
+        .managed()
+        .into_iter()
+        .map(|m| {
+            let help = format!("{} {} {}", m.id.cluster_name, m.id.region, m.id.profile);
+            (m.name, help)
+        })
+        .collect();
+    view.context_names()
+        .into_iter()
+        .map(|name| {
+            let help = managed.get(&name).cloned();
+            CompletionCandidate::new(name).help(help.map(Into::into))
+        })
+        .collect()
+}
+
+/// Profile names of the AWS config and credentials files.
+pub fn profiles() -> Vec<CompletionCandidate> {
+    crate::aws::profiles::load_blocking()
+        .map(|p| p.names().map(CompletionCandidate::new).collect())
+        .unwrap_or_default()
+}
