@@ -4,22 +4,23 @@
 
 use clap_complete::engine::CompletionCandidate;
 
-use crate::kubefile;
-
 /// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster.
 pub fn contexts() -> Vec<CompletionCandidate> {
-    let Ok(view) = kubefile::View::load(None) else {
+    let Ok(summary) =
+        crate::paths::cache_dir(None).and_then(|dir| crate::summary::load(None, &dir))
+    else {
         return vec![];
     };
-    let managed: std::collections::BTreeMap<String, String> = view
-        .managed()
+    let managed: std::collections::BTreeMap<String, String> = summary
+        .managed
         .into_iter()
         .map(|m| {
             let help = format!("{} {} {}", m.id.cluster_name, m.id.region, m.id.profile);
             (m.name, help)
         })
         .collect();
-    view.context_names()
+    summary
+        .names
         .into_iter()
         .map(|name| {
             let help = managed.get(&name).cloned();

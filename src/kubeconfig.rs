@@ -57,7 +57,7 @@ pub struct DesiredCluster {
 }
 
 /// A managed context, as `list` and `use` see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManagedContext {
     pub name: String,

@@ -62,6 +62,18 @@ pub fn default_target(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(target(None, None, &home_dir()?))
 }
 
+/// The files kubectl reads: `--kubeconfig`, else every file of `KUBECONFIG`, else
+/// `~/.kube/config`.
+pub fn view_paths(explicit: Option<&Path>) -> Result<Vec<PathBuf>> {
+    Ok(match (explicit, std::env::var_os("KUBECONFIG")) {
+        (Some(p), _) => vec![p.to_path_buf()],
+        (None, Some(list)) if !list.is_empty() => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => vec![home_dir()?.join(".kube").join("config")],
+    })
+}
+
 /// The kubeconfig as kubectl sees it: every file of `KUBECONFIG` (or `--kubeconfig`, or
 /// `~/.kube/config`), merged by kubectl's rule that the first file to define a name wins.
 pub struct View {
@@ -70,15 +82,8 @@ pub struct View {
 
 impl View {
     pub fn load(explicit: Option<&Path>) -> Result<Self> {
-        let paths: Vec<PathBuf> = match (explicit, std::env::var_os("KUBECONFIG")) {
-            (Some(p), _) => vec![p.to_path_buf()],
-            (None, Some(list)) if !list.is_empty() => std::env::split_paths(&list)
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect(),
-            _ => vec![home_dir()?.join(".kube").join("config")],
-        };
-        let mut files = Vec::with_capacity(paths.len());
-        for path in paths {
+        let mut files = vec![];
+        for path in view_paths(explicit)? {
             files.push((path.clone(), read(&path)?));
         }
         Ok(View { files })
@@ -122,13 +127,37 @@ impl View {
 }
 
 /// Reads and parses a kubeconfig; a missing file is an empty kubeconfig.
+///
+/// kubectl rewrites a kubeconfig in place (truncate, then write), so a reader that does not hold
+/// the lock can catch it half-written. A parse failure is therefore retried a few times while
+/// the content keeps changing; a file that fails the same way twice is reported as malformed.
 pub fn read(path: &Path) -> Result<Kubeconfig> {
-    match fs::read_to_string(path) {
-        Ok(text) => Kubeconfig::parse(&text)
-            .with_context(|| format!("{} is not a valid kubeconfig", path.display())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Kubeconfig::new()),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    let mut previous: Option<String> = None;
+    for _ in 0..5 {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Kubeconfig::new()),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        match Kubeconfig::parse(&text) {
+            Ok(cfg) => return Ok(cfg),
+            Err(e) if previous.as_deref() == Some(text.as_str()) => {
+                return Err(e)
+                    .with_context(|| format!("{} is not a valid kubeconfig", path.display()));
+            }
+            Err(_) => {
+                previous = Some(text);
+                std::thread::sleep(Duration::from_millis(25));
+            }
+        }
     }
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Kubeconfig::parse(&text).with_context(|| {
+        format!(
+            "{} is not a valid kubeconfig (it kept changing)",
+            path.display()
+        )
+    })
 }
 
 /// Holds `<file>.lock` (client-go's convention); removes it when dropped.

@@ -17,6 +17,7 @@ pub mod paths;
 pub mod regions;
 pub mod secret;
 pub mod store;
+pub mod summary;
 pub mod token;
 pub mod verify;
 

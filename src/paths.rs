@@ -11,6 +11,10 @@ pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit.filter(|d| !d.as_os_str().is_empty()) {
         return Ok(dir.to_path_buf());
     }
+    // Callers outside clap (shell completion) read the variable themselves.
+    if let Some(dir) = std::env::var_os("EKS_KC_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
     directories::ProjectDirs::from("", "", "eks-kc")
         .map(|d| d.cache_dir().to_path_buf())
         .ok_or_else(|| {

@@ -8,8 +8,8 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::cli::{ListArgs, ListOutput};
-use crate::kubefile::View;
 use crate::store::PrivateDir;
+use crate::summary;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,12 +28,12 @@ struct Row {
 }
 
 pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
-    let view = View::load(args.kubeconfig.as_deref())?;
-    let current = view.current_context();
+    let summary = summary::load(args.kubeconfig.as_deref(), cache_dir)?;
+    let current = summary.current;
     let dir = PrivateDir::new(cache_dir);
     let now = Utc::now();
-    let rows: Vec<Row> = view
-        .managed()
+    let rows: Vec<Row> = summary
+        .managed
         .into_iter()
         .map(|m| {
             let cached = super::context_token_key(&m).and_then(|k| super::cached_token(&dir, &k));

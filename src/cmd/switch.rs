@@ -68,8 +68,15 @@ fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
 }
 
 pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
-    let view = View::load(args.kubeconfig.as_deref())?;
-    let file = view.current_context_file().to_path_buf();
+    // The file kubectl keeps current-context in. With one file there is nothing to read; with
+    // several, the choice is re-checked under the lock below.
+    let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
+    let file = match paths.as_slice() {
+        [one] => one.clone(),
+        _ => View::load(args.kubeconfig.as_deref())?
+            .current_context_file()
+            .to_path_buf(),
+    };
     let key = file.display().to_string();
     let state = PrivateDir::new(paths::state_dir()?);
     let mut previous: BTreeMap<String, String> = state
@@ -79,30 +86,32 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
 
-    let names = view.context_names();
-    let target = if args.context == "-" {
-        let Some(p) = previous.get(&key) else {
-            bail!("no previous context to return to (`eks-kc use -` works after one `eks-kc use`)");
-        };
-        if !names.contains(p) {
-            bail!("the previous context '{p}' no longer exists");
-        }
-        p.clone()
-    } else {
-        resolve(&args.context, &names)?
-    };
-
-    let was = {
+    let (target, was) = {
+        // Read and write under the lock, so kubectl is never caught half-way through a write.
         let _lock = kubefile::lock(&file, Duration::from_secs(args.lock_timeout), &mut |l| {
             eprintln!("eks-kc: waiting for {}", l.display())
         })?;
+        let names = View::load(args.kubeconfig.as_deref())?.context_names();
+        let target = if args.context == "-" {
+            let Some(p) = previous.get(&key) else {
+                bail!(
+                    "no previous context to return to (`eks-kc use -` works after one `eks-kc use`)"
+                );
+            };
+            if !names.contains(p) {
+                bail!("the previous context '{p}' no longer exists");
+            }
+            p.clone()
+        } else {
+            resolve(&args.context, &names)?
+        };
         let mut cfg = kubefile::read(&file)?;
         let was = cfg.current_context().map(str::to_owned);
         if was.as_deref() != Some(target.as_str()) {
             cfg.set_current_context(&target);
             kubefile::write(&file, &cfg)?;
         }
-        was
+        (target, was)
     };
     if let Some(was) = was.filter(|w| *w != target) {
         previous.insert(key, was);
