@@ -152,6 +152,17 @@ impl TokenEntry {
 /// Parses a refresh margin: `300`, `300s`, `5m`, `1h`. Negative or over 14 minutes makes no sense
 /// for a 14-minute token and is rejected.
 pub fn parse_margin(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d > crate::token::TOKEN_LIFETIME {
+        return Err(format!(
+            "a refresh margin of {text} is longer than a token's 14-minute life"
+        ));
+    }
+    Ok(d)
+}
+
+/// Parses a non-negative duration: `300`, `300s`, `5m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => text.split_at(i),
@@ -170,15 +181,10 @@ pub fn parse_margin(text: &str) -> Result<Duration, String> {
             ));
         }
     };
-    if d > crate::token::TOKEN_LIFETIME {
-        return Err(format!(
-            "a refresh margin of {text} is longer than a token's 14-minute life"
-        ));
-    }
     Ok(d)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");

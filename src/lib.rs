@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod complete;
+pub mod credcache;
 pub mod exec;
 pub mod exit;
 pub mod generate;

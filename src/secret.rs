@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq)]
+/// Serialized as the plain string: only ever written to 0600 files or the OS keyring.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {

@@ -48,6 +48,17 @@ impl From<Credentials> for AwsCredentials {
     }
 }
 
+impl From<crate::credcache::CredEntry> for AwsCredentials {
+    fn from(e: crate::credcache::CredEntry) -> Self {
+        AwsCredentials {
+            access_key_id: e.access_key_id,
+            secret_access_key: e.secret_access_key,
+            session_token: e.session_token,
+            expiry: Some(e.expiration),
+        }
+    }
+}
+
 /// Role session name used for `--role-arn` (shows in CloudTrail and in the assumed-role ARN).
 const ROLE_SESSION_NAME: &str = "eks-kc";
 

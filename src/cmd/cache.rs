@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::cache::TokenEntry;
 use crate::cli::ListOutput;
+use crate::credcache;
 use crate::kubefile::View;
 use crate::store::PrivateDir;
 
@@ -31,6 +32,8 @@ struct Status {
     location: String,
     entries: Vec<EntryRow>,
     unreadable: Vec<String>,
+    /// Second level: temporary AWS credentials per identity (never their secrets).
+    credentials: Vec<credcache::Stub>,
 }
 
 fn token_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
@@ -80,6 +83,7 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
         location: cache_dir.display().to_string(),
         entries,
         unreadable,
+        credentials: credcache::stubs(&PrivateDir::new(cache_dir)),
     };
     match output {
         ListOutput::Json => {
@@ -128,6 +132,33 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
             for u in &status.unreadable {
                 writeln!(out, "unreadable (ignored, replaced on next use): {u}")?;
             }
+            writeln!(
+                out,
+                "Temporary AWS credentials: {} identities",
+                status.credentials.len()
+            )?;
+            if !status.credentials.is_empty() {
+                let rows: Vec<[String; 4]> = status
+                    .credentials
+                    .iter()
+                    .map(|c| {
+                        let identity = match (&c.key.profile, &c.key.role_arn) {
+                            (Some(p), Some(r)) => format!("profile {p}, role {r}"),
+                            (Some(p), None) => format!("profile {p}"),
+                            (None, Some(r)) => format!("role {r}"),
+                            (None, None) => "default chain".into(),
+                        };
+                        let left = (c.expiration - now).num_seconds();
+                        let left = if left > 0 {
+                            format!("{}m{:02}s", left / 60, left % 60)
+                        } else {
+                            "expired".into()
+                        };
+                        [identity, c.access_key_id.clone(), left, c.store.clone()]
+                    })
+                    .collect();
+                super::list::write_table(out, &["IDENTITY", "KEY", "LEFT", "STORE"], &rows)?;
+            }
         }
     }
     Ok(())
@@ -154,6 +185,10 @@ pub fn clear(
             vec![dir.file(&format!("{}.json", key.file_stem()))]
         }
     };
+    let credentials = match context {
+        None => credcache::clear(&PrivateDir::new(cache_dir))?,
+        Some(_) => 0,
+    };
     let mut removed = 0;
     for f in files {
         match fs::remove_file(&f) {
@@ -164,7 +199,7 @@ pub fn clear(
     }
     writeln!(
         out,
-        "Removed {removed} cached token(s) from {}.",
+        "Removed {removed} cached token(s) and {credentials} cached credential(s) from {}.",
         cache_dir.display()
     )?;
     Ok(())

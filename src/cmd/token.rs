@@ -11,8 +11,10 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws;
+use crate::aws::creds::AwsCredentials;
 use crate::cache::{TokenEntry, TokenKey};
 use crate::cli::{TokenArgs, TokenOutput};
+use crate::credcache::{self, CredEntry, IdentityKey};
 use crate::exec::{self, ExecInfo};
 use crate::store::PrivateDir;
 use crate::token;
@@ -114,7 +116,7 @@ pub fn obtain(
         req.role_arn.as_deref(),
         env,
     );
-    let mint = || sign(req, &region);
+    let mint = || sign(req, &region, &key, cache_dir);
     let entry = match cache_dir {
         None => {
             let m = mint()?;
@@ -142,12 +144,13 @@ struct Minted {
 }
 
 /// Resolves credentials and signs a new token: the cache-miss path.
-fn sign(req: &TokenRequest, region: &str) -> Result<Minted> {
-    let creds = aws::creds::resolve(&aws::creds::CredentialRequest {
-        profile: req.profile.as_deref(),
-        region,
-        role_arn: req.role_arn.as_deref(),
-    })?;
+fn sign(
+    req: &TokenRequest,
+    region: &str,
+    key: &TokenKey,
+    cache_dir: Option<&Path>,
+) -> Result<Minted> {
+    let creds = credentials(req, region, key, cache_dir)?;
     let signed_at = Utc::now();
     let fips =
         std::env::var("AWS_USE_FIPS_ENDPOINT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
@@ -169,6 +172,68 @@ fn sign(req: &TokenRequest, region: &str) -> Result<Minted> {
         signed_at,
         expiration: token::expiration(signed_at, creds.expiry),
     })
+}
+
+/// The credentials that sign for `key`: temporary ones from the credential cache while they have
+/// the credential margin left, else resolved through the SDK (and cached when temporary). Static
+/// keys from the environment skip the cache: there is nothing to save.
+fn credentials(
+    req: &TokenRequest,
+    region: &str,
+    key: &TokenKey,
+    cache_dir: Option<&Path>,
+) -> Result<AwsCredentials> {
+    let resolve = || {
+        aws::creds::resolve(&aws::creds::CredentialRequest {
+            profile: req.profile.as_deref(),
+            region,
+            role_arn: req.role_arn.as_deref(),
+        })
+    };
+    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some();
+    let Some(dir) =
+        cache_dir.filter(|_| !(env_keys && req.profile.is_none() && req.role_arn.is_none()))
+    else {
+        return resolve();
+    };
+    let margin = match std::env::var("EKS_KC_CREDENTIAL_REFRESH_MARGIN") {
+        Ok(text) => crate::cache::parse_duration(&text)
+            .map_err(|e| anyhow::anyhow!("EKS_KC_CREDENTIAL_REFRESH_MARGIN: {e}"))?,
+        Err(_) => credcache::DEFAULT_MARGIN,
+    };
+    let store = credcache::Store::open(PrivateDir::new(dir), &mut |w| {
+        eprintln!("eks-kc: warning: {w}")
+    });
+    let identity = IdentityKey::of(key);
+    let fresh = |store: &credcache::Store| {
+        store
+            .get(&identity)
+            .filter(|e| e.is_fresh(Utc::now(), margin))
+    };
+    if let Some(e) = fresh(&store) {
+        return Ok(e.into());
+    }
+    // One resolution per identity, however many clusters are cold at once.
+    let _lock = store.dir().lock(&identity.file_stem()).ok();
+    if let Some(e) = fresh(&store) {
+        return Ok(e.into());
+    }
+    let creds = resolve()?;
+    if let Some(expiration) = creds.expiry {
+        let entry = CredEntry {
+            version: credcache::VERSION,
+            key: identity,
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: creds.session_token.clone(),
+            expiration,
+        };
+        if let Err(e) = store.put(&entry) {
+            tracing::debug!("not caching credentials: {e:#}");
+        }
+    }
+    Ok(creds)
 }
 
 /// Serves a fresh cached token, or mints one under the key's lock and stores it.

@@ -103,6 +103,8 @@ impl TestEnv {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("EKS_KC_CACHE_DIR", &self.cache_dir)
             .env("KUBECONFIG", &self.kubeconfig)
+            // Never the developer's real keyring; tests that want one remove this.
+            .env("EKS_KC_KEYRING", "off")
             .env("LANG", "C.UTF-8")
             .envs(&self.env)
             .stdin(Stdio::null());
@@ -407,6 +409,59 @@ impl PresignShim {
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.peer.port)
+    }
+}
+
+/// tests/support/fake_sts.py: issues known temporary credentials and logs every call.
+pub struct FakeSts {
+    pub peer: Peer,
+    pub log: PathBuf,
+}
+
+impl FakeSts {
+    pub fn start(env: &TestEnv, duration_minutes: u32, container_token: Option<&str>) -> Self {
+        Self::start_with(env, duration_minutes, container_token, None)
+    }
+
+    pub fn start_with(
+        env: &TestEnv,
+        duration_minutes: u32,
+        container_token: Option<&str>,
+        sso_token: Option<&str>,
+    ) -> Self {
+        let log = env.path("sts-calls.jsonl");
+        let mut cmd = Command::new("python3");
+        cmd.arg(support("fake_sts.py"))
+            .arg("--keys")
+            .arg(env.keys_file())
+            .arg("--log")
+            .arg(&log)
+            .arg("--duration-minutes")
+            .arg(duration_minutes.to_string());
+        if let Some(t) = container_token {
+            cmd.arg("--container-token").arg(t);
+        }
+        if let Some(t) = sso_token {
+            cmd.arg("--sso-token").arg(t);
+        }
+        FakeSts {
+            peer: start_ready(cmd, "fake_sts.py"),
+            log,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer.port)
+    }
+
+    /// The calls made so far with this action.
+    pub fn calls(&self, action: &str) -> Vec<Value> {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|v| v["action"] == action)
+            .collect()
     }
 }
 

@@ -1,0 +1,279 @@
+//! The second-level cache: temporary AWS credentials (assume-role, SSO, web identity, container
+//! sessions) per identity, reused for every cluster of that identity until they near expiry, so
+//! a new cluster's token needs no network call and no second MFA prompt.
+//!
+//! Stored in the OS keyring where one works (probed once, and remembered when it does not),
+//! else in a 0600 file beside the token cache. Long-term keys (no expiry) are never stored: they
+//! already live in the AWS credentials file or the environment.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cache::{TokenKey, hex};
+use crate::secret::Secret;
+use crate::store::PrivateDir;
+
+pub const VERSION: u32 = 1;
+/// Renew cached credentials when less than this is left, so every token signed with them gets
+/// its full 14 minutes (`EKS_KC_CREDENTIAL_REFRESH_MARGIN` changes it).
+pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
+/// The keyring service name entries are stored under.
+pub const KEYRING_SERVICE: &str = "eks-kc";
+/// Present when the keyring was found not to work here; delete it to probe again.
+pub const NO_KEYRING_MARKER: &str = "keyring-unavailable";
+
+/// Who the credentials belong to: profile, role chain and identity-selecting environment (the
+/// token key without cluster and region).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityKey {
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+    pub env: BTreeMap<String, String>,
+}
+
+impl IdentityKey {
+    pub fn of(token: &TokenKey) -> Self {
+        IdentityKey {
+            profile: token.profile.clone(),
+            role_arn: token.role_arn.clone(),
+            env: token.env.clone(),
+        }
+    }
+
+    pub fn file_stem(&self) -> String {
+        let canonical = serde_json::to_vec(self).expect("serializing strings cannot fail");
+        format!("creds-{}", &hex(&Sha256::digest(&canonical))[..32])
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredEntry {
+    pub version: u32,
+    pub key: IdentityKey,
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    pub expiration: DateTime<Utc>,
+}
+
+impl CredEntry {
+    pub fn is_fresh(&self, now: DateTime<Utc>, margin: Duration) -> bool {
+        self.expiration - now >= margin
+    }
+
+    pub fn decode(bytes: &[u8], key: &IdentityKey) -> Result<Self> {
+        let e: CredEntry = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("not a credential entry ({e})"))?;
+        if e.version != VERSION || &e.key != key {
+            bail!("a credential entry of another version or identity");
+        }
+        Ok(e)
+    }
+}
+
+/// What `cache status` shows of a stored credential entry (never the secrets).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stub {
+    pub key: IdentityKey,
+    pub access_key_id: String,
+    pub expiration: DateTime<Utc>,
+    pub store: String,
+}
+
+/// Where credential entries live for this run.
+pub enum Store {
+    Keyring(PrivateDir),
+    File(PrivateDir),
+}
+
+impl Store {
+    /// The keyring when it works (and `EKS_KC_KEYRING` is not `off`), else files in `dir`. The
+    /// first time the keyring is found not to work, `warn` is called once; the finding is
+    /// remembered in `dir` so later runs neither probe nor warn again.
+    pub fn open(dir: PrivateDir, warn: &mut dyn FnMut(&str)) -> Self {
+        let disabled = std::env::var("EKS_KC_KEYRING").is_ok_and(|v| v == "off");
+        if disabled || dir.file(NO_KEYRING_MARKER).exists() {
+            return Store::File(dir);
+        }
+        match probe_keyring() {
+            Ok(()) => Store::Keyring(dir),
+            Err(why) => {
+                warn(&format!(
+                    "no usable OS keyring ({why}); temporary AWS credentials are cached in 0600 \
+                     files in {} instead",
+                    dir.path().display()
+                ));
+                let _ = dir.write(NO_KEYRING_MARKER, why.as_bytes());
+                Store::File(dir)
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &PrivateDir {
+        match self {
+            Store::Keyring(d) | Store::File(d) => d,
+        }
+    }
+
+    pub fn get(&self, key: &IdentityKey) -> Option<CredEntry> {
+        let stem = key.file_stem();
+        let bytes = match self {
+            Store::File(dir) => dir.read(&format!("{stem}.json")).ok()??,
+            Store::Keyring(_) => keyring::Entry::new(KEYRING_SERVICE, &stem)
+                .ok()?
+                .get_password()
+                .ok()?
+                .into_bytes(),
+        };
+        CredEntry::decode(&bytes, key).ok()
+    }
+
+    pub fn put(&self, entry: &CredEntry) -> Result<()> {
+        let stem = entry.key.file_stem();
+        let bytes = serde_json::to_vec(entry)?;
+        let store = match self {
+            Store::File(dir) => {
+                dir.write(&format!("{stem}.json"), &bytes)?;
+                "file"
+            }
+            Store::Keyring(_) => {
+                keyring::Entry::new(KEYRING_SERVICE, &stem)?
+                    .set_password(std::str::from_utf8(&bytes)?)?;
+                "keyring"
+            }
+        };
+        let stub = Stub {
+            key: entry.key.clone(),
+            access_key_id: entry.access_key_id.clone(),
+            expiration: entry.expiration,
+            store: store.to_owned(),
+        };
+        self.dir()
+            .write(&format!("{stem}.stub"), &serde_json::to_vec(&stub)?)?;
+        Ok(())
+    }
+}
+
+/// Writes, reads back and deletes a probe entry: stores that cannot keep a secret fail here
+/// (keyutils without a session keyring reports a misleading NoEntry on set).
+fn probe_keyring() -> Result<(), String> {
+    let entry = keyring::Entry::new(KEYRING_SERVICE, "probe").map_err(|e| e.to_string())?;
+    entry.set_password("probe").map_err(|e| e.to_string())?;
+    let read = entry.get_password().map_err(|e| e.to_string());
+    let _ = entry.delete_credential();
+    match read {
+        Ok(v) if v == "probe" => Ok(()),
+        Ok(_) => Err("the keyring returned something else".into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes every stored credential entry (files, keyring entries and their stubs) and the
+/// keyring marker; returns how many entries there were.
+pub fn clear(dir: &PrivateDir) -> Result<usize> {
+    let mut removed = 0;
+    let Ok(rd) = std::fs::read_dir(dir.path()) else {
+        return Ok(0);
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".stub") {
+            if let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, stem) {
+                let _ = entry.delete_credential();
+            }
+            let _ = std::fs::remove_file(e.path());
+            removed += 1;
+        } else if name.starts_with("creds-") && name.ends_with(".json") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    let _ = std::fs::remove_file(dir.file(NO_KEYRING_MARKER));
+    Ok(removed)
+}
+
+/// The stubs of all stored credential entries.
+pub fn stubs(dir: &PrivateDir) -> Vec<Stub> {
+    let Ok(rd) = std::fs::read_dir(dir.path()) else {
+        return vec![];
+    };
+    let mut stubs: Vec<Stub> = rd
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".stub"))
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect();
+    stubs.sort_by_key(|s| s.expiration);
+    stubs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(profile: &str) -> IdentityKey {
+        IdentityKey::of(&TokenKey::new(
+            "c",
+            "eu-west-1",
+            Some(profile),
+            None,
+            |_| None,
+        ))
+    }
+
+    #[test]
+    fn identities_are_cluster_and_region_independent() {
+        let a = TokenKey::new("a", "eu-west-1", Some("p"), None, |_| None);
+        let b = TokenKey::new("b", "us-east-1", Some("p"), None, |_| None);
+        assert_eq!(IdentityKey::of(&a), IdentityKey::of(&b));
+        assert_ne!(key("p").file_stem(), key("q").file_stem());
+    }
+
+    #[test]
+    fn file_store_round_trips_and_never_shows_secrets_in_stubs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::File(PrivateDir::new(tmp.path()));
+        let entry = CredEntry {
+            version: VERSION,
+            key: key("p"),
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("SECRETKEY"),
+            session_token: Some(Secret::new("SESSIONTOKEN")),
+            expiration: Utc::now() + Duration::hours(1),
+        };
+        assert!(store.get(&entry.key).is_none());
+        store.put(&entry).unwrap();
+        assert_eq!(store.get(&entry.key).unwrap(), entry);
+        assert!(store.get(&key("q")).is_none());
+        assert!(!format!("{entry:?}").contains("SECRETKEY"));
+        let stubs = stubs(store.dir());
+        assert_eq!(stubs.len(), 1);
+        let stub_text =
+            std::fs::read_to_string(tmp.path().join(format!("{}.stub", entry.key.file_stem())))
+                .unwrap();
+        assert!(!stub_text.contains("SECRETKEY") && !stub_text.contains("SESSIONTOKEN"));
+        assert_eq!(clear(store.dir()).unwrap(), 1);
+        assert!(store.get(&entry.key).is_none());
+    }
+
+    #[test]
+    fn freshness_uses_the_credential_margin() {
+        let now = Utc::now();
+        let mut e = CredEntry {
+            version: VERSION,
+            key: key("p"),
+            access_key_id: "A".into(),
+            secret_access_key: Secret::new("S"),
+            session_token: None,
+            expiration: now + Duration::minutes(20),
+        };
+        assert!(e.is_fresh(now, DEFAULT_MARGIN));
+        e.expiration = now + Duration::minutes(14);
+        assert!(!e.is_fresh(now, DEFAULT_MARGIN));
+    }
+}
