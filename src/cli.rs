@@ -36,6 +36,7 @@ pub enum Command {
     List(ListArgs),
     Use(UseArgs),
     Token(TokenArgs),
+    Login(LoginArgs),
     Verify(VerifyArgs),
     Cache(CacheArgs),
     Completions(CompletionsArgs),
@@ -88,6 +89,25 @@ pub struct UseArgs {
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub lock_timeout: u64,
+}
+
+/// Get session credentials for a profile once (asking for its MFA code if it has one) and
+/// pre-warm tokens for its clusters.
+///
+/// The session credentials go into eks-kc's credential cache (the OS keyring, or a 0600 file),
+/// so every cluster of the profile works, from kubectl, k9s or an IDE, without another prompt
+/// until they near expiry. Run it in a terminal at the start of the day, or when a
+/// non-interactive call says so.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Profile to log in (repeatable) [default: AWS_PROFILE, else default].
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
+    pub profiles: Vec<String>,
+
+    /// The kubeconfig whose contexts get tokens pre-warmed.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// Check a token against the rules the EKS authenticator applies, and optionally ask STS who it

@@ -39,6 +39,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
+        cli::Command::Login(args) => {
+            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            cmd::login::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+        }
         cli::Command::Verify(args) => {
             let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
             cmd::verify::run(args, &cache_dir, out)

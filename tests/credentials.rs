@@ -349,3 +349,150 @@ fn an_expired_sso_login_fails_fast_naming_the_fix() {
     );
     assert!(!run.stderr.contains("sso-access-token"));
 }
+
+/// Profile `mfa` assumes a role with MFA on top of `base` (static keys).
+fn mfa_env(sts: &FakeSts, env: &mut TestEnv) {
+    env.write_aws_credentials(&format!(
+        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    env.write_aws_config(
+        "[profile mfa]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\n\
+         source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n",
+    );
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+}
+
+/// Runs eks-kc under `script`, so it has a real pseudo-terminal, typing `typed` into it.
+fn in_pty(env: &TestEnv, args: &str, typed: &str) -> Run {
+    use std::io::Write;
+    let mut child = env
+        .command("script")
+        .args(["-qec", &format!("{} {args}", bin().display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    Run::from(out)
+}
+
+#[test]
+fn mfa_prompts_once_on_the_terminal_and_the_code_reaches_sts() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env, 60, None);
+    mfa_env(&sts, &mut env);
+    let run = in_pty(
+        &env,
+        "token -c c1 --region eu-west-1 --profile mfa",
+        "123456\n",
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout
+            .matches("MFA code for arn:aws:iam::111122223333:mfa/alice")
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    let calls = sts.calls("AssumeRole");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["TokenCode"], "123456");
+    assert_eq!(
+        calls[0]["SerialNumber"],
+        "arn:aws:iam::111122223333:mfa/alice"
+    );
+    // Every other cluster of the profile now works without a prompt, even non-interactively.
+    for cluster in ["c2", "c3"] {
+        let run = token_for(&env, cluster, "mfa");
+        assert_tokens_accepted(cluster, REGION, &env.keys_file(), &[run.ok().token()]);
+    }
+    assert_eq!(sts.calls("AssumeRole").len(), 1);
+}
+
+#[test]
+fn mfa_without_a_terminal_fails_at_once_naming_the_fix() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env, 60, None);
+    mfa_env(&sts, &mut env);
+    let started = std::time::Instant::now();
+    let run = token_for(&env, "c1", "mfa"); // spec.interactive: false, stdin not a terminal
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(run.stdout.is_empty());
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("eks-kc login --profile mfa"),
+        "{}",
+        run.stderr
+    );
+    assert!(sts.calls("AssumeRole").is_empty());
+}
+
+#[test]
+fn login_asks_once_and_prewarms_the_profiles_contexts() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env, 60, None);
+    mfa_env(&sts, &mut env);
+    fs::write(
+        &env.kubeconfig,
+        managed_kubeconfig("mfa", &["c1", "c2", "c3"]),
+    )
+    .unwrap();
+    let run = in_pty(&env, "login --profile mfa", "654321\n");
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 token(s) ready"), "{}", run.stdout);
+    let calls = sts.calls("AssumeRole");
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0]["TokenCode"], "654321");
+    let rows = env.run(&["list", "-o", "json"]).ok().json();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["token"] == "fresh"),
+        "{rows}"
+    );
+    let run = token_for(&env, "c4", "mfa");
+    run.ok();
+    assert_eq!(
+        sts.calls("AssumeRole").len(),
+        1,
+        "no further prompt or STS call"
+    );
+}
+
+/// A kubeconfig whose contexts eks-kc manages (as sync writes them), one per cluster.
+fn managed_kubeconfig(profile: &str, clusters: &[&str]) -> String {
+    let mut clusters_yaml = String::new();
+    let mut contexts_yaml = String::new();
+    for c in clusters {
+        let name = format!("{c}.{REGION}.{profile}");
+        let marker = format!(
+            "{{managedBy: eks-kc, profile: {profile}, region: {REGION}, clusterName: {c}}}"
+        );
+        clusters_yaml.push_str(&format!(
+            "- name: {name}\n  cluster:\n    server: https://127.0.0.1:1\n    extensions:\n    \
+             - name: client.authentication.k8s.io/exec\n      extension: {{clusterName: {c}, region: {REGION}, profile: {profile}}}\n    \
+             - name: eks-kc\n      extension: {marker}\n"
+        ));
+        contexts_yaml.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: {name}\n    user: eks-kc\n    extensions:\n    \
+             - name: eks-kc\n      extension: {marker}\n"
+        ));
+    }
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n{clusters_yaml}contexts:\n{contexts_yaml}users:\n\
+         - name: eks-kc\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: eks-kc\n      args: [token]\n      provideClusterInfo: true\n    extensions:\n    \
+         - name: eks-kc\n      extension: {{managedBy: eks-kc}}\n"
+    )
+}

@@ -17,8 +17,11 @@ use chrono::{DateTime, Utc};
 
 use crate::secret::Secret;
 
+/// Asks the person a question (the MFA code) and returns the answer.
+pub type Prompt<'a> = &'a dyn Fn(&str) -> Result<String>;
+
 /// Who asks for credentials.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CredentialRequest<'a> {
     /// An explicitly chosen profile (flag or kubeconfig). It wins over environment credentials,
     /// as `aws --profile` does; without one, the SDK's default chain decides.
@@ -26,6 +29,9 @@ pub struct CredentialRequest<'a> {
     pub region: &'a str,
     /// A role to assume on top of the base credentials.
     pub role_arn: Option<&'a str>,
+    /// Asks the person for an MFA code; `None` when nobody can answer (no terminal, or
+    /// kubectl said the call is not interactive).
+    pub prompt: Option<Prompt<'a>>,
 }
 
 /// Credentials ready to sign with.
@@ -82,6 +88,46 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
             .await
             .map_err(|e| explain(e, req))?;
         return Ok(creds.into());
+    }
+
+    if let Some(profile) = req.profile
+        && let Some(mfa) = super::mfa::mfa_profile(profile).await?
+    {
+        let Some(prompt) = req.prompt else {
+            anyhow::bail!(
+                "profile '{profile}' needs an MFA code and this call cannot ask for one (no \
+                 terminal, or kubectl runs it non-interactively); run `eks-kc login --profile \
+                 {profile}` in a terminal, then retry"
+            );
+        };
+        let code = prompt(&format!(
+            "MFA code for {} (profile {profile}): ",
+            mfa.mfa_serial
+        ))?;
+        let creds = super::mfa::assume_with_mfa(&mfa, req.region, code.trim()).await?;
+        return match req.role_arn {
+            None => Ok(creds),
+            Some(role_arn) => {
+                let base = Credentials::new(
+                    creds.access_key_id,
+                    creds.secret_access_key.expose(),
+                    creds.session_token.map(|t| t.expose().to_owned()),
+                    None,
+                    "eks-kc-mfa",
+                );
+                let conf = sdk_config(None, Some(region.clone()), None, None).await;
+                AssumeRoleProvider::builder(role_arn)
+                    .session_name(ROLE_SESSION_NAME)
+                    .region(region)
+                    .configure(&conf)
+                    .build_from_provider(base)
+                    .await
+                    .provide_credentials()
+                    .await
+                    .map(Into::into)
+                    .map_err(|e| explain(e, req))
+            }
+        };
     }
 
     let conf = sdk_config(req.profile, Some(region), req.role_arn, None).await;

@@ -3,6 +3,7 @@
 
 pub mod creds;
 pub mod eks;
+pub mod mfa;
 pub mod profiles;
 pub mod sign;
 pub mod sts;

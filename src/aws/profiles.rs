@@ -23,11 +23,15 @@ impl Profiles {
     }
 }
 
+/// The parsed AWS config and credentials files.
+pub async fn load_set() -> Result<aws_config::profile::ProfileSet> {
+    aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+        .await
+        .context("reading the AWS config and credentials files")
+}
+
 pub async fn load() -> Result<Profiles> {
-    let set =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
-            .await
-            .context("reading the AWS config and credentials files")?;
+    let set = load_set().await?;
     let regions = set
         .profiles()
         .map(|name| {

@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod list;
+pub mod login;
 pub mod switch;
 pub mod sync;
 pub mod token;

@@ -4,7 +4,7 @@
 //! file, compare a timestamp, print. It builds no async runtime and no AWS client; those appear
 //! only when a token has to be signed.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -71,7 +71,12 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,
     };
-    let req = resolve_request(args, exec_info, |name| std::env::var(name).ok())?;
+    let run_by_kubectl = exec_info.is_some();
+    let mut req = resolve_request(args, exec_info, |name| std::env::var(name).ok())?;
+    if !run_by_kubectl {
+        // Run by a person (or a script): it may ask when there is a terminal to ask on.
+        req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
+    }
     let cache = (!args.no_cache).then_some(cache_dir);
     let entry = obtain(&req, cache, args.refresh_margin)?;
     let line = match args.output {
@@ -177,17 +182,19 @@ fn sign(
 /// The credentials that sign for `key`: temporary ones from the credential cache while they have
 /// the credential margin left, else resolved through the SDK (and cached when temporary). Static
 /// keys from the environment skip the cache: there is nothing to save.
-fn credentials(
+pub fn credentials(
     req: &TokenRequest,
     region: &str,
     key: &TokenKey,
     cache_dir: Option<&Path>,
 ) -> Result<AwsCredentials> {
+    let prompt = |message: &str| tty_prompt(message);
     let resolve = || {
         aws::creds::resolve(&aws::creds::CredentialRequest {
             profile: req.profile.as_deref(),
             region,
             role_arn: req.role_arn.as_deref(),
+            prompt: req.interactive.then_some(&prompt as aws::creds::Prompt<'_>),
         })
     };
     let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
@@ -234,6 +241,25 @@ fn credentials(
         }
     }
     Ok(creds)
+}
+
+/// Asks on the controlling terminal (not stdin/stdout: kubectl owns those) and reads one line.
+fn tty_prompt(message: &str) -> Result<String> {
+    use std::io::{BufRead, BufReader};
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("opening the terminal (/dev/tty) to ask for the MFA code")?;
+    tty.write_all(message.as_bytes())?;
+    tty.flush()?;
+    let mut line = String::new();
+    BufReader::new(tty).read_line(&mut line)?;
+    let code = line.trim().to_owned();
+    if code.is_empty() {
+        bail!("no MFA code entered");
+    }
+    Ok(code)
 }
 
 /// Serves a fresh cached token, or mints one under the key's lock and stores it.

@@ -1,0 +1,74 @@
+//! `eks-kc login`: session credentials for a profile, asked for once (MFA code included), kept
+//! in the credential cache, and tokens pre-warmed for the profile's managed contexts.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use crate::cache::{self, TokenKey};
+use crate::cli::LoginArgs;
+use crate::cmd::token::{TokenRequest, credentials, obtain};
+use crate::{aws, exec, summary};
+
+pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let profiles = if args.profiles.is_empty() {
+        vec![env("AWS_PROFILE").unwrap_or_else(|| "default".into())]
+    } else {
+        args.profiles.clone()
+    };
+    let files = aws::profiles::load_blocking()?;
+    let managed = summary::load(args.kubeconfig.as_deref(), cache_dir)?.managed;
+
+    for profile in profiles {
+        let region = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .or_else(|| files.region_of(&profile).map(str::to_owned))
+            .unwrap_or_else(|| "us-east-1".into());
+        let req = TokenRequest {
+            api_version: exec::V1BETA1,
+            interactive: true,
+            cluster: String::new(),
+            region: Some(region.clone()),
+            profile: Some(profile.clone()),
+            role_arn: None,
+        };
+        let key = TokenKey::new("", &region, Some(&profile), None, env);
+        let creds = credentials(&req, &region, &key, Some(cache_dir))?;
+
+        let mut warmed = 0;
+        for m in managed.iter().filter(|m| {
+            m.exec.profile.as_deref() == Some(profile.as_str()) && m.exec.role_arn.is_none()
+        }) {
+            let req = TokenRequest {
+                api_version: exec::V1BETA1,
+                interactive: true,
+                cluster: m
+                    .exec
+                    .cluster_name
+                    .clone()
+                    .unwrap_or_else(|| m.id.cluster_name.clone()),
+                region: m.exec.region.clone(),
+                profile: m.exec.profile.clone(),
+                role_arn: None,
+            };
+            obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
+            warmed += 1;
+        }
+        match creds.expiry {
+            Some(expiry) => writeln!(
+                out,
+                "{profile}: session credentials valid for {} min (until {}); {warmed} token(s) ready",
+                (expiry - Utc::now()).num_minutes(),
+                crate::token::format_timestamp(expiry)
+            )?,
+            None => writeln!(
+                out,
+                "{profile}: long-term keys, nothing to log in; {warmed} token(s) ready"
+            )?,
+        }
+    }
+    Ok(())
+}
