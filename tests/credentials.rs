@@ -496,3 +496,41 @@ fn managed_kubeconfig(profile: &str, clusters: &[&str]) -> String {
          - name: eks-kc\n      extension: {{managedBy: eks-kc}}\n"
     )
 }
+
+#[test]
+fn a_role_arn_chained_on_a_profile_signs_accepted_tokens_and_is_cached_per_chain() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env, 60, None);
+    assume_role_env(&sts, &mut env);
+    let role = "arn:aws:iam::111122223333:role/cluster-admin";
+    for cluster in ["c1", "c2"] {
+        let run = env.run(&[
+            "token",
+            "-c",
+            cluster,
+            "--region",
+            REGION,
+            "--profile",
+            "ops",
+            "--role-arn",
+            role,
+            "-o",
+            "token",
+        ]);
+        assert_tokens_accepted(
+            cluster,
+            REGION,
+            &env.keys_file(),
+            &[run.ok().stdout.trim().to_owned()],
+        );
+    }
+    let calls = sts.calls("AssumeRole");
+    // ops's own role, then cluster-admin on top of it: once each for both clusters.
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls.iter().any(|c| c["RoleArn"] == role));
+    assert!(
+        calls
+            .iter()
+            .any(|c| c["RoleArn"] == "arn:aws:iam::111122223333:role/eks-admin")
+    );
+}
