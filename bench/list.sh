@@ -1,21 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks `eks-kc list` and `eks-kc use` on a 500-context kubeconfig written by sync
 # (on demand; reported, never asserted). Target: list ≤ 10 ms whole process.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-command -v hyperfine >/dev/null 2>&1 || {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq hyperfine
-}
-cargo build --release --locked --quiet
-bin=$PWD/target/release/eks-kc
-out=$PWD/bench/out
-mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 export HOME=$work/home AWS_EC2_METADATA_DISABLED=true EKS_KC_CACHE_DIR=$work/cache
 mkdir -p "$HOME"
@@ -24,11 +10,8 @@ printf '[profile one]\nregion = us-east-1\n' > "$AWS_CONFIG_FILE"
 printf '[one]\naws_access_key_id = AKIAEKSKCBENCH000001\naws_secret_access_key = s1\n' > "$AWS_SHARED_CREDENTIALS_FILE"
 
 # 500 clusters: 5 regions x 100, synced from the fake EKS endpoint.
-mkfifo "$work/ready"
-python3 tests/support/fake_eks.py --generate 5:100 > "$work/ready" &
-pids+=($!)
-read -r line < "$work/ready"
-export AWS_ENDPOINT_URL_EKS="http://127.0.0.1:${line#READY }"
+start_fake_eks 5:100 0
+export AWS_ENDPOINT_URL_EKS=$eks_url
 export KUBECONFIG=$work/kubeconfig
 "$bin" sync -p one -r us-east-1 -r us-west-2 -r eu-west-1 -r eu-central-1 -r ap-south-1 2>/dev/null
 "$bin" use c0001.eu-west-1.one >/dev/null

@@ -9,39 +9,14 @@
 #    cluster), timed on a subset (1 profile x 1 region x 10 clusters) and extrapolated to 340.
 # 3. 5,000 clusters (2 profiles x 25 regions x 100) at 10 ms: wall time and peak RSS.
 # Results are reported, never asserted.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-command -v hyperfine >/dev/null 2>&1 || {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq hyperfine
-}
+source "$(dirname "$0")/lib.sh"
 command -v aws >/dev/null 2>&1 || python3 -m pip install --quiet awscli
-
-cargo build --release --locked --quiet
-bin=$PWD/target/release/eks-kc
-out=$PWD/bench/out
-mkdir -p "$out"
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 
 REGIONS17=(us-east-1 us-east-2 us-west-1 us-west-2 eu-west-1 eu-west-2 eu-west-3 eu-central-1
   eu-north-1 ap-south-1 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-southeast-1
   ap-southeast-2 ca-central-1 sa-east-1)
 REGIONS25=("${REGIONS17[@]}" af-south-1 ap-east-1 ap-south-2 ap-southeast-3 eu-central-2
   eu-south-1 eu-south-2 me-central-1)
-
-start_fake_eks() { # REGIONS:CLUSTERS LATENCY_MS -> sets $eks_url
-  local fifo=$work/ready.$RANDOM
-  mkfifo "$fifo"
-  python3 tests/support/fake_eks.py --generate "$1" --latency-ms "$2" > "$fifo" &
-  pids+=($!)
-  local line
-  read -r line < "$fifo"
-  eks_url="http://127.0.0.1:${line#READY }"
-}
 
 export HOME=$work/home AWS_EC2_METADATA_DISABLED=true
 mkdir -p "$HOME"

@@ -12,25 +12,12 @@
 #   - aws eks get-token                      (what EKS kubeconfigs run today)
 # and peak RSS of each with /usr/bin/time -v. Installs hyperfine from Debian when missing.
 # Results are reported, never asserted: targets live in the README.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-300}
 SLOW_RUNS=${SLOW_RUNS:-15}
 GKE_PLUGIN=${GKE_PLUGIN:-/usr/lib/google-cloud-sdk/bin/gke-gcloud-auth-plugin}
-
-command -v hyperfine >/dev/null 2>&1 || {
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq hyperfine
-}
 command -v aws >/dev/null 2>&1 || python3 -m pip install --quiet awscli
-
-cargo build --release --locked --quiet
-bin=$PWD/target/release/eks-kc
-out=$PWD/bench/out
-mkdir -p "$out"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # An isolated environment: static keys, no config files, no network, a private cache.
 export HOME=$work/home AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null

@@ -30,25 +30,25 @@ use anyhow::Result;
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
     match &cli.command {
         cli::Command::Token(args) => {
-            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
             cmd::token::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Sync(args) => cmd::sync::run(args, out),
         cli::Command::List(args) => {
-            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
             cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => {
-            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
             cmd::login::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Verify(args) => {
-            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
             cmd::verify::run(args, &cache_dir, out)
         }
         cli::Command::Cache(args) => {
-            let cache_dir = paths::cache_dir(cli.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {

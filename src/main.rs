@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use eks_kc::{cli::Cli, exit};
 
 fn main() -> ExitCode {
@@ -13,8 +12,8 @@ fn main() -> ExitCode {
         .var(eks_kc::generate::COMPLETE_VAR)
         .complete();
     // clap prints --help/--version itself and exits 0, or prints a usage error and exits 2.
-    let cli = Cli::parse();
-    init_logging(cli.verbose);
+    let cli = Cli::parse_fast();
+    init_logging(cli.global.verbose);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = eks_kc::run(cli, &mut out).and_then(|code| {

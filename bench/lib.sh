@@ -1,0 +1,32 @@
+# Shared set-up for the bench/*.sh scripts (sourced, not run): tools, the release binary, a
+# scratch directory removed on exit, and helper processes killed on exit.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v hyperfine >/dev/null 2>&1 || {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq hyperfine
+}
+
+cargo build --release --locked --quiet
+bin=$PWD/target/release/eks-kc
+out=$PWD/bench/out
+mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start_fake_eks REGIONS:CLUSTERS LATENCY_MS: a fake EKS API; sets $eks_url.
+start_fake_eks() {
+  local fifo=$work/ready.$RANDOM
+  mkfifo "$fifo"
+  python3 tests/support/fake_eks.py --generate "$1" --latency-ms "$2" > "$fifo" &
+  pids+=($!)
+  local line
+  read -r line < "$fifo"
+  eks_url="http://127.0.0.1:${line#READY }"
+}
