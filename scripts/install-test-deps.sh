@@ -30,6 +30,7 @@ apt_packages=()
 command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubernetes-client)
 command -v chattr >/dev/null 2>&1 || apt_packages+=(e2fsprogs)
 command -v script >/dev/null 2>&1 || apt_packages+=(util-linux)   # a pty for the MFA tests
+[ -x /usr/bin/time ] || apt_packages+=(time)                        # peak RSS in the load test
 for tool in bash zsh fish mandoc; do
   command -v "$tool" >/dev/null 2>&1 || apt_packages+=("$tool")
 done

@@ -74,10 +74,27 @@ impl PrivateDir {
         Ok(Some(buf))
     }
 
-    /// Replaces `name` atomically with `bytes`, as a 0600 file.
+    /// Replaces `name` atomically with `bytes`, as a 0600 file. Temporary files of earlier
+    /// writers of `name` that died before their rename (kill -9) are removed first: callers
+    /// write a name under its lock, so such a file belongs to nobody alive.
     pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         self.ensure()?;
+        self.remove_dead_temps(name);
         write_atomic(&self.file(name), bytes, FILE_MODE)
+    }
+
+    fn remove_dead_temps(&self, name: &str) {
+        let prefix = format!(".{name}.");
+        let Ok(entries) = fs::read_dir(&self.path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let file = file.to_string_lossy();
+            if file.starts_with(&prefix) && file.ends_with(".tmp") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Takes an exclusive lock on `<name>.lock`, waiting for another holder. The lock is released

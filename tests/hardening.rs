@@ -1,0 +1,318 @@
+//! Faults, load and hostile files: kill -9 mid-write, hundreds of parallel cold calls, symlinks
+//! planted in the cache, and secrets that must never reach stderr. Each test prints the
+//! figures the README's reliability table reports.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const REGION: &str = "eu-west-1";
+
+fn exec_info(cluster: &str, profile: &str) -> String {
+    format!(
+        r#"{{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{{"interactive":false,"cluster":{{"config":{{"clusterName":"{cluster}","region":"{REGION}","profile":"{profile}"}}}}}}}}"#
+    )
+}
+
+/// A small deterministic pseudo-random sequence (no dependency, reproducible runs).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
+
+fn kill_after(mut child: std::process::Child, delay: Duration) {
+    std::thread::sleep(delay);
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+}
+
+#[test]
+fn token_cache_survives_kill_9_at_random_points() {
+    let env = TestEnv::new().with_env_keys();
+    let mut rng = Lcg(7);
+    let runs = 500;
+    let clusters = 25;
+    // A refresh margin as long as a token's life: every call re-signs and rewrites its entry.
+    let args = |i: usize| {
+        vec![
+            "token".to_owned(),
+            "-c".to_owned(),
+            format!("k{}", i % clusters),
+            "--region".to_owned(),
+            REGION.to_owned(),
+            "--refresh-margin".to_owned(),
+            "14m".to_owned(),
+        ]
+    };
+    for i in 0..runs {
+        let child = env
+            .eks_kc(&[])
+            .args(args(i))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_after(child, Duration::from_micros(rng.next(12_000)));
+        // Whatever the kill interrupted, every entry is whole or absent.
+        for f in env.cache_files() {
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("token-") && name.ends_with(".json") {
+                let bytes = fs::read(&f).unwrap();
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .unwrap_or_else(|e| panic!("run {i}: {name} is torn: {e}"));
+            }
+        }
+    }
+    // One more write per entry reclaims what dead writers left, and the cache still serves.
+    for i in 0..clusters {
+        let run = Run::from(env.eks_kc(&[]).args(args(i)).output().unwrap());
+        assert!(run.ok().stderr.is_empty(), "{}", run.stderr);
+    }
+    let left: Vec<String> = env
+        .cache_files()
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.iter().all(|n| !n.ends_with(".tmp")),
+        "temporary files left: {left:?}"
+    );
+    let entries = left.iter().filter(|n| n.ends_with(".json")).count();
+    assert_eq!(entries, clusters);
+    eprintln!(
+        "FIGURES token-cache kill -9: {runs} writes killed at random, 0 torn entries, {entries} entries, 0 temporary files after one more write each"
+    );
+}
+
+#[test]
+fn kubeconfig_is_old_or_new_after_kill_9_and_a_dead_lock_is_reported() {
+    let env = TestEnv::new();
+    fs::write(
+        &env.kubeconfig,
+        include_str!("fixtures/kubeconfig/hand-written.yaml"),
+    )
+    .unwrap();
+    let mut rng = Lcg(11);
+    let runs = 200;
+    let mut stale_locks = 0;
+    for i in 0..runs {
+        let target = if i % 2 == 0 {
+            "kind-local"
+        } else {
+            "onprem-admin"
+        };
+        let child = env
+            .eks_kc(&["use", target, "--lock-timeout", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_after(child, Duration::from_micros(rng.next(15000)));
+        let text = fs::read_to_string(&env.kubeconfig).unwrap();
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("run {i}: torn kubeconfig: {e}"));
+        let current = doc["current-context"].as_str().unwrap();
+        assert!(current == "kind-local" || current == "onprem-admin");
+        assert_eq!(doc["contexts"].as_sequence().unwrap().len(), 2, "run {i}");
+        let mut lock = env.kubeconfig.clone().into_os_string();
+        lock.push(".lock");
+        if std::path::Path::new(&lock).exists() {
+            // A writer killed while holding client-go's lock: the next run waits its timeout,
+            // then names the lock file, instead of hanging.
+            stale_locks += 1;
+            let started = Instant::now();
+            let run = env.run(&["use", "kind-local", "--lock-timeout", "0"]);
+            assert_eq!(run.code, Some(1));
+            assert!(run.stderr.contains(".lock"), "{}", run.stderr);
+            assert!(started.elapsed() < Duration::from_secs(5));
+            fs::remove_file(&lock).unwrap();
+        }
+    }
+    eprintln!(
+        "FIGURES kubeconfig kill -9: {runs} use runs killed at random, 0 torn, {stale_locks} dead locks reported by path"
+    );
+}
+
+#[test]
+fn two_hundred_fifty_six_parallel_cold_calls_resolve_credentials_once() {
+    let env = TestEnv::new();
+    let (script, counter) = env.counting_credential_process(None);
+    env.write_aws_config(&format!(
+        "[profile counted]\ncredential_process = {}\nregion = {REGION}\n",
+        script.display()
+    ));
+    let children: Vec<_> = (0..256)
+        .map(|_| {
+            env.eks_kc(&["token"])
+                .env("KUBERNETES_EXEC_INFO", exec_info("prod", "counted"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut failures = 0;
+    let mut tokens = std::collections::BTreeSet::new();
+    for c in children {
+        let run = Run::from(c.wait_with_output().unwrap());
+        if run.code == Some(0) {
+            tokens.insert(run.token());
+        } else {
+            failures += 1;
+        }
+    }
+    assert_eq!(failures, 0);
+    assert_eq!(count_lines(&counter), 1);
+    assert_eq!(tokens.len(), 1);
+    eprintln!("FIGURES 256 parallel cold calls: 0 failures, 1 credential resolution");
+}
+
+#[test]
+fn a_thousand_hits_grow_neither_files_nor_memory() {
+    let env = TestEnv::new().with_env_keys();
+    let args = ["token", "-c", "prod", "--region", REGION];
+    env.run(&args).ok();
+    let files = env.cache_files();
+    let rss = |run: &Run| -> u64 {
+        run.stderr
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    let timed = |env: &TestEnv| {
+        Run::from(
+            env.command("/usr/bin/time")
+                .arg("-v")
+                .arg(bin())
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let first = rss(&timed(&env));
+    for _ in 0..1000 {
+        let out = env.eks_kc(&args).stdout(Stdio::null()).status().unwrap();
+        assert!(out.success());
+    }
+    let last = rss(&timed(&env));
+    assert_eq!(env.cache_files(), files, "hits must not create files");
+    if first > 0 {
+        assert!(last <= first + 512, "RSS grew from {first} to {last} KiB");
+    }
+    eprintln!(
+        "FIGURES 1000 sequential hits: files {} -> {}, peak RSS {first} -> {last} KiB",
+        files.len(),
+        env.cache_files().len()
+    );
+}
+
+#[test]
+fn planted_symlinks_are_never_followed() {
+    let env = TestEnv::new().with_env_keys();
+    let args = ["token", "-c", "prod", "--region", REGION];
+    env.run(&args).ok();
+    let victim = env.path("victim");
+    fs::write(&victim, "do not touch").unwrap();
+    for f in env.cache_files() {
+        fs::remove_file(&f).unwrap();
+        std::os::unix::fs::symlink(&victim, &f).unwrap();
+    }
+    // The planted entry and lock are refused (one warning), the token is still right, and the
+    // file they point at is never read as an entry nor written.
+    let run = env.run(&args);
+    run.ok();
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.token()]);
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "do not touch");
+    for f in env.cache_files() {
+        assert!(
+            fs::symlink_metadata(&f).unwrap().file_type().is_symlink(),
+            "{} was replaced while its lock was not safe to take",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn a_cache_dir_open_to_others_is_tightened() {
+    let env = TestEnv::new().with_env_keys();
+    fs::create_dir_all(&env.cache_dir).unwrap();
+    fs::set_permissions(&env.cache_dir, fs::Permissions::from_mode(0o777)).unwrap();
+    env.run(&["token", "-c", "prod", "--region", REGION]).ok();
+    let mode = fs::metadata(&env.cache_dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}
+
+#[test]
+fn no_secret_reaches_stderr_at_any_verbosity() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env, 60, None);
+    env.write_aws_credentials(&format!(
+        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    env.write_aws_config(
+        "[profile ops]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\nsource_profile = base\n",
+    );
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    let mut stderr = String::new();
+    let mut tokens = vec![];
+    for (i, v) in ["", "-v", "-vv", "-vvv"].into_iter().enumerate() {
+        let mut args = vec!["token", "-c"];
+        let cluster = format!("c{i}");
+        args.push(&cluster);
+        args.extend(["--region", REGION, "--profile", "ops", "-o", "token"]);
+        if !v.is_empty() {
+            args.push(v);
+        }
+        // A fresh credential cache each time, so every verbosity sees an AssumeRole.
+        env.run(&["cache", "clear"]).ok();
+        let run = env.run(&args);
+        tokens.push(run.ok().stdout.trim().to_owned());
+        stderr.push_str(&run.stderr);
+    }
+    assert!(stderr.len() > 1000, "verbose runs should say something");
+    let keys: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(env.keys_file()).unwrap()).unwrap();
+    let mut secrets: Vec<String> = vec![SECRET.to_owned()];
+    for (_, k) in keys.as_object().unwrap() {
+        secrets.push(k["secret"].as_str().unwrap().to_owned());
+        if let Some(t) = k["session_token"].as_str() {
+            secrets.push(t.to_owned());
+        }
+    }
+    for t in &tokens {
+        secrets.push(t.clone());
+        // The presigned signature alone would be enough to replay the token.
+        let url = token_url(t);
+        let sig = url.split("X-Amz-Signature=").nth(1).unwrap().to_owned();
+        secrets.push(sig);
+    }
+    for s in &secrets {
+        assert!(
+            !stderr.contains(s.as_str()),
+            "a secret reached stderr: {}…",
+            &s[..8]
+        );
+    }
+    eprintln!(
+        "FIGURES secrets on stderr: 0 of {} secrets in {} bytes of -v..-vvv output",
+        secrets.len(),
+        stderr.len()
+    );
+}

@@ -1,0 +1,117 @@
+//! Property tests (proptest) over the parsers that take outside input: KUBERNETES_EXEC_INFO,
+//! kubeconfig parse -> merge -> write -> parse, token decoding in `verify`, cache entries. They
+//! run a few hundred cases in `cargo test`; `bench/fuzz.sh` runs many more for a bounded time.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use eks_kc::cache::{TokenEntry, TokenKey};
+use eks_kc::exec::{ClusterConfig, parse_exec_info};
+use eks_kc::kubeconfig::{ClusterId, DesiredCluster, Kubeconfig, MergeOptions, NameTemplate};
+use proptest::prelude::*;
+
+fn name() -> impl Strategy<Value = String> {
+    "[a-z][a-z0-9-]{0,12}"
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
+    ))]
+
+    // Arbitrary bytes as KUBERNETES_EXEC_INFO: an answer or an error, never a panic.
+    #[test]
+    fn exec_info_never_panics(raw in ".{0,300}") {
+        let _ = parse_exec_info(&raw);
+    }
+
+    // Well-formed exec info with any config values round-trips the values.
+    #[test]
+    fn exec_info_keeps_the_cluster_config(
+        cluster in name(), region in name(), profile in proptest::option::of(name()),
+        v1 in any::<bool>(), interactive in any::<bool>(),
+    ) {
+        let config = ClusterConfig {
+            cluster_name: Some(cluster), region: Some(region), profile, role_arn: None,
+        };
+        let raw = serde_json::json!({
+            "apiVersion": if v1 { "client.authentication.k8s.io/v1" } else { "client.authentication.k8s.io/v1beta1" },
+            "kind": "ExecCredential",
+            "spec": {"interactive": interactive, "cluster": {"server": "https://x", "config": config}},
+        }).to_string();
+        let info = parse_exec_info(&raw).unwrap();
+        prop_assert_eq!(info.config, config);
+        prop_assert_eq!(info.interactive, interactive);
+    }
+
+    // Arbitrary text as a kubeconfig: parsed or refused, never a panic.
+    #[test]
+    fn kubeconfig_parse_never_panics(raw in "(?s).{0,400}") {
+        let _ = Kubeconfig::parse(&raw);
+    }
+
+    // A merge never drops or changes a foreign entry, and what it writes parses back to the
+    // same document.
+    #[test]
+    fn merge_keeps_foreign_entries_through_a_round_trip(
+        foreign in proptest::collection::btree_set(name(), 0..6),
+        clusters in proptest::collection::btree_set((name(), prop_oneof!["eu-west-1", "us-east-1"]), 0..8),
+        extra_key in name(),
+        prune in any::<bool>(),
+    ) {
+        let mut text = format!("apiVersion: v1\nkind: Config\nx-{extra_key}: {{a: [1, 2]}}\nclusters:\n");
+        for f in &foreign {
+            text.push_str(&format!("- name: {f}\n  cluster: {{server: 'https://{f}', x-keep: true}}\n"));
+        }
+        text.push_str("contexts:\n");
+        for f in &foreign {
+            text.push_str(&format!("- name: {f}\n  context: {{cluster: {f}, user: someone}}\n"));
+        }
+        text.push_str("users:\n- name: someone\n  user: {token: abc}\ncurrent-context: ''\n");
+        let original = Kubeconfig::parse(&text).unwrap();
+        let desired: Vec<DesiredCluster> = clusters.iter().map(|(c, r)| DesiredCluster {
+            id: ClusterId { profile: "p".into(), region: r.clone(), cluster_name: c.clone() },
+            arn: None, account: None, server: format!("https://{c}.eks"), ca_data: None,
+            exec: ClusterConfig { cluster_name: Some(c.clone()), region: Some(r.clone()), profile: Some("p".into()), role_arn: None },
+        }).collect();
+        let listed: BTreeSet<(String, String)> =
+            [("p".to_owned(), "eu-west-1".to_owned()), ("p".to_owned(), "us-east-1".to_owned())].into();
+        let template = NameTemplate::parse("{cluster}.{region}.{profile}").unwrap();
+        let mut merged = original.clone();
+        let changes = merged.merge(&desired, &MergeOptions {
+            template: &template, listed: &listed, prune, exec_command: "eks-kc",
+        }).unwrap();
+        prop_assert!(changes.conflicts.is_empty());
+        let reparsed = Kubeconfig::parse(&merged.to_yaml()).unwrap();
+        prop_assert_eq!(&reparsed, &merged);
+        for f in &foreign {
+            prop_assert!(reparsed.context_names().contains(f));
+        }
+        prop_assert_eq!(reparsed.managed_contexts().len(), desired.len());
+        prop_assert_eq!(reparsed.to_yaml().contains(&format!("x-{extra_key}")), true);
+        // Merging again changes nothing.
+        let mut again = reparsed.clone();
+        let second = again.merge(&desired, &MergeOptions {
+            template: &template, listed: &listed, prune, exec_command: "eks-kc",
+        }).unwrap();
+        prop_assert!(!second.writes());
+    }
+
+    // Any string given to `verify`: a report, never a panic; a prefixed base64url of any URL
+    // is decoded and judged.
+    #[test]
+    fn verify_never_panics(raw in ".{0,200}", url in "(?s).{0,300}") {
+        let _ = eks_kc::verify::check(&raw, Utc::now());
+        let token = eks_kc::token::encode(&url);
+        let f = eks_kc::verify::check(&token, Utc::now());
+        prop_assert!(!f.ok() || url.starts_with("https://sts."));
+    }
+
+    // Any bytes as a cache entry: a miss, never a panic.
+    #[test]
+    fn cache_entries_never_panic(raw in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let key = TokenKey::new("c", "eu-west-1", None, None, |_| None);
+        let _ = TokenEntry::from_bytes(&raw, &key);
+        let _ = TokenEntry::decode(&raw);
+    }
+}
