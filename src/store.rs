@@ -36,10 +36,24 @@ impl PrivateDir {
     }
 
     /// Creates the directory (and parents) as 0700, and tightens an existing one that is open to
-    /// group or others.
+    /// group or others. One owned by another user is refused: its owner could read or plant
+    /// what eks-kc keeps there.
     pub fn ensure(&self) -> io::Result<()> {
         match fs::symlink_metadata(&self.path) {
             Ok(meta) if meta.is_dir() => {
+                // SAFETY: geteuid has no preconditions and cannot fail.
+                let me = unsafe { libc::geteuid() };
+                if std::os::unix::fs::MetadataExt::uid(&meta) != me {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "{} belongs to uid {}, not to you (uid {me}); remove it or point \
+                             EKS_KC_CACHE_DIR elsewhere",
+                            self.path.display(),
+                            std::os::unix::fs::MetadataExt::uid(&meta)
+                        ),
+                    ));
+                }
                 if meta.permissions().mode() & 0o077 != 0 {
                     fs::set_permissions(&self.path, fs::Permissions::from_mode(DIR_MODE))?;
                 }
@@ -69,6 +83,15 @@ impl PrivateDir {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
+        // A file someone else owns was not written by us: never trust it.
+        let meta = file.metadata()?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if std::os::unix::fs::MetadataExt::uid(&meta) != unsafe { libc::geteuid() } {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("{} belongs to another user", self.file(name).display()),
+            ));
+        }
         let mut buf = Vec::with_capacity(4096);
         file.read_to_end(&mut buf)?;
         Ok(Some(buf))

@@ -316,3 +316,72 @@ fn no_secret_reaches_stderr_at_any_verbosity() {
         stderr.len()
     );
 }
+
+#[test]
+fn cache_files_and_dirs_of_another_user_are_refused() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: making a file owned by another user needs root");
+        return;
+    }
+    let env = TestEnv::new().with_env_keys();
+    let args = ["token", "-c", "prod", "--region", REGION];
+    let first = env.run(&args);
+    first.ok();
+    // A planted entry owned by someone else is not served.
+    let entry = env
+        .cache_files()
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "json"))
+        .unwrap();
+    std::os::unix::fs::chown(&entry, Some(65534), Some(65534)).unwrap();
+    let run = env.run(&args);
+    run.ok();
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("another user"), "{}", run.stderr);
+    assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.token()]);
+    // A cache directory owned by someone else is not written to.
+    std::os::unix::fs::chown(&env.cache_dir, Some(65534), Some(65534)).unwrap();
+    let run = env.run(&["token", "-c", "other", "--region", REGION]);
+    run.ok();
+    assert!(
+        run.stderr.contains("belongs to uid 65534"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unwritable_kubeconfig_directory_is_an_error_and_the_file_is_intact() {
+    let env = TestEnv::new();
+    let original = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    fs::write(&env.kubeconfig, original).unwrap();
+    let dir = env.kubeconfig.parent().unwrap().to_path_buf();
+    let locked = if unsafe { libc::geteuid() } == 0 {
+        std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success())
+    } else {
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o500)).is_ok()
+    };
+    if !locked {
+        eprintln!("SKIPPED: cannot make a read-only directory here");
+        return;
+    }
+    let run = env.run(&["use", "kind-local"]);
+    let _ = std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&dir)
+        .status();
+    let _ = fs::set_permissions(&dir, fs::Permissions::from_mode(0o755));
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&dir.display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read_to_string(&env.kubeconfig).unwrap(), original);
+}
