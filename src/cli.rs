@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Make Amazon EKS clusters feel local: fast, cached kubectl authentication.
+/// Make Amazon EKS clusters feel local.
 ///
-/// Point a kubeconfig user at `eks-kc token` (see `eks-kc token --help`) and every kubectl call
-/// authenticates from a local cache in about a millisecond instead of forking `aws eks get-token`.
+/// `eks-kc sync` discovers every EKS cluster your AWS profiles can reach, across regions, and
+/// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
+/// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
+/// completion switch between them; `verify` and `cache` explain what is going on.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
@@ -213,7 +215,7 @@ pub enum CacheAction {
     },
 }
 
-/// Print a shell completion script.
+/// Print a shell completion script
 ///
 /// Completes subcommands and flags, and dynamically the context names for `use` (from the
 /// kubeconfig) and profile names for `--profile` (from the AWS config files). Completion reads
