@@ -385,3 +385,115 @@ fn an_unwritable_kubeconfig_directory_is_an_error_and_the_file_is_intact() {
     );
     assert_eq!(fs::read_to_string(&env.kubeconfig).unwrap(), original);
 }
+
+#[test]
+fn kubeconfig_is_old_or_new_after_sync_is_killed() {
+    let mut env = TestEnv::new();
+    let eks = FakeEks::start(
+        &env,
+        &serde_json::json!({"eu-west-1": (0..20).map(|i| serde_json::json!({
+            "name": format!("c{i:02}"), "endpoint": "https://127.0.0.1:1", "ca": "Q0E="
+        })).collect::<Vec<_>>()}),
+    );
+    env.write_aws_credentials(&format!(
+        "[team]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    env.write_aws_config("[profile team]\nregion = eu-west-1\n");
+    env.set("AWS_ENDPOINT_URL_EKS", eks.url());
+    fs::write(
+        &env.kubeconfig,
+        include_str!("fixtures/kubeconfig/hand-written.yaml"),
+    )
+    .unwrap();
+    let bin = bin().display().to_string();
+    let mut rng = Lcg(13);
+    let runs = 100;
+    let mut dead_locks = 0;
+    for i in 0..runs {
+        // Alternate the exec command so every completed sync rewrites the file.
+        let command = if i % 2 == 0 { "eks-kc" } else { bin.as_str() };
+        let child = env
+            .eks_kc(&[
+                "sync",
+                "-p",
+                "team",
+                "--exec-command",
+                command,
+                "--lock-timeout",
+                "0",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_after(child, Duration::from_micros(rng.next(60_000)));
+        let text = fs::read_to_string(&env.kubeconfig).unwrap();
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("run {i}: torn kubeconfig: {e}"));
+        let contexts = doc["contexts"].as_sequence().unwrap().len();
+        // The fixture's 2 contexts, plus all 20 clusters once a sync has completed: never a part.
+        assert!(
+            contexts == 2 || contexts == 22,
+            "run {i}: {contexts} contexts"
+        );
+        assert_eq!(doc["current-context"], "onprem-admin");
+        let mut lock = env.kubeconfig.clone().into_os_string();
+        lock.push(".lock");
+        if std::path::Path::new(&lock).exists() {
+            dead_locks += 1;
+            fs::remove_file(&lock).unwrap();
+        }
+    }
+    eprintln!(
+        "FIGURES sync kill -9: {runs} runs killed at random, 0 torn, {dead_locks} dead locks"
+    );
+}
+
+#[test]
+fn a_full_filesystem_fails_the_write_and_keeps_the_old_kubeconfig() {
+    // A 64 KiB tmpfs in a private mount namespace (needs root and unshare); the kubeconfig on it
+    // is about half the space, so the temporary copy of the rewrite cannot fit.
+    let ok = std::process::Command::new("unshare")
+        .args([
+            "-m",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs /mnt && umount /mnt",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: cannot mount a small tmpfs here (needs root and unshare -m)");
+        return;
+    }
+    let env = TestEnv::new();
+    let mnt = env.path("small");
+    fs::create_dir_all(&mnt).unwrap();
+    let mut big = String::from(include_str!("fixtures/kubeconfig/hand-written.yaml"));
+    big.push_str("x-padding: |\n");
+    for _ in 0..950 {
+        big.push_str("  0123456789012345678901234567890123456789\n");
+    }
+    let script = format!(
+        "set -e; mount -t tmpfs -o size=64k tmpfs '{m}'; printf '%s' \"$KC\" > '{m}/config'; \
+         KUBECONFIG='{m}/config' '{bin}' use kind-local 2>'{m}/err' && echo WROTE || echo FAILED; \
+         cat '{m}/err'; printf '%s' \"$KC\" | cmp -s '{m}/config' - && echo INTACT || echo CHANGED\n",
+        m = mnt.display(),
+        bin = bin().display()
+    );
+    let out = env
+        .command("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env("KC", &big)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("FAILED"), "{text}");
+    assert!(text.contains("eks-kc: error:"), "{text}");
+    assert!(
+        text.contains("No space left") || text.contains("os error 28"),
+        "{text}"
+    );
+    assert!(text.contains("INTACT"), "{text}");
+    eprintln!("FIGURES full filesystem: write refused with ENOSPC, old kubeconfig intact");
+}

@@ -177,13 +177,28 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// What must never appear on stderr, in any run of the whole suite: the fixture secret key,
+/// the session tokens fake_sts.py issues (they start with FQoG), bearer tokens, and presigned
+/// signatures (either replays the caller's identity).
+const NEVER_ON_STDERR: [&str; 4] = [SECRET, "FQoG", "k8s-aws-v1.", "X-Amz-Signature="];
+
 impl From<Output> for Run {
     fn from(o: Output) -> Self {
-        Run {
+        let run = Run {
             code: o.status.code(),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        };
+        // Every process a test runs passes through here: the whole suite is a secrets scan.
+        for secret in NEVER_ON_STDERR {
+            assert!(
+                !run.stderr.contains(secret),
+                "a secret ({}…) reached stderr:\n{}",
+                &secret[..4],
+                run.stderr.replace(secret, "<SECRET>")
+            );
         }
+        run
     }
 }
 

@@ -27,6 +27,15 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+class QuietServer(ThreadingHTTPServer):
+    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
 import botocore.auth
 import botocore.credentials
 from botocore.awsrequest import AWSRequest
@@ -274,7 +283,7 @@ def make_handler(args, keys):
 def serve(args):
     keys = load_keys(args.keys)
     cert, key = make_certificate(args.dir)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args, keys))
+    server = QuietServer(("127.0.0.1", 0), make_handler(args, keys))
     server.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)

@@ -18,6 +18,15 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+class QuietServer(ThreadingHTTPServer):
+    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/eks/aws4_request")
 
 
@@ -106,8 +115,8 @@ def main():
             self.reply(404, {"__type": "ResourceNotFoundException",
                              "message": f"No cluster found for name: {name}."})
 
-    ThreadingHTTPServer.request_queue_size = 1024  # read by listen() in the constructor
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    QuietServer.request_queue_size = 1024  # read by listen() in the constructor
+    server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"READY {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -17,6 +17,15 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+
+class QuietServer(ThreadingHTTPServer):
+    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass
+
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
 
@@ -140,7 +149,7 @@ def main():
                 self.reply(400, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
 <Code>InvalidAction</Code><Message>fake_sts does not do {action}</Message></Error></ErrorResponse>""")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"READY {server.server_address[1]}", flush=True)
     server.serve_forever()
