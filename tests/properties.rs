@@ -14,6 +14,54 @@ fn name() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9-]{0,12}"
 }
 
+/// The committed seed corpus of one target: tests/fixtures/seeds/<target>/* (and, for the
+/// kubeconfig, the fixtures written by aws, eksctl and a person).
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dir = match target {
+        "kubeconfig" => root.join("kubeconfig"),
+        other => root.join("seeds").join(other),
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let seeds: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
+    seeds
+}
+
+/// A seed with a few bytes overwritten, inserted or removed: what a corrupt file or a fuzzer
+/// would feed the parser.
+fn mutated(target: &'static str) -> impl Strategy<Value = String> {
+    let seeds = seeds(target);
+    let n = seeds.len();
+    (
+        0..n,
+        proptest::collection::vec((any::<usize>(), any::<u8>(), 0u8..3), 0..12),
+    )
+        .prop_map(move |(i, edits)| {
+            let mut bytes = seeds[i].clone();
+            for (pos, byte, op) in edits {
+                let at = if bytes.is_empty() {
+                    0
+                } else {
+                    pos % bytes.len()
+                };
+                match op {
+                    0 if !bytes.is_empty() => bytes[at] = byte,
+                    1 => bytes.insert(at, byte),
+                    _ if !bytes.is_empty() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.push(byte),
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256)
@@ -42,6 +90,27 @@ proptest! {
         let info = parse_exec_info(&raw).unwrap();
         prop_assert_eq!(info.config, config);
         prop_assert_eq!(info.interactive, interactive);
+    }
+
+    // Mutated seeds of every target: parsed or refused, never a panic.
+    #[test]
+    fn mutated_seeds_never_panic(
+        info in mutated("exec-info"),
+        kubeconfig in mutated("kubeconfig"),
+        token in mutated("token"),
+        entry in mutated("cache-entry"),
+    ) {
+        let _ = parse_exec_info(&info);
+        if let Ok(mut cfg) = Kubeconfig::parse(&kubeconfig) {
+            let template = NameTemplate::parse("{cluster}").unwrap();
+            let _ = cfg.merge(&[], &MergeOptions {
+                template: &template, listed: &BTreeSet::new(), prune: true, exec_command: "eks-kc",
+            });
+            let _ = Kubeconfig::parse(&cfg.to_yaml()).unwrap();
+        }
+        let _ = eks_kc::verify::check(&token, Utc::now());
+        let key = TokenKey::new("prod", "eu-west-1", Some("ops"), None, |_| None);
+        let _ = TokenEntry::from_bytes(entry.as_bytes(), &key);
     }
 
     // Arbitrary text as a kubeconfig: parsed or refused, never a panic.
