@@ -125,21 +125,30 @@ impl TokenEntry {
         Ok(entry)
     }
 
-    /// Decodes an entry of this version, whatever its key (for `cache status`).
+    /// Decodes an entry of this version, whatever its key (for `cache status`). A current entry
+    /// is parsed once (this is the cache-hit path); only a failure looks again, to say why.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         #[derive(Deserialize)]
         struct Version {
             version: Option<u32>,
         }
-        let version: Version = serde_json::from_slice(bytes)
-            .map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))?;
-        if version.version != Some(ENTRY_VERSION) {
-            bail!(
-                "unknown entry format {:?} (this eks-kc writes version {ENTRY_VERSION})",
-                version.version
-            );
+        match serde_json::from_slice::<TokenEntry>(bytes) {
+            Ok(entry) if entry.version == ENTRY_VERSION => Ok(entry),
+            parsed => {
+                let version = serde_json::from_slice::<Version>(bytes)
+                    .map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))?
+                    .version;
+                if version != Some(ENTRY_VERSION) {
+                    bail!(
+                        "unknown entry format {version:?} (this eks-kc writes version {ENTRY_VERSION})"
+                    );
+                }
+                Err(anyhow::anyhow!(
+                    "not a cache entry ({})",
+                    parsed.err().map(|e| e.to_string()).unwrap_or_default()
+                ))
+            }
         }
-        serde_json::from_slice(bytes).map_err(|e| anyhow::anyhow!("not a cache entry ({e})"))
     }
 
     /// Whether to serve this token at `now`: it must have at least `margin` left, and must not
