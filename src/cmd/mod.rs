@@ -12,24 +12,10 @@ use crate::cache::{TokenEntry, TokenKey};
 use crate::kubeconfig::ManagedContext;
 use crate::store::PrivateDir;
 
-/// The cache key `eks-kc token` uses when kubectl runs it for this context (its exec extension,
-/// then the environment, exactly as `token` resolves them). `None` without a region.
+/// The cache key `eks-kc token` uses when kubectl runs it for this context. `None` when the
+/// region would have to come from the AWS config files.
 pub fn context_token_key(m: &ManagedContext) -> Option<TokenKey> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let cluster = m.exec.cluster_name.as_deref().unwrap_or(&m.id.cluster_name);
-    let region = m
-        .exec
-        .region
-        .clone()
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))?;
-    Some(TokenKey::new(
-        cluster,
-        &region,
-        m.exec.profile.as_deref(),
-        m.exec.role_arn.as_deref(),
-        env,
-    ))
+    token::TokenRequest::for_context(m, false).cache_key()
 }
 
 /// The cached token for `key`, if there is a readable one.

@@ -15,7 +15,8 @@ use crate::aws::creds::AwsCredentials;
 use crate::cache::{TokenEntry, TokenKey};
 use crate::cli::{TokenArgs, TokenOutput};
 use crate::credcache::{self, CredEntry, IdentityKey};
-use crate::exec::{self, ExecInfo};
+use crate::exec::{self, ClusterConfig, ExecInfo};
+use crate::kubeconfig::ManagedContext;
 use crate::store::PrivateDir;
 use crate::token;
 
@@ -37,25 +38,69 @@ pub fn resolve_request(
     exec_info: Option<ExecInfo>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<TokenRequest> {
+    let flags = ClusterConfig {
+        cluster_name: args.cluster_name.clone(),
+        region: args.region.clone(),
+        profile: args.profile.clone(),
+        role_arn: args.role_arn.clone(),
+    };
+    resolve(flags, exec_info, env)
+}
+
+impl TokenRequest {
+    /// The request kubectl makes for a managed context (its exec extension, then the
+    /// environment), for the commands that act on contexts: list, verify, login, cache clear.
+    pub fn for_context(m: &ManagedContext, interactive: bool) -> TokenRequest {
+        let mut config = m.exec.clone();
+        config
+            .cluster_name
+            .get_or_insert_with(|| m.id.cluster_name.clone());
+        let info = ExecInfo {
+            api_version: exec::V1BETA1,
+            interactive,
+            config,
+        };
+        resolve(ClusterConfig::default(), Some(info), |name| {
+            std::env::var(name).ok()
+        })
+        .expect("a managed context always names its cluster")
+    }
+
+    /// The cache key `obtain` will use, when the region is known without reading AWS files.
+    pub fn cache_key(&self) -> Option<TokenKey> {
+        Some(TokenKey::new(
+            &self.cluster,
+            self.region.as_deref()?,
+            self.profile.as_deref(),
+            self.role_arn.as_deref(),
+            |name| std::env::var(name).ok(),
+        ))
+    }
+}
+
+fn resolve(
+    flags: ClusterConfig,
+    exec_info: Option<ExecInfo>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<TokenRequest> {
     let (api_version, interactive, config) = match exec_info {
         Some(info) => (info.api_version, info.interactive, info.config),
         None => (exec::V1BETA1, false, Default::default()),
     };
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let Some(cluster) = non_empty(args.cluster_name.clone()).or(non_empty(config.cluster_name))
-    else {
+    let Some(cluster) = non_empty(flags.cluster_name).or(non_empty(config.cluster_name)) else {
         bail!(
             "no cluster name: pass --cluster-name, or set clusterName in the cluster's \
              '{}' kubeconfig extension (with provideClusterInfo: true on the user)",
             exec::EXEC_EXTENSION_NAME
         );
     };
-    let region = non_empty(args.region.clone())
+    let region = non_empty(flags.region)
         .or(non_empty(config.region))
         .or_else(|| non_empty(env("AWS_REGION")))
         .or_else(|| non_empty(env("AWS_DEFAULT_REGION")));
-    let profile = non_empty(args.profile.clone()).or(non_empty(config.profile));
-    let role_arn = non_empty(args.role_arn.clone()).or(non_empty(config.role_arn));
+    let profile = non_empty(flags.profile).or(non_empty(config.profile));
+    let role_arn = non_empty(flags.role_arn).or(non_empty(config.role_arn));
     Ok(TokenRequest {
         api_version,
         interactive,

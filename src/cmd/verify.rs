@@ -12,7 +12,7 @@ use crate::cli::{ListOutput, VerifyArgs};
 use crate::cmd::token::{TokenRequest, obtain};
 use crate::kubefile::View;
 use crate::verify::{self, Findings};
-use crate::{aws, cache, exec, exit};
+use crate::{aws, cache, exit};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -96,21 +96,9 @@ fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(Stri
     let Some(m) = managed.iter().find(|m| m.name == current) else {
         bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
     };
-    let cluster = m
-        .exec
-        .cluster_name
-        .clone()
-        .unwrap_or_else(|| m.id.cluster_name.clone());
-    let req = TokenRequest {
-        api_version: exec::V1BETA1,
-        interactive: false,
-        cluster: cluster.clone(),
-        region: m.exec.region.clone(),
-        profile: m.exec.profile.clone(),
-        role_arn: m.exec.role_arn.clone(),
-    };
+    let req = TokenRequest::for_context(m, false);
     let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
-    Ok((entry.token, cluster))
+    Ok((entry.token, req.cluster))
 }
 
 fn ask_sts(url: &str, cluster: &str) -> Result<Online> {
