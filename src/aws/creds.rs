@@ -75,14 +75,22 @@ pub fn resolve(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
     rt.block_on(resolve_async(req))
 }
 
+/// Whether a request with this profile and role signs with the static keys in the environment:
+/// no profile named, nothing to assume, and `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` set
+/// (the provider the SDK's default chain tries first).
+pub fn uses_env_keys(profile: Option<&str>, role_arn: Option<&str>) -> bool {
+    profile.is_none()
+        && role_arn.is_none()
+        && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+}
+
 async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
     let region = Region::new(req.region.to_owned());
-    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some();
 
-    // Fast path: static keys in the environment and nothing to assume. Same provider the
-    // default chain would pick first, without loading config files or building HTTP clients.
-    if req.profile.is_none() && req.role_arn.is_none() && env_keys {
+    // Fast path: static keys in the environment, read by the same provider the default chain
+    // would pick, without loading config files or building HTTP clients.
+    if uses_env_keys(req.profile, req.role_arn) {
         let creds = EnvironmentVariableCredentialsProvider::new()
             .provide_credentials()
             .await
@@ -224,13 +232,7 @@ fn explain(err: CredentialsError, req: &CredentialRequest<'_>) -> anyhow::Error 
 /// The region configured for `profile` (or the default profile) in the AWS config file. Reads
 /// files only: never the instance metadata service.
 pub fn profile_region(profile: Option<&str>) -> Result<Option<String>> {
-    let rt = super::runtime()?;
-    Ok(rt.block_on(async {
-        use aws_config::meta::region::ProvideRegion;
-        let mut builder = aws_config::profile::ProfileFileRegionProvider::builder();
-        if let Some(p) = profile {
-            builder = builder.profile_name(p);
-        }
-        builder.build().region().await.map(|r| r.to_string())
-    }))
+    Ok(super::profiles::load_blocking()?
+        .region_of(profile.unwrap_or("default"))
+        .map(str::to_owned))
 }

@@ -142,19 +142,13 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
                     .credentials
                     .iter()
                     .map(|c| {
-                        let identity = match (&c.key.profile, &c.key.role_arn) {
-                            (Some(p), Some(r)) => format!("profile {p}, role {r}"),
-                            (Some(p), None) => format!("profile {p}"),
-                            (None, Some(r)) => format!("role {r}"),
-                            (None, None) => "default chain".into(),
-                        };
-                        let left = (c.expiration - now).num_seconds();
-                        let left = if left > 0 {
-                            format!("{}m{:02}s", left / 60, left % 60)
-                        } else {
-                            "expired".into()
-                        };
-                        [identity, c.access_key_id.clone(), left, c.store.clone()]
+                        let env: Vec<String> = c.key.env.keys().cloned().collect();
+                        [
+                            identity(&c.key.profile, &c.key.role_arn, &env),
+                            c.access_key_id.clone(),
+                            time_left((c.expiration - now).num_seconds()),
+                            c.store.clone(),
+                        ]
                     })
                     .collect();
                 super::list::write_table(out, &["IDENTITY", "KEY", "LEFT", "STORE"], &rows)?;
@@ -162,6 +156,26 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
         }
     }
     Ok(())
+}
+
+/// Who a cached item belongs to, for people: profile and role, else the environment variables
+/// that chose the identity, else the default chain.
+fn identity(profile: &Option<String>, role_arn: &Option<String>, env: &[String]) -> String {
+    match (profile, role_arn) {
+        (Some(p), Some(r)) => format!("profile {p}, role {r}"),
+        (Some(p), None) => format!("profile {p}"),
+        (None, Some(r)) => format!("role {r}"),
+        (None, None) if env.is_empty() => "default chain".into(),
+        (None, None) => format!("env {}", env.join(",")),
+    }
+}
+
+fn time_left(seconds: i64) -> String {
+    if seconds > 0 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        "expired".into()
+    }
 }
 
 pub fn clear(

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -358,7 +358,7 @@ fn print_summary(r: &Report, dry_run: bool, written: bool) {
         "eks-kc: {clusters} clusters in {listed} of {} targets ({:.1}s); {verb} {}",
         r.targets.len(),
         r.elapsed_ms as f64 / 1000.0,
-        display(&r.kubeconfig)
+        r.kubeconfig.display()
     );
     if !dry_run {
         let mut sink = Vec::new();
@@ -413,10 +413,6 @@ fn print_summary(r: &Report, dry_run: bool, written: bool) {
             "  note: current-context '{ctx}' was pruned; pick another with `kubectl config use-context`"
         );
     }
-}
-
-fn display(p: &Path) -> String {
-    p.display().to_string()
 }
 
 #[cfg(test)]

@@ -242,10 +242,8 @@ pub fn credentials(
             prompt: req.interactive.then_some(&prompt as aws::creds::Prompt<'_>),
         })
     };
-    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-        && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some();
-    let Some(dir) =
-        cache_dir.filter(|_| !(env_keys && req.profile.is_none() && req.role_arn.is_none()))
+    let Some(dir) = cache_dir
+        .filter(|_| !aws::creds::uses_env_keys(req.profile.as_deref(), req.role_arn.as_deref()))
     else {
         return resolve();
     };
