@@ -11,17 +11,9 @@ use common::*;
 
 const REGION: &str = "eu-west-1";
 
-fn exec_info(cluster: &str, profile: &str) -> String {
-    format!(
-        r#"{{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{{"interactive":false,"cluster":{{"config":{{"clusterName":"{cluster}","region":"{REGION}","profile":"{profile}"}}}}}}}}"#
-    )
-}
-
 /// Profile `ops` assumes a role (source_profile `base`, static keys) through the fake STS.
 fn assume_role_env(sts: &FakeSts, env: &mut TestEnv) {
-    env.write_aws_credentials(&format!(
-        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("base");
     env.write_aws_config(
         "[profile ops]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\nsource_profile = base\n",
     );
@@ -31,7 +23,7 @@ fn assume_role_env(sts: &FakeSts, env: &mut TestEnv) {
 fn token_for(env: &TestEnv, cluster: &str, profile: &str) -> Run {
     Run::from(
         env.eks_kc(&["token"])
-            .env("KUBERNETES_EXEC_INFO", exec_info(cluster, profile))
+            .env("KUBERNETES_EXEC_INFO", exec_info(cluster, REGION, profile))
             .output()
             .unwrap(),
     )
@@ -106,7 +98,10 @@ fn parallel_cold_tokens_for_many_clusters_assume_the_role_once() {
     let children: Vec<_> = (0..16)
         .map(|i| {
             env.eks_kc(&["token"])
-                .env("KUBERNETES_EXEC_INFO", exec_info(&format!("c{i}"), "ops"))
+                .env(
+                    "KUBERNETES_EXEC_INFO",
+                    exec_info(&format!("c{i}"), REGION, "ops"),
+                )
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -143,9 +138,7 @@ fn cached_credentials_are_private_and_static_keys_are_never_cached() {
     // Static keys of profile `base`: tokens yes, credential entries no.
     let static_env = {
         let e = TestEnv::new();
-        e.write_aws_credentials(&format!(
-            "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-        ));
+        e.write_static_profile("base");
         e
     };
     token_for(&static_env, "c1", "base").ok();
@@ -187,12 +180,7 @@ fn web_identity_credentials_sign_accepted_tokens() {
     env.set("AWS_ROLE_SESSION_NAME", "ci-job");
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
     let run = env.run(&["token", "-c", "prod", "--region", REGION, "-o", "token"]);
-    assert_tokens_accepted(
-        "prod",
-        REGION,
-        &env.keys_file(),
-        &[run.ok().stdout.trim().to_owned()],
-    );
+    assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.bare_token()]);
     let calls = sts.calls("AssumeRoleWithWebIdentity");
     assert_eq!(calls.len(), 1);
     assert_eq!(
@@ -217,12 +205,7 @@ fn container_credentials_send_the_authorization_token_file() {
         auth_file.display().to_string(),
     );
     let run = env.run(&["token", "-c", "prod", "--region", REGION, "-o", "token"]);
-    assert_tokens_accepted(
-        "prod",
-        REGION,
-        &env.keys_file(),
-        &[run.ok().stdout.trim().to_owned()],
-    );
+    assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.bare_token()]);
     let calls = sts.calls("ContainerCredentials");
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0]["authorization_ok"], true);
@@ -238,7 +221,7 @@ fn without_a_keyring_credentials_fall_back_to_files_and_warn_once() {
     let mut first = env.eks_kc(&["token"]);
     first
         .env_remove("EKS_KC_KEYRING")
-        .env("KUBERNETES_EXEC_INFO", exec_info("c1", "ops"));
+        .env("KUBERNETES_EXEC_INFO", exec_info("c1", REGION, "ops"));
     let first = Run::from(first.output().unwrap());
     first.ok();
     let status = env.run(&["cache", "status", "-o", "json"]).ok().json();
@@ -270,7 +253,7 @@ fn without_a_keyring_credentials_fall_back_to_files_and_warn_once() {
     let mut second = env.eks_kc(&["token"]);
     second
         .env_remove("EKS_KC_KEYRING")
-        .env("KUBERNETES_EXEC_INFO", exec_info("c2", "ops"));
+        .env("KUBERNETES_EXEC_INFO", exec_info("c2", REGION, "ops"));
     let second = Run::from(second.output().unwrap());
     assert!(
         second.ok().stderr.is_empty(),
@@ -352,9 +335,7 @@ fn an_expired_sso_login_fails_fast_naming_the_fix() {
 
 /// Profile `mfa` assumes a role with MFA on top of `base` (static keys).
 fn mfa_env(sts: &FakeSts, env: &mut TestEnv) {
-    env.write_aws_credentials(&format!(
-        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("base");
     env.write_aws_config(
         "[profile mfa]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\n\
          source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n",
@@ -517,12 +498,7 @@ fn a_role_arn_chained_on_a_profile_signs_accepted_tokens_and_is_cached_per_chain
             "-o",
             "token",
         ]);
-        assert_tokens_accepted(
-            cluster,
-            REGION,
-            &env.keys_file(),
-            &[run.ok().stdout.trim().to_owned()],
-        );
+        assert_tokens_accepted(cluster, REGION, &env.keys_file(), &[run.bare_token()]);
     }
     let calls = sts.calls("AssumeRole");
     // ops's own role, then cluster-admin on top of it: once each for both clusters.

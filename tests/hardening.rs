@@ -13,12 +13,6 @@ use common::*;
 
 const REGION: &str = "eu-west-1";
 
-fn exec_info(cluster: &str, profile: &str) -> String {
-    format!(
-        r#"{{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{{"interactive":false,"cluster":{{"config":{{"clusterName":"{cluster}","region":"{REGION}","profile":"{profile}"}}}}}}}}"#
-    )
-}
-
 /// A small deterministic pseudo-random sequence (no dependency, reproducible runs).
 struct Lcg(u64);
 
@@ -156,7 +150,7 @@ fn two_hundred_fifty_six_parallel_cold_calls_resolve_credentials_once() {
     let children: Vec<_> = (0..256)
         .map(|_| {
             env.eks_kc(&["token"])
-                .env("KUBERNETES_EXEC_INFO", exec_info("prod", "counted"))
+                .env("KUBERNETES_EXEC_INFO", exec_info("prod", REGION, "counted"))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -263,9 +257,7 @@ fn a_cache_dir_open_to_others_is_tightened() {
 fn no_secret_reaches_stderr_at_any_verbosity() {
     let mut env = TestEnv::new();
     let sts = FakeSts::start(&env, 60, None);
-    env.write_aws_credentials(&format!(
-        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("base");
     env.write_aws_config(
         "[profile ops]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\nsource_profile = base\n",
     );
@@ -283,7 +275,7 @@ fn no_secret_reaches_stderr_at_any_verbosity() {
         // A fresh credential cache each time, so every verbosity sees an AssumeRole.
         env.run(&["cache", "clear"]).ok();
         let run = env.run(&args);
-        tokens.push(run.ok().stdout.trim().to_owned());
+        tokens.push(run.bare_token());
         stderr.push_str(&run.stderr);
     }
     assert!(stderr.len() > 1000, "verbose runs should say something");
@@ -395,9 +387,7 @@ fn kubeconfig_is_old_or_new_after_sync_is_killed() {
             "name": format!("c{i:02}"), "endpoint": "https://127.0.0.1:1", "ca": "Q0E="
         })).collect::<Vec<_>>()}),
     );
-    env.write_aws_credentials(&format!(
-        "[team]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("team");
     env.write_aws_config("[profile team]\nregion = eu-west-1\n");
     env.set("AWS_ENDPOINT_URL_EKS", eks.url());
     fs::write(

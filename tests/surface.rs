@@ -14,21 +14,13 @@ const REGION: &str = "eu-west-1";
 /// entries; static keys in profile `team`.
 fn synced_env() -> (TestEnv, FakeEks) {
     let mut env = TestEnv::new();
-    let eks = FakeEks::start(
-        &env,
-        &json!({
+    let eks = env.team_with_fake_eks(&json!({
             "eu-west-1": [
                 {"name": "prod", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="},
                 {"name": "prod-canary", "endpoint": "https://127.0.0.1:2", "ca": "Q0E="},
                 {"name": "dev", "endpoint": "https://127.0.0.1:3", "ca": "Q0E="},
             ]
-        }),
-    );
-    env.write_aws_credentials(&format!(
-        "[team]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
-    env.write_aws_config("[profile team]\nregion = eu-west-1\n");
-    env.set("AWS_ENDPOINT_URL_EKS", eks.url());
+    }));
     fs::write(
         &env.kubeconfig,
         include_str!("fixtures/kubeconfig/hand-written.yaml"),
@@ -47,12 +39,6 @@ fn current_context(env: &TestEnv) -> String {
         .to_owned()
 }
 
-fn exec_info_for(cluster: &str) -> String {
-    format!(
-        r#"{{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{{"interactive":false,"cluster":{{"config":{{"clusterName":"{cluster}","region":"{REGION}","profile":"team"}}}}}}}}"#
-    )
-}
-
 #[test]
 fn list_shows_managed_contexts_current_and_token_state() {
     let (env, _eks) = synced_env();
@@ -60,7 +46,7 @@ fn list_shows_managed_contexts_current_and_token_state() {
     // kubectl fetching a token for prod fills the cache.
     Run::from(
         env.eks_kc(&["token"])
-            .env("KUBERNETES_EXEC_INFO", exec_info_for("prod"))
+            .env("KUBERNETES_EXEC_INFO", exec_info("prod", REGION, "team"))
             .output()
             .unwrap(),
     )
@@ -189,7 +175,7 @@ fn cache_status_and_clear() {
     for cluster in ["prod", "dev"] {
         Run::from(
             env.eks_kc(&["token"])
-                .env("KUBERNETES_EXEC_INFO", exec_info_for(cluster))
+                .env("KUBERNETES_EXEC_INFO", exec_info(cluster, REGION, "team"))
                 .output()
                 .unwrap(),
         )
@@ -324,9 +310,7 @@ fn verify_passes_a_valid_token_and_names_each_broken_rule() {
 fn verify_online_asks_sts_who_the_token_is() {
     let moto = Moto::start();
     let mut env = TestEnv::new();
-    env.write_aws_credentials(&format!(
-        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("base");
     env.set("AWS_ENDPOINT_URL_STS", moto.url());
     let token = env
         .run(&[

@@ -13,9 +13,7 @@ const REGIONS: [&str; 3] = ["eu-west-1", "us-east-1", "ap-south-1"];
 /// Two profiles against moto: `static` with keys, `assumer` assuming a role through moto STS.
 fn moto_env(moto: &Moto) -> TestEnv {
     let env = TestEnv::new();
-    env.write_aws_credentials(&format!(
-        "[static]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("static");
     write_profiles(&env, &moto.url(), &moto.url());
     env
 }

@@ -12,7 +12,7 @@ use common::*;
 const CLUSTER: &str = "prod";
 const REGION: &str = "eu-west-1";
 
-fn exec_info(api_version: &str, config: &str) -> String {
+fn exec_info_raw(api_version: &str, config: &str) -> String {
     format!(
         r#"{{"apiVersion":"client.authentication.k8s.io/{api_version}","kind":"ExecCredential","spec":{{"interactive":false,"cluster":{{"server":"https://127.0.0.1:1","config":{config}}}}}}}"#
     )
@@ -64,7 +64,7 @@ fn exec_info_supplies_the_cluster_and_the_api_version_is_echoed() {
             env.eks_kc(&["token"])
                 .env(
                     "KUBERNETES_EXEC_INFO",
-                    exec_info(version, r#"{"clusterName":"prod","region":"eu-west-1"}"#),
+                    exec_info_raw(version, r#"{"clusterName":"prod","region":"eu-west-1"}"#),
                 )
                 .output()
                 .unwrap(),
@@ -115,10 +115,7 @@ fn sixty_four_parallel_cold_calls_resolve_credentials_once() {
             env.eks_kc(&["token"])
                 .env(
                     "KUBERNETES_EXEC_INFO",
-                    exec_info(
-                        "v1beta1",
-                        r#"{"clusterName":"prod","region":"eu-west-1","profile":"counted"}"#,
-                    ),
+                    exec_info(CLUSTER, REGION, "counted"),
                 )
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -307,12 +304,12 @@ fn bad_input_fails_with_one_line_and_empty_stdout() {
         ),
         (
             "unknown apiVersion",
-            Some(exec_info("v1alpha1", r#"{"clusterName":"prod"}"#)),
+            Some(exec_info_raw("v1alpha1", r#"{"clusterName":"prod"}"#)),
             vec!["token"],
         ),
         (
             "no cluster name",
-            Some(exec_info("v1", r#"{"region":"eu-west-1"}"#)),
+            Some(exec_info_raw("v1", r#"{"region":"eu-west-1"}"#)),
             vec!["token"],
         ),
         ("no cluster name, no exec info", None, vec!["token"]),
@@ -373,9 +370,7 @@ fn identities_never_share_a_token() {
 fn an_assumed_role_signs_with_its_session_credentials() {
     let moto = Moto::start();
     let mut env = TestEnv::new();
-    env.write_aws_credentials(&format!(
-        "[base]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
-    ));
+    env.write_static_profile("base");
     env.set("AWS_ENDPOINT_URL_STS", moto.url());
     let run = env.run(&[
         "token",

@@ -74,6 +74,7 @@ impl TestEnv {
     }
 
     /// Static keys for the default chain, through the environment.
+    /// (See also [`TestEnv::write_static_profile`] for keys in a profile.)
     pub fn with_env_keys(mut self) -> Self {
         self.set("AWS_ACCESS_KEY_ID", AKID);
         self.set("AWS_SECRET_ACCESS_KEY", SECRET);
@@ -90,6 +91,23 @@ impl TestEnv {
 
     pub fn write_aws_credentials(&self, text: &str) {
         fs::write(&self.aws_credentials, text).unwrap();
+    }
+
+    /// The fixture keys as profile `name` in the shared credentials file.
+    pub fn write_static_profile(&self, name: &str) {
+        self.write_aws_credentials(&format!(
+            "[{name}]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+        ));
+    }
+
+    /// Profile `team` (static keys, eu-west-1) discovering through a fake EKS that serves
+    /// `clusters` (region -> [{"name", "endpoint", "ca"}]).
+    pub fn team_with_fake_eks(&mut self, clusters: &Value) -> FakeEks {
+        let eks = FakeEks::start(self, clusters);
+        self.write_static_profile("team");
+        self.write_aws_config("[profile team]\nregion = eu-west-1\n");
+        self.set("AWS_ENDPOINT_URL_EKS", eks.url());
+        eks
     }
 
     /// Any program, with only this environment's variables (never the developer's ~/.aws).
@@ -170,6 +188,19 @@ pub fn count_lines(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// KUBERNETES_EXEC_INFO as kubectl sets it (v1beta1, not interactive) for a cluster whose exec
+/// extension names `cluster`, `region` and `profile`.
+pub fn exec_info(cluster: &str, region: &str, profile: &str) -> String {
+    serde_json::json!({
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "spec": {"interactive": false, "cluster": {"config": {
+            "clusterName": cluster, "region": region, "profile": profile,
+        }}},
+    })
+    .to_string()
+}
+
 /// A finished process, decoded.
 pub struct Run {
     pub code: Option<i32>,
@@ -217,6 +248,11 @@ impl Run {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {:?}", self.stdout))
+    }
+
+    /// The bare token printed by `eks-kc token -o token`.
+    pub fn bare_token(&self) -> String {
+        self.ok().stdout.trim().to_owned()
     }
 
     /// The token of an ExecCredential on stdout.
