@@ -25,16 +25,10 @@ import ssl
 import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from localserver import serve
 
-class QuietServer(ThreadingHTTPServer):
-    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 import botocore.auth
 import botocore.credentials
@@ -280,16 +274,12 @@ def make_handler(args, keys):
     return Handler
 
 
-def serve(args):
+def serve_api(args):
     keys = load_keys(args.keys)
     cert, key = make_certificate(args.dir)
-    server = QuietServer(("127.0.0.1", 0), make_handler(args, keys))
-    server.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    print(f"READY {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(make_handler(args, keys), lambda sock: ctx.wrap_socket(sock, server_side=True))
 
 
 def main():
@@ -307,7 +297,7 @@ def main():
             p.add_argument("tokens", nargs="+")
     args = parser.parse_args()
     if args.cmd == "serve":
-        serve(args)
+        serve_api(args)
         return 0
     keys = load_keys(args.keys)
     failed = 0

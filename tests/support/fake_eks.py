@@ -16,16 +16,10 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from localserver import serve
 
-class QuietServer(ThreadingHTTPServer):
-    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/eks/aws4_request")
 
@@ -115,11 +109,7 @@ def main():
             self.reply(404, {"__type": "ResourceNotFoundException",
                              "message": f"No cluster found for name: {name}."})
 
-    QuietServer.request_queue_size = 1024  # read by listen() in the constructor
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(Handler)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,10 @@ import secrets
 import sys
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from localserver import serve
 
-class QuietServer(ThreadingHTTPServer):
-    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 
@@ -149,10 +143,7 @@ def main():
                 self.reply(400, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
 <Code>InvalidAction</Code><Message>fake_sts does not do {action}</Message></Error></ErrorResponse>""")
 
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(Handler)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,10 @@ import argparse
 import sys
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from localserver import serve
 
-class QuietServer(ThreadingHTTPServer):
-    """Clients that go away mid-request (a killed eks-kc) are normal here, not tracebacks."""
-
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 def main():
@@ -60,10 +54,7 @@ def main():
             self.end_headers()
             self.wfile.write(body)
 
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print(f"READY {server.server_address[1]}", flush=True)
-    server.serve_forever()
+    serve(Handler)
 
 
 if __name__ == "__main__":
