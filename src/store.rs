@@ -98,8 +98,10 @@ impl PrivateDir {
     }
 
     /// Replaces `name` atomically with `bytes`, as a 0600 file. Temporary files of earlier
-    /// writers of `name` that died before their rename (kill -9) are removed first: callers
-    /// write a name under its lock, so such a file belongs to nobody alive.
+    /// writers of `name` that died before their rename (kill -9) are removed first. Token and
+    /// credential entries are written under their lock, so such a file belongs to nobody alive;
+    /// the few names written without one (the kubeconfig digest, the keyring marker) are best
+    /// effort, and a concurrent writer that loses its temporary file just fails its write.
     pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
         self.ensure()?;
         self.remove_dead_temps(name);
