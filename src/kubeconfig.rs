@@ -78,6 +78,10 @@ pub struct MergeOptions<'a> {
     pub prune: bool,
     /// The exec `command` of the generic user.
     pub exec_command: &'a str,
+    /// Cluster and context names defined by the other files of KUBECONFIG, with the file that
+    /// defines each: client-go merges by name (the first file wins), so a new entry of the same
+    /// name would shadow that one or be shadowed by it.
+    pub taken_elsewhere: &'a BTreeMap<String, String>,
 }
 
 /// What a merge changed, by context name.
@@ -139,7 +143,7 @@ impl Kubeconfig {
         if text.trim().is_empty() {
             return Ok(Self::new());
         }
-        let value: Value = serde_yaml::from_str(text)?;
+        let value = yaml::from_str(text)?;
         let root = match value {
             Value::Mapping(m) => m,
             Value::Null => return Ok(Self::new()),
@@ -162,8 +166,9 @@ impl Kubeconfig {
         Ok(Kubeconfig { root })
     }
 
-    pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(&self.root).expect("a YAML tree always serializes")
+    /// The document as YAML text that kubectl reads back to the same values.
+    pub fn to_yaml(&self) -> Result<String> {
+        yaml::to_string(&self.root)
     }
 
     pub fn current_context(&self) -> Option<&str> {
@@ -212,7 +217,32 @@ impl Kubeconfig {
     pub fn has_managed_entries(&self) -> bool {
         LISTS
             .iter()
-            .any(|list| self.list(list).iter().any(|e| marker_of(e).is_some()))
+            .any(|list| self.list(list).iter().any(is_marked))
+    }
+
+    /// Contexts that carry eks-kc's marker without a usable cluster identity (no clusterName,
+    /// say, in a marker copied by hand). They are nobody's: skipped, reported, never changed.
+    pub fn unusable_contexts(&self) -> Vec<String> {
+        self.list("contexts")
+            .iter()
+            .filter(|c| is_marked(c) && marker_of(c).is_none())
+            .filter_map(|c| name_of(c).map(str::to_owned))
+            .collect()
+    }
+
+    /// The names of this file's clusters and contexts, and whether it has a user named
+    /// `eks-kc` that eks-kc did not write: what a merge into another file of the same
+    /// KUBECONFIG must not shadow or be shadowed by.
+    pub fn names_for_others(&self) -> (BTreeSet<String>, bool) {
+        let mut names: BTreeSet<String> = self.names("clusters").into_iter().collect();
+        names.extend(self.names("contexts"));
+        (names, self.has_foreign_user())
+    }
+
+    fn has_foreign_user(&self) -> bool {
+        self.list("users")
+            .iter()
+            .any(|u| name_of(u) == Some(USER_NAME) && !is_marked(u))
     }
 
     /// The contexts eks-kc manages, in file order.
@@ -280,6 +310,18 @@ impl Kubeconfig {
                 Some(name) => name.clone(),
                 None => {
                     let name = opts.template.render(want);
+                    if let Some(file) = opts.taken_elsewhere.get(&name) {
+                        changes.conflicts.push(Conflict {
+                            reason: format!(
+                                "the name '{name}' is already used in {file}, another file of \
+                                 KUBECONFIG (kubectl merges files by name); choose another with \
+                                 --name-template"
+                            ),
+                            name,
+                            cluster: want.id.clone(),
+                        });
+                        continue;
+                    }
                     if taken.contains(&name) {
                         changes.conflicts.push(Conflict {
                             reason: format!(
@@ -362,13 +404,13 @@ impl Kubeconfig {
             }
         }
 
-        let any_managed = self.list("contexts").iter().any(|c| marker_of(c).is_some());
+        let any_managed = self.list("contexts").iter().any(is_marked);
         if any_managed {
             changes.user_changed = self.upsert_user(opts.exec_command);
         } else {
             let users = self.list_mut("users");
             let before = users.len();
-            users.retain(|u| !(name_of(u) == Some(USER_NAME) && marker_of(u).is_some()));
+            users.retain(|u| !(name_of(u) == Some(USER_NAME) && is_marked(u)));
             changes.user_changed = users.len() != before;
         }
         changes.added.sort();
@@ -380,12 +422,7 @@ impl Kubeconfig {
 
     /// A user named `eks-kc` that eks-kc did not write is someone else's: refuse to touch it.
     fn check_user_is_ours(&self) -> Result<()> {
-        if let Some(user) = self
-            .list("users")
-            .iter()
-            .find(|u| name_of(u) == Some(USER_NAME))
-            && marker_of(user).is_none()
-        {
+        if self.has_foreign_user() {
             bail!(
                 "the kubeconfig already has a user named '{USER_NAME}' that eks-kc did not \
                  write; rename or remove it, then sync again"
@@ -579,28 +616,30 @@ fn set_extension(body: &mut Mapping, name: &str, value: Value) {
     }
 }
 
-/// eks-kc's marker on a cluster, context or user entry, if it has one.
-fn marker_of(entry: &Value) -> Option<Marker> {
+/// The value of eks-kc's marker extension on an entry, whatever its content.
+fn marker_value(entry: &Value) -> Option<&Value> {
     let body = ["cluster", "context", "user"]
         .iter()
         .find_map(|k| entry.get(*k))?;
     let value = extension(body, MARKER)?;
-    if value.get("managedBy").and_then(Value::as_str) != Some(MARKER) {
-        return None;
-    }
-    // The user's marker has no cluster identity; give it an empty one.
-    serde_yaml::from_value(value.clone()).ok().or_else(|| {
-        Some(Marker {
-            managed_by: MARKER.to_owned(),
-            id: ClusterId {
-                profile: String::new(),
-                region: String::new(),
-                cluster_name: String::new(),
-            },
-            arn: None,
-        })
-    })
+    (value.get("managedBy").and_then(Value::as_str) == Some(MARKER)).then_some(value)
 }
+
+/// Whether the entry carries eks-kc's marker (the shared user's marker has no cluster identity).
+fn is_marked(entry: &Value) -> bool {
+    marker_value(entry).is_some()
+}
+
+/// eks-kc's marker on a cluster or context entry, when it names a cluster: a marker without a
+/// usable identity (copied by hand, edited) makes the entry nobody's, so it is never changed.
+fn marker_of(entry: &Value) -> Option<Marker> {
+    let marker: Marker = serde_yaml::from_value(marker_value(entry)?.clone()).ok()?;
+    let id = &marker.id;
+    let blank = |s: &str| s.trim().is_empty();
+    (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
+}
+
+mod yaml;
 
 #[cfg(test)]
 mod tests;

@@ -5,45 +5,64 @@
 //! concurrent `kubectl config set-context` and `eks-kc sync` never lose each other's updates.
 
 use std::ffi::OsStr;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
 use crate::kubeconfig::Kubeconfig;
-use crate::store;
+use crate::{signals, store};
 
 /// How long to wait for another writer's lock before giving up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The files of a `KUBECONFIG` value as client-go reads them: split on the path-list separator,
+/// empty entries skipped (`KUBECONFIG=:` names no file at all), later duplicates dropped.
+pub fn split_kubeconfig(value: &OsStr) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    std::env::split_paths(value)
+        .filter(|p| !p.as_os_str().is_empty())
+        .filter(|p| seen.insert(p.clone()))
+        .collect()
+}
+
 /// The kubeconfig eks-kc writes to: `--kubeconfig`; else, with `KUBECONFIG` set, the listed file
 /// that already holds eks-kc's entries, else the first listed; else `~/.kube/config`.
-pub fn target(explicit: Option<&Path>, kubeconfig_env: Option<&OsStr>, home: &Path) -> PathBuf {
+/// A `KUBECONFIG` that is set but lists no file (`:`) is an error, as it is for kubectl.
+pub fn target(
+    explicit: Option<&Path>,
+    kubeconfig_env: Option<&OsStr>,
+    home: &Path,
+) -> Result<PathBuf> {
     if let Some(p) = explicit {
-        return p.to_path_buf();
+        return Ok(p.to_path_buf());
     }
-    let listed: Vec<PathBuf> = kubeconfig_env
-        .map(|v| {
-            std::env::split_paths(v)
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    let Some(env) = kubeconfig_env.filter(|v| !v.is_empty()) else {
+        return Ok(home.join(".kube").join("config"));
+    };
+    let listed = split_kubeconfig(env);
     if let Some(ours) = listed.iter().find(|p| {
         fs::read_to_string(p)
             .ok()
             .and_then(|t| Kubeconfig::parse(&t).ok())
             .is_some_and(|k| k.has_managed_entries())
     }) {
-        return ours.clone();
+        return Ok(ours.clone());
     }
-    listed
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| home.join(".kube").join("config"))
+    match listed.into_iter().next() {
+        Some(first) => Ok(first),
+        None => bail!(no_file_listed(env)),
+    }
+}
+
+fn no_file_listed(env: &OsStr) -> String {
+    format!(
+        "KUBECONFIG is set to {:?}, which lists no file; set it to a path (or unset it for \
+         ~/.kube/config), or pass --kubeconfig",
+        env
+    )
 }
 
 /// The home directory, from `directories` (which honours `HOME`).
@@ -57,21 +76,31 @@ pub fn home_dir() -> Result<PathBuf> {
 pub fn default_target(explicit: Option<&Path>) -> Result<PathBuf> {
     let env = std::env::var_os("KUBECONFIG");
     if explicit.is_some() || env.as_ref().is_some_and(|v| !v.is_empty()) {
-        return Ok(target(explicit, env.as_deref(), Path::new("")));
+        return target(explicit, env.as_deref(), Path::new(""));
     }
-    Ok(target(None, None, &home_dir()?))
+    target(None, None, &home_dir()?)
 }
 
-/// The files kubectl reads: `--kubeconfig`, else every file of `KUBECONFIG`, else
-/// `~/.kube/config`.
+/// The files kubectl reads: `--kubeconfig`, else every file of `KUBECONFIG` (none for
+/// `KUBECONFIG=:`), else `~/.kube/config`.
 pub fn view_paths(explicit: Option<&Path>) -> Result<Vec<PathBuf>> {
     Ok(match (explicit, std::env::var_os("KUBECONFIG")) {
         (Some(p), _) => vec![p.to_path_buf()],
-        (None, Some(list)) if !list.is_empty() => std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect(),
+        (None, Some(list)) if !list.is_empty() => split_kubeconfig(&list),
         _ => vec![home_dir()?.join(".kube").join("config")],
     })
+}
+
+/// The one file a command that changes `current-context` writes; an error when `KUBECONFIG`
+/// lists no file.
+pub fn the_only_or_none(paths: &[PathBuf]) -> Result<Option<&Path>> {
+    match paths {
+        [] => bail!(no_file_listed(
+            &std::env::var_os("KUBECONFIG").unwrap_or_default()
+        )),
+        [one] => Ok(Some(one)),
+        _ => Ok(None),
+    }
 }
 
 /// The kubeconfig as kubectl sees it: every file of `KUBECONFIG` (or `--kubeconfig`, or
@@ -105,14 +134,14 @@ impl View {
             .find_map(|(_, k)| k.current_context().map(str::to_owned))
     }
 
-    /// The file kubectl writes `current-context` to: the first that sets one, else the first.
-    pub fn current_context_file(&self) -> &Path {
+    /// The file kubectl writes `current-context` to: the first that sets one, else the first;
+    /// `None` when the view has no file (`KUBECONFIG=:`).
+    pub fn current_context_file(&self) -> Option<&Path> {
         self.files
             .iter()
             .find(|(_, k)| k.current_context().is_some())
             .or(self.files.first())
             .map(|(p, _)| p.as_path())
-            .expect("a view has at least one file")
     }
 
     /// The managed contexts of all files, the first definition of a name winning.
@@ -122,6 +151,15 @@ impl View {
             .iter()
             .flat_map(|(_, k)| k.managed_contexts())
             .filter(|m| seen.insert(m.name.clone()))
+            .collect()
+    }
+
+    /// Contexts that carry eks-kc's marker but no usable cluster identity (a marker copied by
+    /// hand): skipped by every command, and reported.
+    pub fn unusable(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .flat_map(|(_, k)| k.unusable_contexts())
             .collect()
     }
 }
@@ -160,36 +198,40 @@ pub fn read(path: &Path) -> Result<Kubeconfig> {
     })
 }
 
-/// Holds `<file>.lock` (client-go's convention); removes it when dropped.
+/// Holds `<file>.lock` (client-go's convention); removes it when dropped. While it is held, a
+/// SIGINT, SIGTERM or SIGHUP removes it (and any temporary file of the rewrite) before the
+/// process dies, so an interrupted eks-kc never blocks the next `kubectl config` write.
 pub struct KubeLock {
     path: PathBuf,
 }
 
 impl Drop for KubeLock {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
+        signals::release(&self.path);
     }
 }
 
 /// Takes the kubeconfig lock, retrying while another process holds it, for at most `timeout`.
-/// `waiting` is called once if the lock is busy, so the caller can say so.
+/// `waiting` is called once if the lock is busy, so the caller can say so. Temporary files that
+/// an earlier eks-kc killed with SIGKILL left beside the kubeconfig are removed once the lock is
+/// won: only the lock holder writes them, so none of them belongs to a live process.
 pub fn lock(file: &Path, timeout: Duration, waiting: &mut dyn FnMut(&Path)) -> Result<KubeLock> {
+    signals::install();
     let mut lock_path = file.as_os_str().to_owned();
     lock_path.push(".lock");
     let lock_path = PathBuf::from(lock_path);
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    let real = resolve_links(file)?;
     let started = Instant::now();
     let mut told = false;
     loop {
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(store::FILE_MODE)
-            .open(&lock_path)
-        {
-            Ok(_) => return Ok(KubeLock { path: lock_path }),
+        match signals::acquire(&lock_path, &real) {
+            Ok(()) => {
+                store::remove_temps_of(&real);
+                return Ok(KubeLock { path: lock_path });
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 if started.elapsed() >= timeout {
                     bail!(
@@ -212,24 +254,48 @@ pub fn lock(file: &Path, timeout: Duration, waiting: &mut dyn FnMut(&Path)) -> R
     }
 }
 
-/// Writes `cfg` to `path` atomically (temp + fsync + rename), keeping the file's mode (0600 for
-/// a new file). A symlinked kubeconfig is written through to its target, as kubectl does.
+/// Follows `path` through symlinks to the file kubectl would write, as `open(2)` does: a
+/// dangling link resolves to its (missing) target, which a write then creates.
+pub fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&current)
+                    .with_context(|| format!("reading the link {}", current.display()))?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e).with_context(|| format!("resolving {}", path.display())),
+        }
+    }
+    bail!(
+        "resolving {}: too many levels of symbolic links",
+        path.display()
+    )
+}
+
+/// Writes `cfg` to `path` the way kubectl would, keeping what kubectl keeps: a symlinked
+/// kubeconfig is written through to its target (a dangling link's target is created), and the
+/// file keeps its mode, owner, group and hard links. A file kubectl could not write (read-only
+/// for this user) is refused. See [`store::replace_file`] for when the write is atomic.
 pub fn write(path: &Path, cfg: &Kubeconfig) -> Result<()> {
-    let real = match fs::canonicalize(path) {
-        Ok(p) => p,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
-        Err(e) => return Err(e).with_context(|| format!("resolving {}", path.display())),
-    };
-    let mode = fs::metadata(&real)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(store::FILE_MODE);
-    store::write_atomic(&real, cfg.to_yaml().as_bytes(), mode)
+    let text = cfg.to_yaml()?;
+    let real = resolve_links(path)?;
+    // A signal waits for the write to finish, so the file is the old one or the new one.
+    let _quiet = signals::defer();
+    store::replace_file(&real, text.as_bytes())
         .with_context(|| format!("writing {}", real.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn target_rules() {
@@ -238,10 +304,13 @@ mod tests {
         let b = tmp.path().join("b");
         fs::write(&a, "clusters: []\n").unwrap();
         let home = tmp.path().join("home");
-        assert_eq!(target(None, None, &home), home.join(".kube/config"));
-        assert_eq!(target(Some(&b), None, &home), b);
+        assert_eq!(
+            target(None, None, &home).unwrap(),
+            home.join(".kube/config")
+        );
+        assert_eq!(target(Some(&b), None, &home).unwrap(), b);
         let list = std::env::join_paths([&a, &b]).unwrap();
-        assert_eq!(target(None, Some(&list), &home), a);
+        assert_eq!(target(None, Some(&list), &home).unwrap(), a);
         // The file that already holds eks-kc's entries wins.
         let mut cfg = Kubeconfig::new();
         let template = crate::kubeconfig::NameTemplate::parse("{cluster}").unwrap();
@@ -263,11 +332,16 @@ mod tests {
                 listed: &Default::default(),
                 prune: false,
                 exec_command: "eks-kc",
+                taken_elsewhere: &Default::default(),
             },
         )
         .unwrap();
         write(&b, &cfg).unwrap();
-        assert_eq!(target(None, Some(&list), &home), b);
+        assert_eq!(target(None, Some(&list), &home).unwrap(), b);
+        // KUBECONFIG=: lists no file: an error, never a path relative to the working directory.
+        let err = target(None, Some(OsStr::new(":")), &home).unwrap_err();
+        assert!(err.to_string().contains("lists no file"), "{err}");
+        assert!(split_kubeconfig(OsStr::new("::a::a:")).len() == 1);
     }
 
     #[test]

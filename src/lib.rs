@@ -17,6 +17,7 @@ pub mod kubefile;
 pub mod paths;
 pub mod regions;
 pub mod secret;
+pub mod signals;
 pub mod store;
 pub mod summary;
 pub mod token;

@@ -17,13 +17,15 @@ use crate::kubeconfig::ManagedContext;
 use crate::kubefile::{self, View};
 use crate::store::PrivateDir;
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub current: Option<String>,
     pub names: Vec<String>,
     pub managed: Vec<ManagedContext>,
+    /// Contexts with eks-kc's marker but no usable cluster identity: skipped, reported.
+    pub unusable: Vec<String>,
 }
 
 impl Summary {
@@ -32,6 +34,7 @@ impl Summary {
             current: view.current_context(),
             names: view.context_names(),
             managed: view.managed(),
+            unusable: view.unusable(),
         }
     }
 }

@@ -104,9 +104,9 @@ proptest! {
         if let Ok(mut cfg) = Kubeconfig::parse(&kubeconfig) {
             let template = NameTemplate::parse("{cluster}").unwrap();
             let _ = cfg.merge(&[], &MergeOptions {
-                template: &template, listed: &BTreeSet::new(), prune: true, exec_command: "eks-kc",
+                template: &template, listed: &BTreeSet::new(), prune: true, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
             });
-            let _ = Kubeconfig::parse(&cfg.to_yaml()).unwrap();
+            let _ = Kubeconfig::parse(&cfg.to_yaml().unwrap()).unwrap();
         }
         let _ = eks_kc::verify::check(&token, Utc::now());
         let key = TokenKey::new("prod", "eu-west-1", Some("ops"), None, |_| None);
@@ -130,11 +130,12 @@ proptest! {
     ) {
         let mut text = format!("apiVersion: v1\nkind: Config\nx-{extra_key}: {{a: [1, 2]}}\nclusters:\n");
         for f in &foreign {
-            text.push_str(&format!("- name: {f}\n  cluster: {{server: 'https://{f}', x-keep: true}}\n"));
+            // Quoted: `n`, `y` or `no` unquoted would be booleans to kubectl (YAML 1.1).
+            text.push_str(&format!("- name: '{f}'\n  cluster: {{server: 'https://{f}', x-keep: true}}\n"));
         }
         text.push_str("contexts:\n");
         for f in &foreign {
-            text.push_str(&format!("- name: {f}\n  context: {{cluster: {f}, user: someone}}\n"));
+            text.push_str(&format!("- name: '{f}'\n  context: {{cluster: '{f}', user: someone}}\n"));
         }
         text.push_str("users:\n- name: someone\n  user: {token: abc}\ncurrent-context: ''\n");
         let original = Kubeconfig::parse(&text).unwrap();
@@ -148,20 +149,20 @@ proptest! {
         let template = NameTemplate::parse("{cluster}.{region}.{profile}").unwrap();
         let mut merged = original.clone();
         let changes = merged.merge(&desired, &MergeOptions {
-            template: &template, listed: &listed, prune, exec_command: "eks-kc",
+            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
         }).unwrap();
         prop_assert!(changes.conflicts.is_empty());
-        let reparsed = Kubeconfig::parse(&merged.to_yaml()).unwrap();
+        let reparsed = Kubeconfig::parse(&merged.to_yaml().unwrap()).unwrap();
         prop_assert_eq!(&reparsed, &merged);
         for f in &foreign {
             prop_assert!(reparsed.context_names().contains(f));
         }
         prop_assert_eq!(reparsed.managed_contexts().len(), desired.len());
-        prop_assert_eq!(reparsed.to_yaml().contains(&format!("x-{extra_key}")), true);
+        prop_assert_eq!(reparsed.to_yaml().unwrap().contains(&format!("x-{extra_key}")), true);
         // Merging again changes nothing.
         let mut again = reparsed.clone();
         let second = again.merge(&desired, &MergeOptions {
-            template: &template, listed: &listed, prune, exec_command: "eks-kc",
+            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
         }).unwrap();
         prop_assert!(!second.writes());
     }

@@ -190,6 +190,9 @@ pub fn clear(
             let view = View::load(kubeconfig)?;
             let managed = view.managed();
             let Some(m) = managed.iter().find(|m| m.name == name) else {
+                if view.unusable().iter().any(|u| u == name) {
+                    bail!(super::unusable_message(name));
+                }
                 bail!("'{name}' is not a context eks-kc manages (see `eks-kc list`)");
             };
             let Some(key) = super::context_token_key(m) else {

@@ -29,6 +29,9 @@ struct Row {
 
 pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
     let summary = summary::load(args.kubeconfig.as_deref(), cache_dir)?;
+    for name in &summary.unusable {
+        eprintln!("eks-kc: {}", super::unusable_message(name));
+    }
     let current = summary.current;
     let dir = PrivateDir::new(cache_dir);
     let now = Utc::now();

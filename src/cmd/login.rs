@@ -42,7 +42,7 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         for m in managed.iter().filter(|m| {
             m.exec.profile.as_deref() == Some(profile.as_str()) && m.exec.role_arn.is_none()
         }) {
-            let req = TokenRequest::for_context(m, true);
+            let req = TokenRequest::for_context(m, true)?;
             obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
             warmed += 1;
         }

@@ -15,7 +15,16 @@ use crate::store::PrivateDir;
 /// The cache key `eks-kc token` uses when kubectl runs it for this context. `None` when the
 /// region would have to come from the AWS config files.
 pub fn context_token_key(m: &ManagedContext) -> Option<TokenKey> {
-    token::TokenRequest::for_context(m, false).cache_key()
+    token::TokenRequest::for_context(m, false).ok()?.cache_key()
+}
+
+/// Why a context with eks-kc's marker but no usable cluster identity is skipped.
+pub fn unusable_message(name: &str) -> String {
+    format!(
+        "context '{name}' carries an eks-kc marker without a cluster name (copied or edited by \
+         hand?), so eks-kc skips it; remove its eks-kc extension, or run `eks-kc sync` to write \
+         a proper one"
+    )
 }
 
 /// The cached token for `key`, if there is a readable one.

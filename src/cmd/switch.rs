@@ -71,20 +71,16 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
     // The file kubectl keeps current-context in. With one file there is nothing to read; with
     // several, the choice is re-checked under the lock below.
     let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
-    let file = match paths.as_slice() {
-        [one] => one.clone(),
-        _ => View::load(args.kubeconfig.as_deref())?
+    let file = match kubefile::the_only_or_none(&paths)? {
+        Some(one) => one.to_path_buf(),
+        None => View::load(args.kubeconfig.as_deref())?
             .current_context_file()
+            .context("no kubeconfig file to write")?
             .to_path_buf(),
     };
     let key = file.display().to_string();
     let state = PrivateDir::new(paths::state_dir()?);
-    let mut previous: BTreeMap<String, String> = state
-        .read(STATE_FILE)
-        .ok()
-        .flatten()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
+    let previous = read_state(&state);
 
     let (target, was) = {
         // Read and write under the lock, so kubectl is never caught half-way through a write.
@@ -114,9 +110,7 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         (target, was)
     };
     if let Some(was) = was.filter(|w| *w != target) {
-        previous.insert(key, was);
-        let bytes = serde_json::to_vec(&previous)?;
-        state.write(STATE_FILE, &bytes).with_context(|| {
+        remember(&state, key, was).with_context(|| {
             format!(
                 "remembering the previous context in {}",
                 state.path().display()
@@ -124,6 +118,26 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         })?;
     }
     writeln!(out, "Switched to context \"{target}\".")?;
+    Ok(())
+}
+
+fn read_state(state: &PrivateDir) -> BTreeMap<String, String> {
+    state
+        .read(STATE_FILE)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Records `was` as the previous context of `key`. Parallel `use` calls on different kubeconfig
+/// files share the state file: its read-modify-write runs under the state dir's lock, so no call
+/// loses another's entry or its temporary file.
+fn remember(state: &PrivateDir, key: String, was: String) -> Result<()> {
+    let _lock = state.lock(STATE_FILE)?;
+    let mut previous = read_state(state);
+    previous.insert(key, was);
+    state.write(STATE_FILE, &serde_json::to_vec(&previous)?)?;
     Ok(())
 }
 

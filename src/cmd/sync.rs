@@ -222,11 +222,13 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
         });
     }
 
+    let taken_elsewhere = names_in_other_files(args.kubeconfig.as_deref(), &path)?;
     let opts = MergeOptions {
         template: &template,
         listed: &listed,
         prune: args.prune,
         exec_command: &exec_command,
+        taken_elsewhere: &taken_elsewhere,
     };
     let mut written = false;
     let changes = if args.dry_run {
@@ -267,6 +269,36 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// The cluster and context names of every other file kubectl merges with `target` (each with
+/// the file that defines it). A user named `eks-kc` in one of them that eks-kc did not write is
+/// an error: every context sync writes would use that user, or retarget the contexts using it.
+fn names_in_other_files(
+    explicit: Option<&std::path::Path>,
+    target: &std::path::Path,
+) -> Result<BTreeMap<String, String>> {
+    let mut taken = BTreeMap::new();
+    for other in kubefile::view_paths(explicit)? {
+        if other == target {
+            continue;
+        }
+        let (names, foreign_user) = kubefile::read(&other)?.names_for_others();
+        if foreign_user {
+            anyhow::bail!(
+                "{} (in KUBECONFIG) has a user named '{}' that eks-kc did not write; kubectl \
+                 merges users by name, so rename or remove it, then sync again",
+                other.display(),
+                crate::kubeconfig::USER_NAME
+            );
+        }
+        for name in names {
+            taken
+                .entry(name)
+                .or_insert_with(|| other.display().to_string());
+        }
+    }
+    Ok(taken)
 }
 
 fn desired_cluster(target: &Target, f: &Found, role_arn: Option<&str>) -> Option<DesiredCluster> {

@@ -50,11 +50,15 @@ pub fn resolve_request(
 impl TokenRequest {
     /// The request kubectl makes for a managed context (its exec extension, then the
     /// environment), for the commands that act on contexts: list, verify, login, cache clear.
-    pub fn for_context(m: &ManagedContext, interactive: bool) -> TokenRequest {
+    pub fn for_context(m: &ManagedContext, interactive: bool) -> Result<TokenRequest> {
         let mut config = m.exec.clone();
-        config
+        if config
             .cluster_name
-            .get_or_insert_with(|| m.id.cluster_name.clone());
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+        {
+            config.cluster_name = Some(m.id.cluster_name.clone());
+        }
         let info = ExecInfo {
             api_version: exec::V1BETA1,
             interactive,
@@ -63,7 +67,7 @@ impl TokenRequest {
         resolve(ClusterConfig::default(), Some(info), |name| {
             std::env::var(name).ok()
         })
-        .expect("a managed context always names its cluster")
+        .with_context(|| format!("context '{}'", m.name))
     }
 
     /// The cache key `obtain` will use, when the region is known without reading AWS files.

@@ -94,9 +94,12 @@ fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(Stri
     };
     let managed = view.managed();
     let Some(m) = managed.iter().find(|m| m.name == current) else {
+        if view.unusable().contains(&current) {
+            bail!(super::unusable_message(&current));
+        }
         bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
     };
-    let req = TokenRequest::for_context(m, false);
+    let req = TokenRequest::for_context(m, false)?;
     let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
     Ok((entry.token, req.cluster))
 }

@@ -68,6 +68,7 @@ fn merge_named(
             listed,
             prune,
             exec_command: "eks-kc",
+            taken_elsewhere: &Default::default(),
         },
     )
 }
@@ -79,18 +80,13 @@ fn foreign(cfg: &Kubeconfig) -> (Mapping, Vec<Value>) {
     let mut entries = vec![];
     for list in LISTS {
         top.remove(list);
-        entries.extend(
-            cfg.list(list)
-                .iter()
-                .filter(|e| marker_of(e).is_none())
-                .cloned(),
-        );
+        entries.extend(cfg.list(list).iter().filter(|e| !is_marked(e)).cloned());
     }
     (top, entries)
 }
 
 fn reparse(cfg: &Kubeconfig) -> Kubeconfig {
-    Kubeconfig::parse(&cfg.to_yaml()).unwrap()
+    Kubeconfig::parse(&cfg.to_yaml().unwrap()).unwrap()
 }
 
 #[test]
@@ -142,12 +138,12 @@ fn a_resync_with_the_same_results_changes_nothing() {
         ];
         let all = listed(&[("ops", "eu-west-1"), ("dev", "eu-west-1")]);
         merge(&mut cfg, &want, &all, true);
-        let written = cfg.to_yaml();
+        let written = cfg.to_yaml().unwrap();
         let mut again = Kubeconfig::parse(&written).unwrap();
         let c = merge(&mut again, &want, &all, true);
         assert!(!c.writes(), "{tool}: {c:?}");
         assert_eq!(c.unchanged.len(), 2);
-        assert_eq!(again.to_yaml(), written, "{tool}");
+        assert_eq!(again.to_yaml().unwrap(), written, "{tool}");
     }
 }
 
@@ -213,6 +209,7 @@ fn names_are_stable_and_collisions_are_errors() {
                 listed: &all,
                 prune: false,
                 exec_command: "eks-kc",
+                taken_elsewhere: &Default::default(),
             },
         )
         .unwrap();
@@ -256,7 +253,7 @@ fn entries_carry_the_generic_user_and_the_exec_extension() {
     let mut want = cluster("ops", "eu-west-1", "a");
     want.exec.role_arn = Some("arn:aws:iam::111122223333:role/admin".into());
     merge(&mut cfg, &[want], &listed(&[]), false);
-    let yaml = cfg.to_yaml();
+    let yaml = cfg.to_yaml().unwrap();
     let cfg = Kubeconfig::parse(&yaml).unwrap();
     let managed = cfg.managed_contexts();
     assert_eq!(managed.len(), 1);

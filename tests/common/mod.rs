@@ -616,3 +616,50 @@ users:
         ca = server.ca_data(),
     )
 }
+
+/// A real kubectl binary, not gcloud's dispatcher at /usr/bin/kubectl (which runs the exec
+/// plugin even for `kubectl config view`): a versioned one of the Google Cloud SDK when present,
+/// else `kubectl` from PATH.
+pub fn real_kubectl() -> String {
+    let versioned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+    if Path::new(versioned).exists() {
+        versioned.to_owned()
+    } else {
+        "kubectl".to_owned()
+    }
+}
+
+/// What kubectl reads from `kubeconfig` (a KUBECONFIG value): `kubectl config view --raw -o
+/// json`. Panics with kubectl's error when it cannot load the files.
+pub fn kubectl_view(env: &TestEnv, kubeconfig: impl AsRef<std::ffi::OsStr>) -> Value {
+    let out = env
+        .command(real_kubectl())
+        .env("KUBECONFIG", kubeconfig)
+        .args(["config", "view", "--raw", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubectl cannot load the kubeconfig: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `view` without the clusters, contexts and users that carry eks-kc's marker extension.
+pub fn without_managed(mut view: Value) -> Value {
+    for (list, body) in [
+        ("clusters", "cluster"),
+        ("contexts", "context"),
+        ("users", "user"),
+    ] {
+        if let Some(entries) = view.get_mut(list).and_then(Value::as_array_mut) {
+            entries.retain(|e| {
+                !e[body]["extensions"]
+                    .as_array()
+                    .is_some_and(|x| x.iter().any(|x| x["name"] == "eks-kc"))
+            });
+        }
+    }
+    view
+}

@@ -1,0 +1,91 @@
+//! Interrupts during a kubeconfig rewrite. client-go's `<file>.lock` is a plain file, not a
+//! kernel lock: a process that dies holding it leaves it behind, and every `kubectl config`
+//! write then fails with "file exists" until someone deletes it. So while eks-kc holds such a
+//! lock, SIGINT (Ctrl-C), SIGTERM and SIGHUP (a closed terminal) are caught: the lock and the
+//! rewrite's temporary files are removed, then the process dies of the same signal, as it would
+//! have without the handler. SIGKILL cannot be caught; the next lock holder removes the
+//! temporary files such a death leaves (see [`crate::kubefile::lock`]).
+//!
+//! Only commands that write a kubeconfig install this (its thread costs nothing on the
+//! `eks-kc token` path, which never does).
+
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, Once};
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+use crate::store;
+
+/// A kubeconfig lock this process holds: the lock file, and the file being rewritten (whose
+/// directory holds the temporary files).
+struct Held {
+    lock: PathBuf,
+    target: PathBuf,
+}
+
+static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
+static INSTALL: Once = Once::new();
+
+fn held() -> MutexGuard<'static, Vec<Held>> {
+    HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP (once per process).
+pub fn install() {
+    INSTALL.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("eks-kc-signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    // Waits for a write in progress (see `defer`), then keeps the lock table
+                    // locked so nothing is released twice while the process dies.
+                    let held = held();
+                    for h in held.iter() {
+                        store::remove_temps_of(&h.target);
+                        let _ = fs::remove_file(&h.lock);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    // Only reached if the default action did not end the process.
+                    std::process::exit(128 + signal);
+                }
+            });
+    });
+}
+
+/// Creates `lock` exclusively (client-go's lock) and records it, both under the table's mutex
+/// so a signal never finds a lock file that is not in the table.
+pub fn acquire(lock: &Path, target: &Path) -> io::Result<()> {
+    let mut held = held();
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(store::FILE_MODE)
+        .open(lock)?;
+    held.push(Held {
+        lock: lock.to_path_buf(),
+        target: target.to_path_buf(),
+    });
+    Ok(())
+}
+
+/// Removes `lock` and forgets it.
+pub fn release(lock: &Path) {
+    let mut held = held();
+    held.retain(|h| h.lock != lock);
+    let _ = fs::remove_file(lock);
+}
+
+/// Holds signal clean-up back until the guard is dropped: a write in progress completes (or
+/// fails) before the lock is released and the process dies.
+pub fn defer() -> Deferred {
+    Deferred(held())
+}
+
+/// See [`defer`].
+pub struct Deferred(#[allow(dead_code)] MutexGuard<'static, Vec<Held>>);
