@@ -6,6 +6,7 @@
 #   - chattr        to make a read-only directory even as root (Debian e2fsprogs)
 #   - bash, zsh, fish  real shells for the completion tests (Debian)
 #   - mandoc        to lint the man pages (Debian)
+#   - the client matrix: Python and JavaScript Kubernetes clients in .clients/ (scripts/install-client-deps.sh)
 set -euo pipefail
 
 log() { printf 'install-test-deps: %s\n' "$*" >&2; }
@@ -40,3 +41,6 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${apt_packages[@]}"
 fi
+
+# The Kubernetes clients of the compatibility matrix (tests/clients.rs), in .clients/.
+"$(dirname "$0")/install-client-deps.sh"

@@ -261,11 +261,13 @@ pub struct ManArgs {}
 ///
 /// Lists every cluster of every (profile, region) target concurrently (ListClusters and
 /// DescribeCluster), then writes one cluster and one context per EKS cluster, all sharing one
-/// generic exec user `eks-kc` that runs `eks-kc token`. The cluster's profile, region and role
+/// generic exec user `eks-kc` that runs `eks-kc token` (or, with `--exec-style per-context`,
+/// a user per context). The cluster's profile, region and role
 /// travel in its `client.authentication.k8s.io/exec` extension.
 ///
 /// sync only changes entries it created (they carry an `eks-kc` extension): other clusters,
-/// contexts, users, preferences and `current-context` are left alone. Context names never change
+/// contexts, users and preferences are left alone, and so is a `current-context` that is set
+/// (an empty one is set to the first synced context). Context names never change
 /// once written, and a name already taken is reported as a conflict, never overwritten.
 ///
 /// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
@@ -323,10 +325,21 @@ pub struct SyncArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// The exec command written into the `eks-kc` user [default: `eks-kc` when it is on PATH,
-    /// else the absolute path of this binary].
+    /// The exec command written into eks-kc's users [default: the absolute path of the
+    /// `eks-kc` that PATH finds, when that is this binary (links are kept, so a package
+    /// manager's stable link survives upgrades), else this binary's path]. An absolute path
+    /// works in GUI and IDE clients started from a desktop, which do not get the shell's PATH.
     #[arg(long, value_name = "COMMAND")]
     pub exec_command: Option<String>,
+
+    /// How contexts authenticate: `shared` writes one generic user `eks-kc` for every context
+    /// (the cluster comes from the cluster's exec extension, which clients built on client-go
+    /// pass: kubectl, k9s, Lens, Headlamp, Python kubernetes 34.1+); `per-context` writes a user
+    /// `eks-kc@<context>` per context whose args name the cluster, for every other client
+    /// (older Python kubernetes, kubernetes_asyncio, lightkube, kr8s, JavaScript client-node)
+    /// [default: the style the kubeconfig already uses, else shared].
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub exec_style: Option<ExecStyleArg>,
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
@@ -342,6 +355,14 @@ Examples:
   eks-kc sync --dry-run -o json | jq .added
   eks-kc sync --name-template '{profile}-{cluster}'
 ";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecStyleArg {
+    /// One generic `eks-kc` user; needs a client that passes the cluster (client-go).
+    Shared,
+    /// A user per context whose args name the cluster; works with every client.
+    PerContext,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SyncOutput {

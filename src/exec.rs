@@ -32,6 +32,9 @@ pub struct ExecInfo {
     /// Whether the plugin may prompt (client-go: stdin is a terminal and not taken by the command).
     pub interactive: bool,
     pub config: ClusterConfig,
+    /// Whether the client passed a cluster at all (`spec.cluster`; client-go does with
+    /// `provideClusterInfo: true`, many other clients never do).
+    pub has_cluster: bool,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +58,34 @@ struct RawSpec {
 struct RawCluster {
     #[serde(default)]
     config: Option<ClusterConfig>,
+    /// The kubeconfig cluster's raw extension list, which Python `kubernetes` 32 and 33 pass
+    /// instead of `config`.
+    #[serde(default)]
+    extensions: Option<Vec<RawExtension>>,
+}
+
+#[derive(Deserialize)]
+struct RawExtension {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    extension: Option<serde_json::Value>,
+}
+
+impl RawCluster {
+    /// `config`, else the exec extension from `extensions`. An extension that does not parse is
+    /// no config (the error then says the cluster name is missing).
+    fn into_config(self) -> ClusterConfig {
+        if let Some(config) = self.config {
+            return config;
+        }
+        self.extensions
+            .unwrap_or_default()
+            .into_iter()
+            .find(|e| e.name.as_deref() == Some(EXEC_EXTENSION_NAME))
+            .and_then(|e| serde_json::from_value(e.extension?).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// The apiVersion eks-kc answers with, if it speaks `version` at all.
@@ -85,10 +116,15 @@ pub fn parse_exec_info(raw: &str) -> Result<ExecInfo> {
         interactive: None,
         cluster: None,
     });
+    let has_cluster = spec.cluster.is_some();
     Ok(ExecInfo {
         api_version,
         interactive: spec.interactive.unwrap_or(false),
-        config: spec.cluster.and_then(|c| c.config).unwrap_or_default(),
+        config: spec
+            .cluster
+            .map(RawCluster::into_config)
+            .unwrap_or_default(),
+        has_cluster,
     })
 }
 
@@ -144,6 +180,29 @@ mod tests {
             info.config.role_arn.as_deref(),
             Some("arn:aws:iam::111122223333:role/admin")
         );
+    }
+
+    #[test]
+    fn reads_the_raw_extension_list_when_there_is_no_config() {
+        // What Python kubernetes 32 and 33 pass.
+        let info = parse_exec_info(
+            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"cluster":{"server":"https://x","extensions":[{"name":"x","extension":{"clusterName":"no"}},{"name":"client.authentication.k8s.io/exec","extension":{"clusterName":"prod","region":"eu-west-1"}}]}}}"#,
+        )
+        .unwrap();
+        assert!(info.has_cluster);
+        assert_eq!(info.config.cluster_name.as_deref(), Some("prod"));
+        assert_eq!(info.config.region.as_deref(), Some("eu-west-1"));
+        // A malformed extension is no config, never an error or a panic.
+        let info = parse_exec_info(
+            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"cluster":{"extensions":[{"name":"client.authentication.k8s.io/exec","extension":[1]}]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(info.config, ClusterConfig::default());
+        let info = parse_exec_info(
+            r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"interactive":true}}"#,
+        )
+        .unwrap();
+        assert!(!info.has_cluster);
     }
 
     #[test]

@@ -22,6 +22,24 @@ pub const USER_NAME: &str = "eks-kc";
 /// Default context name template.
 pub const DEFAULT_TEMPLATE: &str = "{cluster}.{region}.{profile}";
 
+/// How managed contexts authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecStyle {
+    /// Every context uses the one generic user [`USER_NAME`] (`eks-kc token`); the plugin learns
+    /// the cluster from the cluster's exec extension, which client-go passes with
+    /// `provideClusterInfo`.
+    Shared,
+    /// Each context has its own user `eks-kc@<context>` whose args name cluster, region, profile
+    /// and role, for clients that pass no cluster to exec plugins.
+    PerContext,
+}
+
+/// The user a per-context context uses.
+pub fn per_context_user(context: &str) -> String {
+    format!("{USER_NAME}@{context}")
+}
+
 /// Which discovered cluster an entry stands for: one EKS cluster seen through one profile.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,10 +96,16 @@ pub struct MergeOptions<'a> {
     pub prune: bool,
     /// The exec `command` of the generic user.
     pub exec_command: &'a str,
-    /// Cluster and context names defined by the other files of KUBECONFIG, with the file that
-    /// defines each: client-go merges by name (the first file wins), so a new entry of the same
-    /// name would shadow that one or be shadowed by it.
+    /// Cluster, context and user names defined by the other files of KUBECONFIG, with the file
+    /// that defines each: client-go merges by name (the first file wins), so a new entry of the
+    /// same name would shadow that one or be shadowed by it.
     pub taken_elsewhere: &'a BTreeMap<String, String>,
+    /// The exec style of the contexts this merge writes; `None` keeps the style the file uses
+    /// (per-context when any managed context has its own user), else shared.
+    pub exec_style: Option<ExecStyle>,
+    /// Set `current-context` to a context this merge wrote when the kubeconfig (every file of
+    /// KUBECONFIG) has none; a current context that is set is never changed.
+    pub set_current_if_none: bool,
 }
 
 /// What a merge changed, by context name.
@@ -95,15 +119,19 @@ pub struct ChangeSet {
     /// Set when `current-context` names a context this merge pruned (it is left as it was).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dangling_current_context: Option<String>,
-    /// Whether the shared `eks-kc` user was created, changed or removed.
+    /// Whether a managed user was created, changed or removed.
     #[serde(skip)]
     pub user_changed: bool,
+    /// Set when the kubeconfig had no current context and this merge chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_context_set: Option<String>,
 }
 
 impl ChangeSet {
     /// Whether the merge changed the document at all (so the file must be written).
     pub fn writes(&self) -> bool {
         self.user_changed
+            || self.current_context_set.is_some()
             || !(self.added.is_empty() && self.updated.is_empty() && self.pruned.is_empty())
     }
 }
@@ -236,7 +264,29 @@ impl Kubeconfig {
     pub fn names_for_others(&self) -> (BTreeSet<String>, bool) {
         let mut names: BTreeSet<String> = self.names("clusters").into_iter().collect();
         names.extend(self.names("contexts"));
+        names.extend(
+            self.list("users")
+                .iter()
+                .filter(|u| !is_marked(u))
+                .filter_map(|u| name_of(u).map(str::to_owned)),
+        );
         (names, self.has_foreign_user())
+    }
+
+    /// The style the file's managed contexts use: per-context when any has its own user.
+    pub fn exec_style(&self) -> ExecStyle {
+        let per_context = self.list("contexts").iter().any(|c| {
+            is_marked(c)
+                && c.get("context")
+                    .and_then(|b| b.get("user"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| u.starts_with(&format!("{USER_NAME}@")))
+        });
+        if per_context {
+            ExecStyle::PerContext
+        } else {
+            ExecStyle::Shared
+        }
     }
 
     fn has_foreign_user(&self) -> bool {
@@ -284,7 +334,10 @@ impl Kubeconfig {
         opts: &MergeOptions<'_>,
     ) -> Result<ChangeSet> {
         let mut changes = ChangeSet::default();
-        self.check_user_is_ours()?;
+        let style = opts.exec_style.unwrap_or_else(|| self.exec_style());
+        if style == ExecStyle::Shared {
+            self.check_user_is_ours()?;
+        }
 
         // Where each managed cluster lives today, by identity.
         let existing: BTreeMap<ClusterId, String> = self
@@ -349,6 +402,18 @@ impl Kubeconfig {
                 });
                 continue;
             }
+            let user = match style {
+                ExecStyle::Shared => USER_NAME.to_owned(),
+                ExecStyle::PerContext => per_context_user(&name),
+            };
+            if let Some(why) = self.user_conflict(&user, opts.taken_elsewhere) {
+                changes.conflicts.push(Conflict {
+                    reason: why,
+                    name,
+                    cluster: want.id.clone(),
+                });
+                continue;
+            }
             taken.insert(name.clone());
             let marker = Marker {
                 managed_by: MARKER.to_owned(),
@@ -370,12 +435,14 @@ impl Kubeconfig {
             let context_changed =
                 self.edit_entry("contexts", &name, "context", &mut context_pos, |body| {
                     body.insert("cluster".into(), name.as_str().into());
-                    body.insert("user".into(), USER_NAME.into());
+                    body.insert("user".into(), user.as_str().into());
                     set_extension(body, MARKER, to_value(&marker));
                 });
+            let user_changed = style == ExecStyle::PerContext
+                && self.upsert_user(&user, &exec_stanza(opts.exec_command, Some(&want.exec)));
             match (
                 existing.contains_key(&want.id),
-                cluster_changed || context_changed,
+                cluster_changed || context_changed || user_changed,
             ) {
                 (false, _) => changes.added.push(name),
                 (true, true) => changes.updated.push(name),
@@ -404,14 +471,41 @@ impl Kubeconfig {
             }
         }
 
-        let any_managed = self.list("contexts").iter().any(is_marked);
-        if any_managed {
-            changes.user_changed = self.upsert_user(opts.exec_command);
-        } else {
-            let users = self.list_mut("users");
-            let before = users.len();
-            users.retain(|u| !(name_of(u) == Some(USER_NAME) && is_marked(u)));
-            changes.user_changed = users.len() != before;
+        // The shared user exists while a managed context uses it; a managed user no context uses
+        // any more (pruned, or its context switched style) goes.
+        let referenced: BTreeSet<String> = self
+            .list("contexts")
+            .iter()
+            .filter_map(|c| Some(c.get("context")?.get("user")?.as_str()?.to_owned()))
+            .collect();
+        let shared_used = self.list("contexts").iter().any(|c| {
+            is_marked(c)
+                && c.get("context")
+                    .and_then(|b| b.get("user"))
+                    .and_then(Value::as_str)
+                    == Some(USER_NAME)
+        });
+        if shared_used {
+            changes.user_changed |=
+                self.upsert_user(USER_NAME, &exec_stanza(opts.exec_command, None));
+        }
+        let users = self.list_mut("users");
+        let before = users.len();
+        users.retain(|u| !is_marked(u) || name_of(u).is_some_and(|n| referenced.contains(n)));
+        changes.user_changed |= users.len() != before;
+
+        if opts.set_current_if_none && self.current_context().is_none() {
+            let mut written: Vec<&String> = changes
+                .added
+                .iter()
+                .chain(&changes.updated)
+                .chain(&changes.unchanged)
+                .collect();
+            written.sort();
+            if let Some(first) = written.first().map(|s| s.to_string()) {
+                self.set_current_context(&first);
+                changes.current_context_set = Some(first);
+            }
         }
         changes.added.sort();
         changes.updated.sort();
@@ -461,20 +555,34 @@ impl Kubeconfig {
         list[idx] != before
     }
 
-    fn upsert_user(&mut self, command: &str) -> bool {
-        let exec: Value = serde_yaml::from_str(&format!(
-            "apiVersion: {}\ncommand: {}\nargs: [token]\nprovideClusterInfo: true\ninteractiveMode: IfAvailable\n",
-            crate::exec::V1BETA1,
-            serde_json::to_string(command).expect("a string serializes"),
-        ))
-        .expect("a fixed YAML document parses");
+    /// Why the managed user `user` cannot be written: a user of that name that eks-kc did not
+    /// write, in this file or another file of KUBECONFIG.
+    fn user_conflict(&self, user: &str, elsewhere: &BTreeMap<String, String>) -> Option<String> {
+        if user == USER_NAME {
+            return None; // checked once for the whole merge (check_user_is_ours)
+        }
+        if let Some(file) = elsewhere.get(user) {
+            return Some(format!(
+                "the user name '{user}' is already used in {file}, another file of KUBECONFIG"
+            ));
+        }
+        self.list("users")
+            .iter()
+            .any(|u| name_of(u) == Some(user) && !is_marked(u))
+            .then(|| format!("a user named '{user}' exists and was not written by eks-kc"))
+    }
+
+    /// Creates or updates the managed user `name` with `exec`; says whether anything changed.
+    fn upsert_user(&mut self, name: &str, exec: &Mapping) -> bool {
         let mut positions = self.positions("users");
-        self.edit_entry("users", USER_NAME, "user", &mut positions, |body| {
+        self.edit_entry("users", name, "user", &mut positions, |body| {
             // Keep keys a person added to the exec stanza (env, installHint).
-            match (body.get_mut("exec"), exec) {
-                (Some(Value::Mapping(existing)), Value::Mapping(ours)) => existing.extend(ours),
-                (_, exec) => {
-                    body.insert("exec".into(), exec);
+            match body.get_mut("exec") {
+                Some(Value::Mapping(existing)) => {
+                    existing.extend(exec.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                _ => {
+                    body.insert("exec".into(), Value::Mapping(exec.clone()));
                 }
             }
             set_extension(
@@ -545,6 +653,32 @@ impl NameTemplate {
             .replace("{profile}", &c.id.profile)
             .replace("{account}", c.account.as_deref().unwrap_or("unknown"))
     }
+}
+
+/// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
+/// settings as flags (for clients that pass no cluster to the plugin).
+fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
+    let mut args: Vec<Value> = vec!["token".into()];
+    if let Some(c) = per_context {
+        for (flag, value) in [
+            ("--cluster-name", &c.cluster_name),
+            ("--region", &c.region),
+            ("--profile", &c.profile),
+            ("--role-arn", &c.role_arn),
+        ] {
+            if let Some(v) = value {
+                args.push(flag.into());
+                args.push(v.as_str().into());
+            }
+        }
+    }
+    let mut exec = Mapping::new();
+    exec.insert("apiVersion".into(), crate::exec::V1BETA1.into());
+    exec.insert("command".into(), command.into());
+    exec.insert("args".into(), Value::Sequence(args));
+    exec.insert("provideClusterInfo".into(), true.into());
+    exec.insert("interactiveMode".into(), "IfAvailable".into());
+    exec
 }
 
 fn to_value(v: impl Serialize) -> Value {

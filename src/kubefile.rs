@@ -333,6 +333,8 @@ mod tests {
                 prune: false,
                 exec_command: "eks-kc",
                 taken_elsewhere: &Default::default(),
+                exec_style: None,
+                set_current_if_none: false,
             },
         )
         .unwrap();

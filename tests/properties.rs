@@ -104,7 +104,7 @@ proptest! {
         if let Ok(mut cfg) = Kubeconfig::parse(&kubeconfig) {
             let template = NameTemplate::parse("{cluster}").unwrap();
             let _ = cfg.merge(&[], &MergeOptions {
-                template: &template, listed: &BTreeSet::new(), prune: true, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
+                template: &template, listed: &BTreeSet::new(), prune: true, exec_command: "eks-kc", taken_elsewhere: &Default::default(), exec_style: None, set_current_if_none: false,
             });
             let _ = Kubeconfig::parse(&cfg.to_yaml().unwrap()).unwrap();
         }
@@ -149,7 +149,7 @@ proptest! {
         let template = NameTemplate::parse("{cluster}.{region}.{profile}").unwrap();
         let mut merged = original.clone();
         let changes = merged.merge(&desired, &MergeOptions {
-            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
+            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(), exec_style: None, set_current_if_none: false,
         }).unwrap();
         prop_assert!(changes.conflicts.is_empty());
         let reparsed = Kubeconfig::parse(&merged.to_yaml().unwrap()).unwrap();
@@ -162,7 +162,7 @@ proptest! {
         // Merging again changes nothing.
         let mut again = reparsed.clone();
         let second = again.merge(&desired, &MergeOptions {
-            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(),
+            template: &template, listed: &listed, prune, exec_command: "eks-kc", taken_elsewhere: &Default::default(), exec_style: None, set_current_if_none: false,
         }).unwrap();
         prop_assert!(!second.writes());
     }

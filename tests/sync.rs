@@ -98,7 +98,12 @@ fn discovers_every_profile_and_region_including_paged_listings() {
     assert_eq!(ext["extension"]["profile"], "assumer");
     let users = doc["users"].as_sequence().unwrap();
     assert_eq!(users.len(), 1);
-    assert_eq!(users[0]["user"]["exec"]["command"], "eks-kc");
+    // The absolute path of the eks-kc PATH finds (tests put the binary's directory first), so
+    // GUI clients without the shell's PATH find it too.
+    assert_eq!(
+        users[0]["user"]["exec"]["command"],
+        bin().display().to_string().as_str()
+    );
     assert_eq!(users[0]["user"]["exec"]["args"][0], "token");
     assert_eq!(users[0]["user"]["exec"]["provideClusterInfo"], true);
     let mode = std::os::unix::fs::PermissionsExt::mode(

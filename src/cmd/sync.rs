@@ -12,10 +12,12 @@ use serde::Serialize;
 
 use crate::aws::eks::{self, Found, Outcome, Step, Target};
 use crate::aws::profiles::{self, Profiles};
-use crate::cli::{SyncArgs, SyncOutput};
+use crate::cli::{ExecStyleArg, SyncArgs, SyncOutput};
 use crate::exec::ClusterConfig;
 use crate::exit;
-use crate::kubeconfig::{ChangeSet, ClusterId, DesiredCluster, MergeOptions, NameTemplate};
+use crate::kubeconfig::{
+    ChangeSet, ClusterId, DesiredCluster, ExecStyle, MergeOptions, NameTemplate,
+};
 use crate::{kubefile, regions, token};
 
 /// Label of the default credential chain when no profile is named.
@@ -222,13 +224,18 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
         });
     }
 
-    let taken_elsewhere = names_in_other_files(args.kubeconfig.as_deref(), &path)?;
+    let others = other_files(args.kubeconfig.as_deref(), &path)?;
     let opts = MergeOptions {
         template: &template,
         listed: &listed,
         prune: args.prune,
         exec_command: &exec_command,
-        taken_elsewhere: &taken_elsewhere,
+        taken_elsewhere: &others.names,
+        exec_style: args.exec_style.map(|s| match s {
+            ExecStyleArg::Shared => ExecStyle::Shared,
+            ExecStyleArg::PerContext => ExecStyle::PerContext,
+        }),
+        set_current_if_none: !others.current_context,
     };
     let mut written = false;
     let changes = if args.dry_run {
@@ -271,21 +278,31 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
     })
 }
 
-/// The cluster and context names of every other file kubectl merges with `target` (each with
-/// the file that defines it). A user named `eks-kc` in one of them that eks-kc did not write is
-/// an error: every context sync writes would use that user, or retarget the contexts using it.
-fn names_in_other_files(
-    explicit: Option<&std::path::Path>,
-    target: &std::path::Path,
-) -> Result<BTreeMap<String, String>> {
-    let mut taken = BTreeMap::new();
+/// What the other files kubectl merges with the target say (see [`other_files`]).
+struct OtherFiles {
+    /// Their cluster, context and user names, each with the file that defines it.
+    names: BTreeMap<String, String>,
+    /// Whether one of them sets `current-context`.
+    current_context: bool,
+}
+
+/// The names and current context of every other file kubectl merges with `target`. A user
+/// named `eks-kc` in one of them that eks-kc did not write is an error: every context sync
+/// writes would use that user, or retarget the contexts using it.
+fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> Result<OtherFiles> {
+    let mut others = OtherFiles {
+        names: BTreeMap::new(),
+        current_context: false,
+    };
     for other in kubefile::view_paths(explicit)? {
         if other == target {
             continue;
         }
-        let (names, foreign_user) = kubefile::read(&other)?.names_for_others();
+        let cfg = kubefile::read(&other)?;
+        others.current_context |= cfg.current_context().is_some();
+        let (names, foreign_user) = cfg.names_for_others();
         if foreign_user {
-            anyhow::bail!(
+            bail!(
                 "{} (in KUBECONFIG) has a user named '{}' that eks-kc did not write; kubectl \
                  merges users by name, so rename or remove it, then sync again",
                 other.display(),
@@ -293,12 +310,13 @@ fn names_in_other_files(
             );
         }
         for name in names {
-            taken
+            others
+                .names
                 .entry(name)
                 .or_insert_with(|| other.display().to_string());
         }
     }
-    Ok(taken)
+    Ok(others)
 }
 
 fn desired_cluster(target: &Target, f: &Found, role_arn: Option<&str>) -> Option<DesiredCluster> {
@@ -330,20 +348,27 @@ fn desired_cluster(target: &Target, f: &Found, role_arn: Option<&str>) -> Option
     })
 }
 
-/// `eks-kc` when that name on PATH is this very binary, else this binary's absolute path, so
-/// the kubeconfig works from any shell kubectl is started in.
+/// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
+/// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
+/// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
+/// manager's stable link (Homebrew's, say) keeps working after an upgrade.
 fn default_exec_command() -> String {
-    let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
-        return "eks-kc".into();
+    let me = std::env::current_exe().ok();
+    let same = |p: &std::path::Path| {
+        me.as_ref()
+            .and_then(|me| Some(p.canonicalize().ok()? == me.canonicalize().ok()?))
+            .unwrap_or(false)
     };
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
+            .filter(|d| d.is_absolute())
             .map(|d| d.join("eks-kc"))
             .find(|p| p.is_file())
     });
-    match on_path.and_then(|p| p.canonicalize().ok()) {
-        Some(p) if p == me => "eks-kc".into(),
-        _ => me.display().to_string(),
+    match on_path {
+        Some(p) if same(&p) => p.display().to_string(),
+        Some(p) if me.is_none() => p.display().to_string(),
+        _ => me.map_or_else(|| "eks-kc".into(), |me| me.display().to_string()),
     }
 }
 
@@ -438,6 +463,13 @@ fn print_summary(r: &Report, dry_run: bool, written: bool) {
     }
     for s in &r.skipped {
         let _ = writeln!(err, "  not written: {s}");
+    }
+    if let Some(ctx) = &c.current_context_set {
+        let what = if dry_run { "would set" } else { "set" };
+        let _ = writeln!(
+            err,
+            "  the kubeconfig had no current context: {what} it to {ctx} (switch with `eks-kc use`)"
+        );
     }
     if let Some(ctx) = &c.dangling_current_context {
         let _ = writeln!(

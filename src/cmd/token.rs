@@ -63,6 +63,7 @@ impl TokenRequest {
             api_version: exec::V1BETA1,
             interactive,
             config,
+            has_cluster: true,
         };
         resolve(ClusterConfig::default(), Some(info), |name| {
             std::env::var(name).ok()
@@ -82,22 +83,45 @@ impl TokenRequest {
     }
 }
 
+/// Why no cluster name was found, and the fix. `has_cluster`: whether KUBERNETES_EXEC_INFO
+/// carried a cluster (`None`: there was no exec info at all).
+fn no_cluster_name(has_cluster: Option<bool>) -> String {
+    const FIX: &str = "run `eks-kc sync --exec-style per-context`, which gives each context a \
+                       user whose args name its cluster";
+    match has_cluster {
+        Some(false) => format!(
+            "no cluster name: the client that ran eks-kc passed no cluster (it does not support \
+             provideClusterInfo); {FIX}"
+        ),
+        Some(true) => format!(
+            "no cluster name: the cluster has no clusterName in its '{}' kubeconfig extension; \
+             run `eks-kc sync` again, or pass --cluster-name",
+            exec::EXEC_EXTENSION_NAME
+        ),
+        None => format!(
+            "no cluster name: pass --cluster-name; when a Kubernetes client runs eks-kc without \
+             passing the cluster (no KUBERNETES_EXEC_INFO), {FIX}"
+        ),
+    }
+}
+
 fn resolve(
     flags: ClusterConfig,
     exec_info: Option<ExecInfo>,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<TokenRequest> {
-    let (api_version, interactive, config) = match exec_info {
-        Some(info) => (info.api_version, info.interactive, info.config),
-        None => (exec::V1BETA1, false, Default::default()),
+    let (api_version, interactive, config, has_cluster) = match exec_info {
+        Some(info) => (
+            info.api_version,
+            info.interactive,
+            info.config,
+            Some(info.has_cluster),
+        ),
+        None => (exec::V1BETA1, false, Default::default(), None),
     };
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let Some(cluster) = non_empty(flags.cluster_name).or(non_empty(config.cluster_name)) else {
-        bail!(
-            "no cluster name: pass --cluster-name, or set clusterName in the cluster's \
-             '{}' kubeconfig extension (with provideClusterInfo: true on the user)",
-            exec::EXEC_EXTENSION_NAME
-        );
+        bail!(no_cluster_name(has_cluster));
     };
     let region = non_empty(flags.region)
         .or(non_empty(config.region))

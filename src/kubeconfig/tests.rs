@@ -69,6 +69,8 @@ fn merge_named(
             prune,
             exec_command: "eks-kc",
             taken_elsewhere: &Default::default(),
+            exec_style: None,
+            set_current_if_none: false,
         },
     )
 }
@@ -210,6 +212,8 @@ fn names_are_stable_and_collisions_are_errors() {
                 prune: false,
                 exec_command: "eks-kc",
                 taken_elsewhere: &Default::default(),
+                exec_style: None,
+                set_current_if_none: false,
             },
         )
         .unwrap();
@@ -324,4 +328,53 @@ fn templates_are_checked() {
     assert!(NameTemplate::parse("{cluster").is_err());
     let t = NameTemplate::parse("{account}/{cluster}").unwrap();
     assert_eq!(t.render(&cluster("p", "eu-west-1", "a")), "111122223333/a");
+}
+
+#[test]
+fn per_context_users_follow_their_contexts() {
+    let mut cfg = Kubeconfig::new();
+    let template = NameTemplate::parse(DEFAULT_TEMPLATE).unwrap();
+    let all = listed(&[("ops", "eu-west-1")]);
+    let elsewhere = BTreeMap::new();
+    let opts = |style, prune| MergeOptions {
+        template: &template,
+        listed: &all,
+        prune,
+        exec_command: "/usr/local/bin/eks-kc",
+        taken_elsewhere: &elsewhere,
+        exec_style: style,
+        set_current_if_none: true,
+    };
+    let both = [
+        cluster("ops", "eu-west-1", "a"),
+        cluster("ops", "eu-west-1", "b"),
+    ];
+    let c = cfg
+        .merge(&both, &opts(Some(ExecStyle::PerContext), false))
+        .unwrap();
+    assert_eq!(c.current_context_set.as_deref(), Some("a.eu-west-1.ops"));
+    assert_eq!(
+        cfg.names("users"),
+        ["eks-kc@a.eu-west-1.ops", "eks-kc@b.eu-west-1.ops"]
+    );
+    assert_eq!(cfg.exec_style(), ExecStyle::PerContext);
+    let cfg2 = reparse(&cfg);
+    let user = &cfg2.list("users")[0]["user"]["exec"];
+    assert_eq!(user["command"], "/usr/local/bin/eks-kc");
+    assert_eq!(user["args"][1], "--cluster-name");
+    assert_eq!(user["args"][2], "a");
+
+    // Pruning a cluster removes its user; the style is kept without being asked for.
+    let c = cfg.merge(&both[..1], &opts(None, true)).unwrap();
+    assert_eq!(c.pruned, ["b.eu-west-1.ops"]);
+    assert!(c.current_context_set.is_none());
+    assert_eq!(cfg.names("users"), ["eks-kc@a.eu-west-1.ops"]);
+
+    // Switching to shared replaces the per-context user with the one generic user.
+    let c = cfg
+        .merge(&both[..1], &opts(Some(ExecStyle::Shared), true))
+        .unwrap();
+    assert_eq!(c.updated, ["a.eu-west-1.ops"]);
+    assert_eq!(cfg.names("users"), [USER_NAME]);
+    assert_eq!(cfg.exec_style(), ExecStyle::Shared);
 }

@@ -255,7 +255,8 @@ def make_handler(args, keys):
                     },
                 )
                 return
-            path = urllib.parse.urlsplit(self.path).path
+            # The real API server answers with or without a trailing slash (kr8s asks /version/).
+            path = urllib.parse.urlsplit(self.path).path.rstrip("/") or "/"
             if path == "/api":
                 self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
                                      "serverAddressByClientCIDRs": []})
@@ -269,6 +270,7 @@ def make_handler(args, keys):
                 self.send_json(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-eks-kc-test"})
             else:
                 self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                     "message": f"the server could not find {path}",
                                      "reason": "NotFound", "code": 404})
 
     return Handler
