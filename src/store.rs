@@ -193,7 +193,8 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
-                "{} is not writable for you (mode {:04o}, owner uid {}): kubectl would refuse                  to write it too; make it writable (chmod u+w) or pass another --kubeconfig",
+                "{} is not writable for you (mode {:04o}, owner uid {}): kubectl would refuse \
+                 to write it too; make it writable (chmod u+w) or pass another --kubeconfig",
                 path.display(),
                 meta.permissions().mode() & 0o7777,
                 meta.uid()
