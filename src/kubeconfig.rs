@@ -1,11 +1,11 @@
-//! The kubeconfig: parsing, eks-kc's view of it, and the merge that `sync` applies. Pure: text
-//! in, text out. This is the only module that touches YAML (serde_yaml is deprecated upstream;
-//! switching to a fork is a change to this file alone).
+//! The kubeconfig: the document model and eks-kc's view of it (this file), the merge that
+//! `sync` applies (`merge`), context names (`template`), and YAML text as kubectl reads it
+//! (`yaml`, the only place that parses or writes YAML). Pure: text in, text out.
 //!
 //! The document is kept as a YAML tree, so keys eks-kc does not know (preferences, extensions,
 //! fields of newer kubectl versions) survive a rewrite. eks-kc owns exactly the entries that
 //! carry its marker extension (named [`MARKER`]); it never changes or removes anything else, and
-//! never touches `current-context` during a merge.
+//! sets `current-context` only where none is set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -17,28 +17,10 @@ use crate::exec::{ClusterConfig, EXEC_EXTENSION_NAME};
 
 /// Name of the extension that marks an entry as written by eks-kc.
 pub const MARKER: &str = "eks-kc";
-/// Name of the one user every managed context uses.
+/// Name of the one generic user the managed contexts of the shared exec style use.
 pub const USER_NAME: &str = "eks-kc";
 /// Default context name template.
 pub const DEFAULT_TEMPLATE: &str = "{cluster}.{region}.{profile}";
-
-/// How managed contexts authenticate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExecStyle {
-    /// Every context uses the one generic user [`USER_NAME`] (`eks-kc token`); the plugin learns
-    /// the cluster from the cluster's exec extension, which client-go passes with
-    /// `provideClusterInfo`.
-    Shared,
-    /// Each context has its own user `eks-kc@<context>` whose args name cluster, region, profile
-    /// and role, for clients that pass no cluster to exec plugins.
-    PerContext,
-}
-
-/// The user a per-context context uses.
-pub fn per_context_user(context: &str) -> String {
-    format!("{USER_NAME}@{context}")
-}
 
 /// Which discovered cluster an entry stands for: one EKS cluster seen through one profile.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -61,19 +43,6 @@ struct Marker {
     arn: Option<String>,
 }
 
-/// A cluster `sync` found and wants in the kubeconfig.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DesiredCluster {
-    pub id: ClusterId,
-    pub arn: Option<String>,
-    /// AWS account id, for the `{account}` template variable.
-    pub account: Option<String>,
-    pub server: String,
-    pub ca_data: Option<String>,
-    /// What `eks-kc token` will read from the exec extension.
-    pub exec: ClusterConfig,
-}
-
 /// A managed context, as `list` and `use` see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -86,70 +55,41 @@ pub struct ManagedContext {
     pub server: Option<String>,
 }
 
-/// How the merge should treat the kubeconfig.
-#[derive(Debug, Clone)]
-pub struct MergeOptions<'a> {
-    pub template: &'a NameTemplate,
-    /// (profile, region) pairs that were listed successfully in this run: only their vanished
-    /// clusters may be pruned.
-    pub listed: &'a BTreeSet<(String, String)>,
-    pub prune: bool,
-    /// The exec `command` of the generic user.
-    pub exec_command: &'a str,
-    /// Cluster, context and user names defined by the other files of KUBECONFIG, with the file
-    /// that defines each: client-go merges by name (the first file wins), so a new entry of the
-    /// same name would shadow that one or be shadowed by it.
-    pub taken_elsewhere: &'a BTreeMap<String, String>,
-    /// The exec style of the contexts this merge writes; `None` keeps the style the file uses
-    /// (per-context when any managed context has its own user), else shared.
-    pub exec_style: Option<ExecStyle>,
-    /// Set `current-context` to a context this merge wrote when the kubeconfig (every file of
-    /// KUBECONFIG) has none; a current context that is set is never changed.
-    pub set_current_if_none: bool,
-}
-
-/// What a merge changed, by context name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ChangeSet {
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    pub unchanged: Vec<String>,
-    pub pruned: Vec<String>,
-    pub conflicts: Vec<Conflict>,
-    /// Set when `current-context` names a context this merge pruned (it is left as it was).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dangling_current_context: Option<String>,
-    /// Whether a managed user was created, changed or removed.
-    #[serde(skip)]
-    pub user_changed: bool,
-    /// Set when the kubeconfig had no current context and this merge chose one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_context_set: Option<String>,
-}
-
-impl ChangeSet {
-    /// Whether the merge changed the document at all (so the file must be written).
-    pub fn writes(&self) -> bool {
-        self.user_changed
-            || self.current_context_set.is_some()
-            || !(self.added.is_empty() && self.updated.is_empty() && self.pruned.is_empty())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Conflict {
-    pub name: String,
-    pub cluster: ClusterId,
-    pub reason: String,
-}
-
 /// A parsed kubeconfig.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kubeconfig {
     root: Mapping,
 }
 
-const LISTS: [&str; 3] = ["clusters", "contexts", "users"];
+/// The three named lists of a kubeconfig; each entry is `{name, <body>: {...}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Clusters,
+    Contexts,
+    Users,
+}
+
+impl Section {
+    pub const ALL: [Section; 3] = [Section::Clusters, Section::Contexts, Section::Users];
+
+    /// The top-level key of the list.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Clusters => "clusters",
+            Section::Contexts => "contexts",
+            Section::Users => "users",
+        }
+    }
+
+    /// The key of an entry's body.
+    pub fn body(self) -> &'static str {
+        match self {
+            Section::Clusters => "cluster",
+            Section::Contexts => "context",
+            Section::Users => "user",
+        }
+    }
+}
 
 impl Kubeconfig {
     /// An empty kubeconfig, as kubectl would start one.
@@ -158,8 +98,8 @@ impl Kubeconfig {
         root.insert("apiVersion".into(), "v1".into());
         root.insert("kind".into(), "Config".into());
         root.insert("preferences".into(), Value::Mapping(Mapping::new()));
-        for list in LISTS {
-            root.insert(list.into(), Value::Sequence(vec![]));
+        for section in Section::ALL {
+            root.insert(section.key().into(), Value::Sequence(vec![]));
         }
         root.insert("current-context".into(), "".into());
         Kubeconfig { root }
@@ -180,10 +120,14 @@ impl Kubeconfig {
                 kind_of(&other)
             ),
         };
-        for list in LISTS {
-            match root.get(list) {
+        for section in Section::ALL {
+            match root.get(section.key()) {
                 None | Some(Value::Null) | Some(Value::Sequence(_)) => {}
-                Some(other) => bail!("field '{list}' is a {}, not a list", kind_of(other)),
+                Some(other) => bail!(
+                    "field '{}' is a {}, not a list",
+                    section.key(),
+                    kind_of(other)
+                ),
             }
         }
         if let Some(v) = root.get("current-context")
@@ -211,17 +155,17 @@ impl Kubeconfig {
             .insert("current-context".into(), Value::String(name.to_owned()));
     }
 
-    fn list(&self, key: &str) -> &[Value] {
-        match self.root.get(key) {
+    fn list(&self, section: Section) -> &[Value] {
+        match self.root.get(section.key()) {
             Some(Value::Sequence(s)) => s,
             _ => &[],
         }
     }
 
-    fn list_mut(&mut self, key: &str) -> &mut Vec<Value> {
+    fn list_mut(&mut self, section: Section) -> &mut Vec<Value> {
         let slot = self
             .root
-            .entry(key.into())
+            .entry(section.key().into())
             .or_insert(Value::Sequence(vec![]));
         if !slot.is_sequence() {
             *slot = Value::Sequence(vec![]);
@@ -229,29 +173,29 @@ impl Kubeconfig {
         slot.as_sequence_mut().expect("just made a sequence")
     }
 
-    /// Names of all entries in `clusters`, `contexts` or `users`.
-    pub fn names(&self, key: &str) -> Vec<String> {
-        self.list(key)
+    /// Names of all entries of a section.
+    pub fn names(&self, section: Section) -> Vec<String> {
+        self.list(section)
             .iter()
             .filter_map(|e| e.get("name").and_then(Value::as_str).map(str::to_owned))
             .collect()
     }
 
     pub fn context_names(&self) -> Vec<String> {
-        self.names("contexts")
+        self.names(Section::Contexts)
     }
 
     /// Whether any entry carries eks-kc's marker.
     pub fn has_managed_entries(&self) -> bool {
-        LISTS
+        Section::ALL
             .iter()
-            .any(|list| self.list(list).iter().any(is_marked))
+            .any(|&section| self.list(section).iter().any(is_marked))
     }
 
     /// Contexts that carry eks-kc's marker without a usable cluster identity (no clusterName,
     /// say, in a marker copied by hand). They are nobody's: skipped, reported, never changed.
     pub fn unusable_contexts(&self) -> Vec<String> {
-        self.list("contexts")
+        self.list(Section::Contexts)
             .iter()
             .filter(|c| is_marked(c) && marker_of(c).is_none())
             .filter_map(|c| name_of(c).map(str::to_owned))
@@ -262,10 +206,10 @@ impl Kubeconfig {
     /// `eks-kc` that eks-kc did not write: what a merge into another file of the same
     /// KUBECONFIG must not shadow or be shadowed by.
     pub fn names_for_others(&self) -> (BTreeSet<String>, bool) {
-        let mut names: BTreeSet<String> = self.names("clusters").into_iter().collect();
-        names.extend(self.names("contexts"));
+        let mut names: BTreeSet<String> = self.names(Section::Clusters).into_iter().collect();
+        names.extend(self.names(Section::Contexts));
         names.extend(
-            self.list("users")
+            self.list(Section::Users)
                 .iter()
                 .filter(|u| !is_marked(u))
                 .filter_map(|u| name_of(u).map(str::to_owned)),
@@ -275,12 +219,8 @@ impl Kubeconfig {
 
     /// The style the file's managed contexts use: per-context when any has its own user.
     pub fn exec_style(&self) -> ExecStyle {
-        let per_context = self.list("contexts").iter().any(|c| {
-            is_marked(c)
-                && c.get("context")
-                    .and_then(|b| b.get("user"))
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| u.starts_with(&format!("{USER_NAME}@")))
+        let per_context = self.list(Section::Contexts).iter().any(|c| {
+            is_marked(c) && context_user(c).is_some_and(|u| u.starts_with(&format!("{USER_NAME}@")))
         });
         if per_context {
             ExecStyle::PerContext
@@ -290,7 +230,7 @@ impl Kubeconfig {
     }
 
     fn has_foreign_user(&self) -> bool {
-        self.list("users")
+        self.list(Section::Users)
             .iter()
             .any(|u| name_of(u) == Some(USER_NAME) && !is_marked(u))
     }
@@ -298,11 +238,11 @@ impl Kubeconfig {
     /// The contexts eks-kc manages, in file order.
     pub fn managed_contexts(&self) -> Vec<ManagedContext> {
         let clusters: BTreeMap<&str, &Value> = self
-            .list("clusters")
+            .list(Section::Clusters)
             .iter()
             .filter_map(|e| Some((e.get("name")?.as_str()?, e)))
             .collect();
-        self.list("contexts")
+        self.list(Section::Contexts)
             .iter()
             .filter_map(|ctx| {
                 let marker = marker_of(ctx)?;
@@ -327,225 +267,28 @@ impl Kubeconfig {
             .collect()
     }
 
-    /// Applies `desired` (the clusters found in this run) under eks-kc's ownership rules.
-    pub fn merge(
-        &mut self,
-        desired: &[DesiredCluster],
-        opts: &MergeOptions<'_>,
-    ) -> Result<ChangeSet> {
-        let mut changes = ChangeSet::default();
-        let style = opts.exec_style.unwrap_or_else(|| self.exec_style());
-        if style == ExecStyle::Shared {
-            self.check_user_is_ours()?;
-        }
-
-        // Where each managed cluster lives today, by identity.
-        let existing: BTreeMap<ClusterId, String> = self
-            .list("clusters")
-            .iter()
-            .filter_map(|e| Some((marker_of(e)?.id, e.get("name")?.as_str()?.to_owned())))
-            .collect();
-        let mut taken: BTreeSet<String> = self.names("clusters").into_iter().collect();
-        taken.extend(self.names("contexts"));
-
-        // Entry positions by name, so each cluster costs a lookup, not a scan of the file.
-        let mut cluster_pos = self.positions("clusters");
-        let mut context_pos = self.positions("contexts");
-
-        let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
-        sorted.sort_by(|a, b| a.id.cmp(&b.id));
-        sorted.dedup_by(|a, b| a.id == b.id);
-        let mut kept: BTreeSet<ClusterId> = BTreeSet::new();
-        for want in sorted {
-            kept.insert(want.id.clone());
-            let name = match existing.get(&want.id) {
-                // Names are stable: an entry keeps its name whatever the template says now.
-                Some(name) => name.clone(),
-                None => {
-                    let name = opts.template.render(want);
-                    if let Some(file) = opts.taken_elsewhere.get(&name) {
-                        changes.conflicts.push(Conflict {
-                            reason: format!(
-                                "the name '{name}' is already used in {file}, another file of \
-                                 KUBECONFIG (kubectl merges files by name); choose another with \
-                                 --name-template"
-                            ),
-                            name,
-                            cluster: want.id.clone(),
-                        });
-                        continue;
-                    }
-                    if taken.contains(&name) {
-                        changes.conflicts.push(Conflict {
-                            reason: format!(
-                                "the name '{name}' is already used by another cluster or \
-                                 context; choose another with --name-template"
-                            ),
-                            name,
-                            cluster: want.id.clone(),
-                        });
-                        continue;
-                    }
-                    name
-                }
-            };
-            // The context of a managed cluster may since have been replaced by a person's own.
-            if let Some(&i) = context_pos.get(&name)
-                && marker_of(&self.list("contexts")[i]).is_none()
-            {
-                changes.conflicts.push(Conflict {
-                    reason: format!(
-                        "a context named '{name}' exists and was not written by eks-kc"
-                    ),
-                    name,
-                    cluster: want.id.clone(),
-                });
-                continue;
-            }
-            let user = match style {
-                ExecStyle::Shared => USER_NAME.to_owned(),
-                ExecStyle::PerContext => per_context_user(&name),
-            };
-            if let Some(why) = self.user_conflict(&user, opts.taken_elsewhere) {
-                changes.conflicts.push(Conflict {
-                    reason: why,
-                    name,
-                    cluster: want.id.clone(),
-                });
-                continue;
-            }
-            taken.insert(name.clone());
-            let marker = Marker {
-                managed_by: MARKER.to_owned(),
-                id: want.id.clone(),
-                arn: want.arn.clone(),
-            };
-            let cluster_changed =
-                self.edit_entry("clusters", &name, "cluster", &mut cluster_pos, |body| {
-                    body.insert("server".into(), want.server.clone().into());
-                    match &want.ca_data {
-                        Some(ca) => {
-                            body.insert("certificate-authority-data".into(), ca.clone().into())
-                        }
-                        None => body.remove("certificate-authority-data"),
-                    };
-                    set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
-                    set_extension(body, MARKER, to_value(&marker));
-                });
-            let context_changed =
-                self.edit_entry("contexts", &name, "context", &mut context_pos, |body| {
-                    body.insert("cluster".into(), name.as_str().into());
-                    body.insert("user".into(), user.as_str().into());
-                    set_extension(body, MARKER, to_value(&marker));
-                });
-            let user_changed = style == ExecStyle::PerContext
-                && self.upsert_user(&user, &exec_stanza(opts.exec_command, Some(&want.exec)));
-            match (
-                existing.contains_key(&want.id),
-                cluster_changed || context_changed || user_changed,
-            ) {
-                (false, _) => changes.added.push(name),
-                (true, true) => changes.updated.push(name),
-                (true, false) => changes.unchanged.push(name),
-            }
-        }
-
-        if opts.prune {
-            let doomed: BTreeSet<ClusterId> = existing
-                .into_keys()
-                .filter(|id| {
-                    !kept.contains(id)
-                        && opts
-                            .listed
-                            .contains(&(id.profile.clone(), id.region.clone()))
-                })
-                .collect();
-            if !doomed.is_empty() {
-                let pruned = self.remove_managed(&doomed);
-                if let Some(current) = self.current_context()
-                    && pruned.iter().any(|c| c == current)
-                {
-                    changes.dangling_current_context = Some(current.to_owned());
-                }
-                changes.pruned = pruned;
-            }
-        }
-
-        // The shared user exists while a managed context uses it; a managed user no context uses
-        // any more (pruned, or its context switched style) goes.
-        let referenced: BTreeSet<String> = self
-            .list("contexts")
-            .iter()
-            .filter_map(|c| Some(c.get("context")?.get("user")?.as_str()?.to_owned()))
-            .collect();
-        let shared_used = self.list("contexts").iter().any(|c| {
-            is_marked(c)
-                && c.get("context")
-                    .and_then(|b| b.get("user"))
-                    .and_then(Value::as_str)
-                    == Some(USER_NAME)
-        });
-        if shared_used {
-            changes.user_changed |=
-                self.upsert_user(USER_NAME, &exec_stanza(opts.exec_command, None));
-        }
-        let users = self.list_mut("users");
-        let before = users.len();
-        users.retain(|u| !is_marked(u) || name_of(u).is_some_and(|n| referenced.contains(n)));
-        changes.user_changed |= users.len() != before;
-
-        if opts.set_current_if_none && self.current_context().is_none() {
-            let mut written: Vec<&String> = changes
-                .added
-                .iter()
-                .chain(&changes.updated)
-                .chain(&changes.unchanged)
-                .collect();
-            written.sort();
-            if let Some(first) = written.first().map(|s| s.to_string()) {
-                self.set_current_context(&first);
-                changes.current_context_set = Some(first);
-            }
-        }
-        changes.added.sort();
-        changes.updated.sort();
-        changes.unchanged.sort();
-        changes.pruned.sort();
-        Ok(changes)
-    }
-
-    /// A user named `eks-kc` that eks-kc did not write is someone else's: refuse to touch it.
-    fn check_user_is_ours(&self) -> Result<()> {
-        if self.has_foreign_user() {
-            bail!(
-                "the kubeconfig already has a user named '{USER_NAME}' that eks-kc did not \
-                 write; rename or remove it, then sync again"
-            );
-        }
-        Ok(())
-    }
-
     /// Entry positions by name in `clusters`, `contexts` or `users`.
-    fn positions(&self, list: &str) -> HashMap<String, usize> {
-        self.list(list)
+    fn positions(&self, section: Section) -> HashMap<String, usize> {
+        self.list(section)
             .iter()
             .enumerate()
             .filter_map(|(i, e)| Some((name_of(e)?.to_owned(), i)))
             .collect()
     }
 
-    /// Finds the entry `name` in `list` (appending `{name, <body>: {}}` when missing), applies
-    /// `edit` to its body mapping, and says whether anything changed. Keys `edit` does not set
-    /// (a proxy-url or namespace a person added, say) are kept. `positions` indexes `list`.
+    /// Finds the entry `name` in `section` (appending `{name, <body>: {}}` when missing),
+    /// applies `edit` to its body mapping, and says whether anything changed. Keys `edit` does
+    /// not set (a proxy-url or namespace a person added, say) are kept. `positions` indexes the
+    /// section.
     fn edit_entry(
         &mut self,
-        list: &str,
+        section: Section,
         name: &str,
-        body: &str,
         positions: &mut HashMap<String, usize>,
         edit: impl FnOnce(&mut Mapping),
     ) -> bool {
-        let list = self.list_mut(list);
+        let body = section.body();
+        let list = self.list_mut(section);
         let idx = *positions.entry(name.to_owned()).or_insert_with(|| {
             list.push(named_entry(name, body));
             list.len() - 1
@@ -554,131 +297,12 @@ impl Kubeconfig {
         edit(body_mut(&mut list[idx], body));
         list[idx] != before
     }
-
-    /// Why the managed user `user` cannot be written: a user of that name that eks-kc did not
-    /// write, in this file or another file of KUBECONFIG.
-    fn user_conflict(&self, user: &str, elsewhere: &BTreeMap<String, String>) -> Option<String> {
-        if user == USER_NAME {
-            return None; // checked once for the whole merge (check_user_is_ours)
-        }
-        if let Some(file) = elsewhere.get(user) {
-            return Some(format!(
-                "the user name '{user}' is already used in {file}, another file of KUBECONFIG"
-            ));
-        }
-        self.list("users")
-            .iter()
-            .any(|u| name_of(u) == Some(user) && !is_marked(u))
-            .then(|| format!("a user named '{user}' exists and was not written by eks-kc"))
-    }
-
-    /// Creates or updates the managed user `name` with `exec`; says whether anything changed.
-    fn upsert_user(&mut self, name: &str, exec: &Mapping) -> bool {
-        let mut positions = self.positions("users");
-        self.edit_entry("users", name, "user", &mut positions, |body| {
-            // Keep keys a person added to the exec stanza (env, installHint).
-            match body.get_mut("exec") {
-                Some(Value::Mapping(existing)) => {
-                    existing.extend(exec.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-                _ => {
-                    body.insert("exec".into(), Value::Mapping(exec.clone()));
-                }
-            }
-            set_extension(
-                body,
-                MARKER,
-                to_value(BTreeMap::from([("managedBy", MARKER)])),
-            );
-        })
-    }
-
-    /// Removes the managed clusters `doomed` and the managed contexts that point at them, in one
-    /// pass over each list; returns the context names removed, sorted.
-    fn remove_managed(&mut self, doomed: &BTreeSet<ClusterId>) -> Vec<String> {
-        let is_doomed = |e: &Value| marker_of(e).is_some_and(|m| doomed.contains(&m.id));
-        self.list_mut("clusters").retain(|e| !is_doomed(e));
-        let mut removed = vec![];
-        self.list_mut("contexts").retain(|c| {
-            let gone = is_doomed(c);
-            if gone && let Some(n) = name_of(c) {
-                removed.push(n.to_owned());
-            }
-            !gone
-        });
-        removed.sort();
-        removed
-    }
 }
 
 impl Default for Kubeconfig {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Context names from a template with `{cluster}`, `{region}`, `{profile}` and `{account}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameTemplate(String);
-
-impl NameTemplate {
-    pub fn parse(template: &str) -> Result<Self> {
-        let mut rest = template;
-        let mut has_cluster = false;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                bail!("unclosed '{{' in name template '{template}'");
-            };
-            let var = &rest[open + 1..open + close];
-            match var {
-                "cluster" => has_cluster = true,
-                "region" | "profile" | "account" => {}
-                other => bail!(
-                    "unknown variable '{{{other}}}' in name template '{template}' \
-                     (known: {{cluster}} {{region}} {{profile}} {{account}})"
-                ),
-            }
-            rest = &rest[open + close + 1..];
-        }
-        if !has_cluster {
-            bail!("the name template '{template}' must contain {{cluster}}");
-        }
-        Ok(NameTemplate(template.to_owned()))
-    }
-
-    pub fn render(&self, c: &DesiredCluster) -> String {
-        self.0
-            .replace("{cluster}", &c.id.cluster_name)
-            .replace("{region}", &c.id.region)
-            .replace("{profile}", &c.id.profile)
-            .replace("{account}", c.account.as_deref().unwrap_or("unknown"))
-    }
-}
-
-/// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
-/// settings as flags (for clients that pass no cluster to the plugin).
-fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
-    let mut args: Vec<Value> = vec!["token".into()];
-    if let Some(c) = per_context {
-        for (flag, value) in [
-            ("--cluster-name", &c.cluster_name),
-            ("--region", &c.region),
-            ("--profile", &c.profile),
-            ("--role-arn", &c.role_arn),
-        ] {
-            if let Some(v) = value {
-                args.push(flag.into());
-                args.push(v.as_str().into());
-            }
-        }
-    }
-    let mut exec = Mapping::new();
-    exec.insert("apiVersion".into(), crate::exec::V1BETA1.into());
-    exec.insert("command".into(), command.into());
-    exec.insert("args".into(), Value::Sequence(args));
-    exec.insert("provideClusterInfo".into(), true.into());
-    exec.insert("interactiveMode".into(), "IfAvailable".into());
-    exec
 }
 
 fn to_value(v: impl Serialize) -> Value {
@@ -750,11 +374,14 @@ fn set_extension(body: &mut Mapping, name: &str, value: Value) {
     }
 }
 
+/// The user a context entry names.
+fn context_user(entry: &Value) -> Option<&str> {
+    entry.get("context")?.get("user")?.as_str()
+}
+
 /// The value of eks-kc's marker extension on an entry, whatever its content.
 fn marker_value(entry: &Value) -> Option<&Value> {
-    let body = ["cluster", "context", "user"]
-        .iter()
-        .find_map(|k| entry.get(*k))?;
+    let body = Section::ALL.iter().find_map(|s| entry.get(s.body()))?;
     let value = extension(body, MARKER)?;
     (value.get("managedBy").and_then(Value::as_str) == Some(MARKER)).then_some(value)
 }
@@ -773,7 +400,12 @@ fn marker_of(entry: &Value) -> Option<Marker> {
     (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
 }
 
+mod merge;
+mod template;
 mod yaml;
+
+pub use merge::{ChangeSet, Conflict, DesiredCluster, ExecStyle, MergeOptions, per_context_user};
+pub use template::NameTemplate;
 
 #[cfg(test)]
 mod tests;

@@ -80,9 +80,9 @@ fn merge_named(
 fn foreign(cfg: &Kubeconfig) -> (Mapping, Vec<Value>) {
     let mut top = cfg.root.clone();
     let mut entries = vec![];
-    for list in LISTS {
-        top.remove(list);
-        entries.extend(cfg.list(list).iter().filter(|e| !is_marked(e)).cloned());
+    for section in Section::ALL {
+        top.remove(section.key());
+        entries.extend(cfg.list(section).iter().filter(|e| !is_marked(e)).cloned());
     }
     (top, entries)
 }
@@ -267,7 +267,7 @@ fn entries_carry_the_generic_user_and_the_exec_extension() {
         Some("arn:aws:iam::111122223333:role/admin")
     );
     let user = cfg
-        .list("users")
+        .list(Section::Users)
         .iter()
         .find(|u| name_of(u) == Some(USER_NAME))
         .unwrap();
@@ -354,12 +354,12 @@ fn per_context_users_follow_their_contexts() {
         .unwrap();
     assert_eq!(c.current_context_set.as_deref(), Some("a.eu-west-1.ops"));
     assert_eq!(
-        cfg.names("users"),
+        cfg.names(Section::Users),
         ["eks-kc@a.eu-west-1.ops", "eks-kc@b.eu-west-1.ops"]
     );
     assert_eq!(cfg.exec_style(), ExecStyle::PerContext);
     let cfg2 = reparse(&cfg);
-    let user = &cfg2.list("users")[0]["user"]["exec"];
+    let user = &cfg2.list(Section::Users)[0]["user"]["exec"];
     assert_eq!(user["command"], "/usr/local/bin/eks-kc");
     assert_eq!(user["args"][1], "--cluster-name");
     assert_eq!(user["args"][2], "a");
@@ -368,13 +368,13 @@ fn per_context_users_follow_their_contexts() {
     let c = cfg.merge(&both[..1], &opts(None, true)).unwrap();
     assert_eq!(c.pruned, ["b.eu-west-1.ops"]);
     assert!(c.current_context_set.is_none());
-    assert_eq!(cfg.names("users"), ["eks-kc@a.eu-west-1.ops"]);
+    assert_eq!(cfg.names(Section::Users), ["eks-kc@a.eu-west-1.ops"]);
 
     // Switching to shared replaces the per-context user with the one generic user.
     let c = cfg
         .merge(&both[..1], &opts(Some(ExecStyle::Shared), true))
         .unwrap();
     assert_eq!(c.updated, ["a.eu-west-1.ops"]);
-    assert_eq!(cfg.names("users"), [USER_NAME]);
+    assert_eq!(cfg.names(Section::Users), [USER_NAME]);
     assert_eq!(cfg.exec_style(), ExecStyle::Shared);
 }

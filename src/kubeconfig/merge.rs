@@ -1,0 +1,384 @@
+//! The merge `sync` applies: the clusters found in a run, written under eks-kc's ownership
+//! rules (only entries carrying its marker are changed or pruned; names are stable; a taken name
+//! is a conflict), with the exec style chosen for the contexts it writes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+use serde_yaml::{Mapping, Value};
+
+use super::{
+    ClusterId, Kubeconfig, MARKER, Marker, NameTemplate, Section, USER_NAME, context_user,
+    is_marked, marker_of, name_of, set_extension, to_value,
+};
+use crate::exec::{ClusterConfig, EXEC_EXTENSION_NAME};
+
+/// How managed contexts authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecStyle {
+    /// Every context uses the one generic user [`USER_NAME`] (`eks-kc token`); the plugin learns
+    /// the cluster from the cluster's exec extension, which client-go passes with
+    /// `provideClusterInfo`.
+    Shared,
+    /// Each context has its own user `eks-kc@<context>` whose args name cluster, region, profile
+    /// and role, for clients that pass no cluster to exec plugins.
+    PerContext,
+}
+
+/// The user a per-context context uses.
+pub fn per_context_user(context: &str) -> String {
+    format!("{USER_NAME}@{context}")
+}
+
+/// A cluster `sync` found and wants in the kubeconfig.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredCluster {
+    pub id: ClusterId,
+    pub arn: Option<String>,
+    /// AWS account id, for the `{account}` template variable.
+    pub account: Option<String>,
+    pub server: String,
+    pub ca_data: Option<String>,
+    /// What `eks-kc token` will read from the exec extension.
+    pub exec: ClusterConfig,
+}
+
+/// How the merge should treat the kubeconfig.
+#[derive(Debug, Clone)]
+pub struct MergeOptions<'a> {
+    pub template: &'a NameTemplate,
+    /// (profile, region) pairs that were listed successfully in this run: only their vanished
+    /// clusters may be pruned.
+    pub listed: &'a BTreeSet<(String, String)>,
+    pub prune: bool,
+    /// The exec `command` of the generic user.
+    pub exec_command: &'a str,
+    /// Cluster, context and user names defined by the other files of KUBECONFIG, with the file
+    /// that defines each: client-go merges by name (the first file wins), so a new entry of the
+    /// same name would shadow that one or be shadowed by it.
+    pub taken_elsewhere: &'a BTreeMap<String, String>,
+    /// The exec style of the contexts this merge writes; `None` keeps the style the file uses
+    /// (per-context when any managed context has its own user), else shared.
+    pub exec_style: Option<ExecStyle>,
+    /// Set `current-context` to a context this merge wrote when the kubeconfig (every file of
+    /// KUBECONFIG) has none; a current context that is set is never changed.
+    pub set_current_if_none: bool,
+}
+
+/// What a merge changed, by context name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeSet {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: Vec<String>,
+    pub pruned: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+    /// Set when `current-context` names a context this merge pruned (it is left as it was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dangling_current_context: Option<String>,
+    /// Whether a managed user was created, changed or removed.
+    #[serde(skip)]
+    pub user_changed: bool,
+    /// Set when the kubeconfig had no current context and this merge chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_context_set: Option<String>,
+}
+
+impl ChangeSet {
+    /// Whether the merge changed the document at all (so the file must be written).
+    pub fn writes(&self) -> bool {
+        self.user_changed
+            || self.current_context_set.is_some()
+            || !(self.added.is_empty() && self.updated.is_empty() && self.pruned.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub name: String,
+    pub cluster: ClusterId,
+    pub reason: String,
+}
+
+impl Kubeconfig {
+    /// Applies `desired` (the clusters found in this run) under eks-kc's ownership rules.
+    pub fn merge(
+        &mut self,
+        desired: &[DesiredCluster],
+        opts: &MergeOptions<'_>,
+    ) -> Result<ChangeSet> {
+        let mut changes = ChangeSet::default();
+        let style = opts.exec_style.unwrap_or_else(|| self.exec_style());
+        if style == ExecStyle::Shared {
+            self.check_user_is_ours()?;
+        }
+
+        // Where each managed cluster lives today, by identity.
+        let existing: BTreeMap<ClusterId, String> = self
+            .list(Section::Clusters)
+            .iter()
+            .filter_map(|e| Some((marker_of(e)?.id, e.get("name")?.as_str()?.to_owned())))
+            .collect();
+        let mut taken: BTreeSet<String> = self.names(Section::Clusters).into_iter().collect();
+        taken.extend(self.names(Section::Contexts));
+
+        // Entry positions by name, so each cluster costs a lookup, not a scan of the file.
+        let mut cluster_pos = self.positions(Section::Clusters);
+        let mut context_pos = self.positions(Section::Contexts);
+
+        let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        sorted.dedup_by(|a, b| a.id == b.id);
+        let mut kept: BTreeSet<ClusterId> = BTreeSet::new();
+        for want in sorted {
+            kept.insert(want.id.clone());
+            let name = match existing.get(&want.id) {
+                // Names are stable: an entry keeps its name whatever the template says now.
+                Some(name) => name.clone(),
+                None => {
+                    let name = opts.template.render(want);
+                    if let Some(file) = opts.taken_elsewhere.get(&name) {
+                        changes.conflicts.push(Conflict {
+                            reason: format!(
+                                "the name '{name}' is already used in {file}, another file of \
+                                 KUBECONFIG (kubectl merges files by name); choose another with \
+                                 --name-template"
+                            ),
+                            name,
+                            cluster: want.id.clone(),
+                        });
+                        continue;
+                    }
+                    if taken.contains(&name) {
+                        changes.conflicts.push(Conflict {
+                            reason: format!(
+                                "the name '{name}' is already used by another cluster or \
+                                 context; choose another with --name-template"
+                            ),
+                            name,
+                            cluster: want.id.clone(),
+                        });
+                        continue;
+                    }
+                    name
+                }
+            };
+            // The context of a managed cluster may since have been replaced by a person's own.
+            if let Some(&i) = context_pos.get(&name)
+                && marker_of(&self.list(Section::Contexts)[i]).is_none()
+            {
+                changes.conflicts.push(Conflict {
+                    reason: format!(
+                        "a context named '{name}' exists and was not written by eks-kc"
+                    ),
+                    name,
+                    cluster: want.id.clone(),
+                });
+                continue;
+            }
+            let user = match style {
+                ExecStyle::Shared => USER_NAME.to_owned(),
+                ExecStyle::PerContext => per_context_user(&name),
+            };
+            if let Some(why) = self.user_conflict(&user, opts.taken_elsewhere) {
+                changes.conflicts.push(Conflict {
+                    reason: why,
+                    name,
+                    cluster: want.id.clone(),
+                });
+                continue;
+            }
+            taken.insert(name.clone());
+            let marker = Marker {
+                managed_by: MARKER.to_owned(),
+                id: want.id.clone(),
+                arn: want.arn.clone(),
+            };
+            let cluster_changed =
+                self.edit_entry(Section::Clusters, &name, &mut cluster_pos, |body| {
+                    body.insert("server".into(), want.server.clone().into());
+                    match &want.ca_data {
+                        Some(ca) => {
+                            body.insert("certificate-authority-data".into(), ca.clone().into())
+                        }
+                        None => body.remove("certificate-authority-data"),
+                    };
+                    set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
+                    set_extension(body, MARKER, to_value(&marker));
+                });
+            let context_changed =
+                self.edit_entry(Section::Contexts, &name, &mut context_pos, |body| {
+                    body.insert("cluster".into(), name.as_str().into());
+                    body.insert("user".into(), user.as_str().into());
+                    set_extension(body, MARKER, to_value(&marker));
+                });
+            let user_changed = style == ExecStyle::PerContext
+                && self.upsert_user(&user, &exec_stanza(opts.exec_command, Some(&want.exec)));
+            match (
+                existing.contains_key(&want.id),
+                cluster_changed || context_changed || user_changed,
+            ) {
+                (false, _) => changes.added.push(name),
+                (true, true) => changes.updated.push(name),
+                (true, false) => changes.unchanged.push(name),
+            }
+        }
+
+        if opts.prune {
+            let doomed: BTreeSet<ClusterId> = existing
+                .into_keys()
+                .filter(|id| {
+                    !kept.contains(id)
+                        && opts
+                            .listed
+                            .contains(&(id.profile.clone(), id.region.clone()))
+                })
+                .collect();
+            if !doomed.is_empty() {
+                let pruned = self.remove_managed(&doomed);
+                if let Some(current) = self.current_context()
+                    && pruned.iter().any(|c| c == current)
+                {
+                    changes.dangling_current_context = Some(current.to_owned());
+                }
+                changes.pruned = pruned;
+            }
+        }
+
+        // The shared user exists while a managed context uses it; a managed user no context uses
+        // any more (pruned, or its context switched style) goes.
+        let referenced: BTreeSet<String> = self
+            .list(Section::Contexts)
+            .iter()
+            .filter_map(|c| context_user(c).map(str::to_owned))
+            .collect();
+        let shared_used = self.list(Section::Contexts).iter().any(|c| {
+            is_marked(c)
+                && c.get("context")
+                    .and_then(|b| b.get("user"))
+                    .and_then(Value::as_str)
+                    == Some(USER_NAME)
+        });
+        if shared_used {
+            changes.user_changed |=
+                self.upsert_user(USER_NAME, &exec_stanza(opts.exec_command, None));
+        }
+        let users = self.list_mut(Section::Users);
+        let before = users.len();
+        users.retain(|u| !is_marked(u) || name_of(u).is_some_and(|n| referenced.contains(n)));
+        changes.user_changed |= users.len() != before;
+
+        if opts.set_current_if_none && self.current_context().is_none() {
+            let mut written: Vec<&String> = changes
+                .added
+                .iter()
+                .chain(&changes.updated)
+                .chain(&changes.unchanged)
+                .collect();
+            written.sort();
+            if let Some(first) = written.first().map(|s| s.to_string()) {
+                self.set_current_context(&first);
+                changes.current_context_set = Some(first);
+            }
+        }
+        changes.added.sort();
+        changes.updated.sort();
+        changes.unchanged.sort();
+        changes.pruned.sort();
+        Ok(changes)
+    }
+
+    /// A user named `eks-kc` that eks-kc did not write is someone else's: refuse to touch it.
+    fn check_user_is_ours(&self) -> Result<()> {
+        if self.has_foreign_user() {
+            bail!(
+                "the kubeconfig already has a user named '{USER_NAME}' that eks-kc did not \
+                 write; rename or remove it, then sync again"
+            );
+        }
+        Ok(())
+    }
+
+    /// Why the managed user `user` cannot be written: a user of that name that eks-kc did not
+    /// write, in this file or another file of KUBECONFIG.
+    fn user_conflict(&self, user: &str, elsewhere: &BTreeMap<String, String>) -> Option<String> {
+        if user == USER_NAME {
+            return None; // checked once for the whole merge (check_user_is_ours)
+        }
+        if let Some(file) = elsewhere.get(user) {
+            return Some(format!(
+                "the user name '{user}' is already used in {file}, another file of KUBECONFIG"
+            ));
+        }
+        self.list(Section::Users)
+            .iter()
+            .any(|u| name_of(u) == Some(user) && !is_marked(u))
+            .then(|| format!("a user named '{user}' exists and was not written by eks-kc"))
+    }
+
+    /// Creates or updates the managed user `name` with `exec`; says whether anything changed.
+    fn upsert_user(&mut self, name: &str, exec: &Mapping) -> bool {
+        let mut positions = self.positions(Section::Users);
+        self.edit_entry(Section::Users, name, &mut positions, |body| {
+            // Keep keys a person added to the exec stanza (env, installHint).
+            match body.get_mut("exec") {
+                Some(Value::Mapping(existing)) => {
+                    existing.extend(exec.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                _ => {
+                    body.insert("exec".into(), Value::Mapping(exec.clone()));
+                }
+            }
+            set_extension(
+                body,
+                MARKER,
+                to_value(BTreeMap::from([("managedBy", MARKER)])),
+            );
+        })
+    }
+
+    /// Removes the managed clusters `doomed` and the managed contexts that point at them, in one
+    /// pass over each list; returns the context names removed, sorted.
+    fn remove_managed(&mut self, doomed: &BTreeSet<ClusterId>) -> Vec<String> {
+        let is_doomed = |e: &Value| marker_of(e).is_some_and(|m| doomed.contains(&m.id));
+        self.list_mut(Section::Clusters).retain(|e| !is_doomed(e));
+        let mut removed = vec![];
+        self.list_mut(Section::Contexts).retain(|c| {
+            let gone = is_doomed(c);
+            if gone && let Some(n) = name_of(c) {
+                removed.push(n.to_owned());
+            }
+            !gone
+        });
+        removed.sort();
+        removed
+    }
+}
+
+/// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
+/// settings as flags (for clients that pass no cluster to the plugin).
+fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
+    let mut args: Vec<Value> = vec!["token".into()];
+    if let Some(c) = per_context {
+        for (flag, value) in [
+            ("--cluster-name", &c.cluster_name),
+            ("--region", &c.region),
+            ("--profile", &c.profile),
+            ("--role-arn", &c.role_arn),
+        ] {
+            if let Some(v) = value {
+                args.push(flag.into());
+                args.push(v.as_str().into());
+            }
+        }
+    }
+    let mut exec = Mapping::new();
+    exec.insert("apiVersion".into(), crate::exec::V1BETA1.into());
+    exec.insert("command".into(), command.into());
+    exec.insert("args".into(), Value::Sequence(args));
+    exec.insert("provideClusterInfo".into(), true.into());
+    exec.insert("interactiveMode".into(), "IfAvailable".into());
+    exec
+}
