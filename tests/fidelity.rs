@@ -212,36 +212,68 @@ fn document(
     t
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
-
-    // Any document of adversarial scalars that kubectl loads: after `eks-kc use`, kubectl reads
-    // the same values, only current-context changed.
-    #[test]
-    fn use_keeps_what_kubectl_reads_of_generated_documents(
-        namespace in "[a-z0-9]{1,5}|\"(no|yes|0x1f|1:20|012|~|on)\"",
-        env_values in proptest::collection::vec(
-            scalar().prop_map(|s| match s { Scalar::Plain(p) => Scalar::Quoted(p), q => q }), 0..6),
-        extension in proptest::collection::vec((scalar(), scalar()), 0..8),
-        list in proptest::collection::vec(scalar(), 0..6),
-    ) {
-        let env = TestEnv::new();
-        let text = document(&namespace, &env_values, &extension, &list);
-        fs::write(&env.kubeconfig, &text).unwrap();
-        let loads = env
-            .command(real_kubectl())
-            .args(["config", "view", "--raw", "-o", "json"])
-            .output()
-            .unwrap();
-        // Only documents kubectl accepts are fair: a plain `yes` namespace is its own error.
-        prop_assume!(loads.status.success());
-        let before: Value = serde_json::from_slice(&loads.stdout).unwrap();
-        let run = env.run(&["use", "b"]);
-        prop_assert_eq!(run.code, Some(0), "{}\n{}", run.stderr, text);
-        let mut expected = before;
-        expected["current-context"] = json!("b");
-        prop_assert_eq!(kubectl_view(&env, &env.kubeconfig), expected, "{}", text);
-    }
+// Any document of adversarial scalars that kubectl loads: after `eks-kc use`, kubectl reads
+// the same values, only current-context changed; after `eks-kc sync` on top, the same values
+// plus eks-kc's own entries.
+#[test]
+fn use_and_sync_keep_what_kubectl_reads_of_generated_documents() {
+    use proptest::test_runner::{Config, TestRunner};
+    // One fake EKS for every case; each case has its own environment.
+    let eks_env = TestEnv::new();
+    let eks = FakeEks::start(
+        &eks_env,
+        &json!({"eu-west-1": [{"name": "prod", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}]}),
+    );
+    let strategy = (
+        "[a-z0-9]{1,5}|\"(no|yes|0x1f|1:20|012|~|on)\"",
+        proptest::collection::vec(
+            scalar().prop_map(|s| match s {
+                Scalar::Plain(p) => Scalar::Quoted(p),
+                q => q,
+            }),
+            0..6,
+        ),
+        proptest::collection::vec((scalar(), scalar()), 0..8),
+        proptest::collection::vec(scalar(), 0..6),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 40,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(namespace, env_values, extension, list)| {
+            let mut env = TestEnv::new();
+            env.write_static_profile("team");
+            env.write_aws_config("[profile team]\nregion = eu-west-1\n");
+            env.set("AWS_ENDPOINT_URL_EKS", eks.url());
+            let text = document(&namespace, &env_values, &extension, &list);
+            fs::write(&env.kubeconfig, &text).unwrap();
+            let loads = env
+                .command(real_kubectl())
+                .args(["config", "view", "--raw", "-o", "json"])
+                .output()
+                .unwrap();
+            // Only documents kubectl accepts are fair: a plain `yes` namespace is its own error.
+            prop_assume!(loads.status.success());
+            let before: Value = serde_json::from_slice(&loads.stdout).unwrap();
+            let run = env.run(&["use", "b"]);
+            prop_assert_eq!(run.code, Some(0), "{}\n{}", run.stderr, text);
+            let mut expected = before;
+            expected["current-context"] = json!("b");
+            prop_assert_eq!(
+                kubectl_view(&env, &env.kubeconfig),
+                expected.clone(),
+                "{}",
+                text
+            );
+            let run = env.run(&["sync", "-p", "team"]);
+            prop_assert_eq!(run.code, Some(0), "{}\n{}", run.stderr, text);
+            let after = kubectl_view(&env, &env.kubeconfig);
+            prop_assert_eq!(without_managed(after), expected, "{}", text);
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]
