@@ -172,7 +172,7 @@ impl PrivateDir {
                 Err(fs4::TryLockError::Error(e)) => return Err(e.into()),
                 Err(fs4::TryLockError::WouldBlock) => {}
             }
-            let holder = Holder::read(&path);
+            let holder = Holder::read(&path, &file);
             if wait.fail_if_prompting && holder.as_ref().is_some_and(|h| h.prompting) {
                 return Err(LockError::Prompting {
                     path,
@@ -306,7 +306,7 @@ pub struct LockWait {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "waited {}s for the lock {} held by {}; if that process is stuck, end it, or raise \
+        "waited {:.1}s for the lock {} held by {}; if that process is stuck, end it, or raise \
          EKS_KC_LOCK_TIMEOUT (or --lock-timeout)",
         waited.as_secs_f32(), path.display(), describe_holder(*pid)
     )]
@@ -358,18 +358,50 @@ impl Holder {
         })
     }
 
-    fn read(path: &Path) -> Option<Holder> {
+    /// Who holds the lock on `file`: the kernel's answer (`/proc/locks`) where there is one,
+    /// else what the holder wrote into the file.
+    fn read(path: &Path, file: &File) -> Option<Holder> {
         let mut text = String::new();
-        OpenOptions::new()
+        let written = OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(path)
-            .ok()?
-            .take(64)
-            .read_to_string(&mut text)
-            .ok()?;
-        Holder::parse(&text)
+            .ok()
+            .and_then(|f| f.take(64).read_to_string(&mut text).ok())
+            .and_then(|_| Holder::parse(&text));
+        let kernel = file.metadata().ok().and_then(|meta| {
+            let locks = fs::read_to_string("/proc/locks").ok()?;
+            flock_holder(&locks, meta.dev(), meta.ino())
+        });
+        match (kernel, written) {
+            (Some(pid), Some(w)) if w.pid == pid => Some(w),
+            (Some(pid), _) => Some(Holder {
+                pid,
+                prompting: false,
+            }),
+            (None, w) => w,
+        }
     }
+}
+
+/// The pid holding a `flock` on the file (`dev`, `ino`), from the text of `/proc/locks`
+/// (`1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF`).
+fn flock_holder(locks: &str, dev: u64, ino: u64) -> Option<u32> {
+    let (major, minor) = (libc::major(dev), libc::minor(dev));
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // A waiter's line starts with "->": only the holder counts.
+        if fields.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let mut id = fields.get(5)?.split(':');
+        let ma = u32::from_str_radix(id.next()?, 16).ok()?;
+        let mi = u32::from_str_radix(id.next()?, 16).ok()?;
+        let i: u64 = id.next()?.parse().ok()?;
+        (ma == major && mi == minor && i == ino)
+            .then(|| fields.get(4)?.parse().ok())
+            .flatten()
+    })
 }
 
 /// The lock files this process holds, so that a prompt can tell waiters about itself.
@@ -412,6 +444,8 @@ impl FileLock {
 
 impl Drop for FileLock {
     fn drop(&mut self) {
+        // No stale pid for the next waiter to blame; the lock goes when the file closes.
+        let _ = self.file.set_len(0);
         held_locks().retain(|p| p != &self.path);
     }
 }
@@ -519,6 +553,19 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn lock_holders_are_read_from_proc_locks() {
+        let dev = libc::makedev(8, 1);
+        let locks = "1: FLOCK  ADVISORY  WRITE 4242 08:01:77 0 EOF\n\
+                     1: -> FLOCK  ADVISORY  WRITE 99 08:01:78 0 EOF\n\
+                     2: POSIX  ADVISORY  WRITE 7 08:01:79 0 EOF\n";
+        assert_eq!(flock_holder(locks, dev, 77), Some(4242));
+        assert_eq!(flock_holder(locks, dev, 78), None);
+        assert_eq!(flock_holder(locks, dev, 79), None);
+        assert_eq!(flock_holder(locks, libc::makedev(8, 2), 77), None);
+        assert_eq!(flock_holder("garbage\n1: FLOCK", dev, 77), None);
     }
 
     #[test]
