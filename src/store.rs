@@ -162,13 +162,19 @@ impl PrivateDir {
     pub fn lock(&self, name: &str, wait: &LockWait) -> Result<FileLock, LockError> {
         self.ensure()?;
         let path = self.file(&format!("{name}.lock"));
-        let file = open_lock_file(&path)?;
+        let mut file = open_lock_file(&path)?;
         let deadline = Instant::now() + wait.timeout;
         let mut pause = Duration::from_millis(2);
         loop {
             // fs4's trait method, not std's File::try_lock of the same name (see NOTES.md).
             match fs4::FileExt::try_lock(&file) {
-                Ok(()) => break,
+                // `cache clear` may have removed the file between our open and our lock: a lock
+                // on an unlinked file excludes nobody, so take the one at the path instead.
+                Ok(()) if same_file(&file, &path) => break,
+                Ok(()) => {
+                    file = open_lock_file(&path)?;
+                    continue;
+                }
                 Err(fs4::TryLockError::Error(e)) => return Err(e.into()),
                 Err(fs4::TryLockError::WouldBlock) => {}
             }
@@ -269,6 +275,14 @@ pub fn read_private_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
         ));
     }
     Ok(Some(buf))
+}
+
+/// Whether `path` still names the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
 }
 
 fn open_lock_file(path: &Path) -> io::Result<File> {
