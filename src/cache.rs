@@ -8,8 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Bumped whenever the entry layout changes; other versions are treated as misses.
-pub const ENTRY_VERSION: u32 = 1;
+use crate::provenance::Provenance;
+
+/// Bumped whenever the entry layout changes; other versions are treated as misses. Version 2
+/// added the provenance: entries without one cannot be checked, so they are not served.
+pub const ENTRY_VERSION: u32 = 2;
 /// Default refresh margin: renew a token when less than this is left.
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(5);
 
@@ -93,6 +96,9 @@ pub struct TokenEntry {
     pub token: String,
     pub signed_at: DateTime<Utc>,
     pub expiration: DateTime<Utc>,
+    /// The configuration the signing identity came from: the token is served only while it is
+    /// unchanged.
+    pub provenance: Provenance,
 }
 
 impl TokenEntry {
@@ -101,6 +107,7 @@ impl TokenEntry {
         token: String,
         signed_at: DateTime<Utc>,
         expiration: DateTime<Utc>,
+        provenance: Provenance,
     ) -> Self {
         TokenEntry {
             version: ENTRY_VERSION,
@@ -108,6 +115,7 @@ impl TokenEntry {
             token,
             signed_at,
             expiration,
+            provenance,
         }
     }
 
@@ -166,6 +174,15 @@ pub fn parse_margin(text: &str) -> Result<Duration, String> {
         return Err(format!(
             "a refresh margin of {text} is longer than a token's 14-minute life"
         ));
+    }
+    Ok(d)
+}
+
+/// Parses a duration above zero: `15`, `15s`, `1m`.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d <= Duration::zero() {
+        return Err(format!("'{text}' must be more than zero"));
     }
     Ok(d)
 }
@@ -243,7 +260,14 @@ mod tests {
     #[test]
     fn session_tokens_are_only_stored_hashed() {
         let k = key(&[("AWS_SESSION_TOKEN", "SECRET-SESSION")]);
-        let bytes = TokenEntry::new(k, "t".into(), Utc::now(), Utc::now()).to_bytes();
+        let bytes = TokenEntry::new(
+            k,
+            "t".into(),
+            Utc::now(),
+            Utc::now(),
+            Provenance::environment(),
+        )
+        .to_bytes();
         assert!(!String::from_utf8(bytes).unwrap().contains("SECRET-SESSION"));
     }
 
@@ -255,6 +279,7 @@ mod tests {
             "t".into(),
             signed,
             crate::token::expiration(signed, None),
+            Provenance::environment(),
         );
         // 8 minutes old: 6 left, served. 12 minutes old: 2 left, renewed.
         assert!(entry.is_fresh(signed + Duration::minutes(8), DEFAULT_MARGIN));
@@ -278,6 +303,7 @@ mod tests {
             "t".into(),
             signed,
             crate::token::expiration(signed, Some(creds_expire)),
+            Provenance::environment(),
         );
         assert!(entry.is_fresh(signed + Duration::minutes(2), DEFAULT_MARGIN));
         assert!(!entry.is_fresh(signed + Duration::minutes(3), DEFAULT_MARGIN));
@@ -286,7 +312,13 @@ mod tests {
     #[test]
     fn entries_round_trip_and_reject_strangers() {
         let k = key(&[]);
-        let entry = TokenEntry::new(k.clone(), "tok".into(), Utc::now(), Utc::now());
+        let entry = TokenEntry::new(
+            k.clone(),
+            "tok".into(),
+            Utc::now(),
+            Utc::now(),
+            Provenance::environment(),
+        );
         assert_eq!(
             TokenEntry::from_bytes(&entry.to_bytes(), &k).unwrap(),
             entry
@@ -298,6 +330,7 @@ mod tests {
             b"{}",
             br#"{"version":99}"#,
             br#"{"version":1}"#,
+            br#"{"version":2}"#,
         ] {
             assert!(TokenEntry::from_bytes(bad, &k).is_err());
         }

@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cache::{TokenKey, hex};
+use crate::provenance::Provenance;
 use crate::secret::Secret;
 use crate::store::PrivateDir;
 
-pub const VERSION: u32 = 1;
+/// Version 2 added the provenance (entries without one are not served).
+pub const VERSION: u32 = 2;
 /// Renew cached credentials when less than this is left, so every token signed with them gets
 /// its full 14 minutes (`EKS_KC_CREDENTIAL_REFRESH_MARGIN` changes it).
 pub const DEFAULT_MARGIN: Duration = Duration::minutes(15);
@@ -60,6 +62,8 @@ pub struct CredEntry {
     pub secret_access_key: Secret,
     pub session_token: Option<Secret>,
     pub expiration: DateTime<Utc>,
+    /// The configuration the credentials came from: they are used only while it is unchanged.
+    pub provenance: Provenance,
 }
 
 impl CredEntry {
@@ -162,11 +166,15 @@ impl Store {
 }
 
 /// Writes, reads back and deletes a probe entry: stores that cannot keep a secret fail here
-/// (keyutils without a session keyring reports a misleading NoEntry on set).
+/// (keyutils without a session keyring reports a misleading NoEntry on set). The entry is
+/// deleted whatever happened: a set that failed half-way (stored in the session keyring, not
+/// linked to the persistent one) must not leave it behind.
 fn probe_keyring() -> Result<(), String> {
-    let entry = keyring::Entry::new(KEYRING_SERVICE, "probe").map_err(|e| e.to_string())?;
-    entry.set_password("probe").map_err(|e| e.to_string())?;
-    let read = entry.get_password().map_err(|e| e.to_string());
+    let entry = keyring::Entry::new(KEYRING_SERVICE, PROBE).map_err(|e| e.to_string())?;
+    let read = entry
+        .set_password("probe")
+        .and_then(|()| entry.get_password())
+        .map_err(|e| e.to_string());
     let _ = entry.delete_credential();
     match read {
         Ok(v) if v == "probe" => Ok(()),
@@ -174,6 +182,9 @@ fn probe_keyring() -> Result<(), String> {
         Err(e) => Err(e),
     }
 }
+
+/// The name of the keyring probe entry.
+const PROBE: &str = "probe";
 
 /// Removes every stored credential entry (files, keyring entries and their stubs) and the
 /// keyring marker; returns how many entries there were.
@@ -195,6 +206,10 @@ pub fn clear(dir: &PrivateDir) -> Result<usize> {
         }
     }
     let _ = std::fs::remove_file(dir.file(NO_KEYRING_MARKER));
+    // A probe an older eks-kc left behind.
+    if let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, PROBE) {
+        let _ = entry.delete_credential();
+    }
     Ok(removed)
 }
 
@@ -205,8 +220,13 @@ pub fn stubs(dir: &PrivateDir) -> Vec<Stub> {
     };
     let mut stubs: Vec<Stub> = rd
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".stub"))
-        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".stub") {
+                return None;
+            }
+            serde_json::from_slice(&dir.read(&name).ok()??).ok()
+        })
         .collect();
     stubs.sort_by_key(|s| s.expiration);
     stubs
@@ -245,6 +265,7 @@ mod tests {
             secret_access_key: Secret::new("SECRETKEY"),
             session_token: Some(Secret::new("SESSIONTOKEN")),
             expiration: Utc::now() + Duration::hours(1),
+            provenance: Provenance::environment(),
         };
         assert!(store.get(&entry.key).is_none());
         store.put(&entry).unwrap();
@@ -271,6 +292,7 @@ mod tests {
             secret_access_key: Secret::new("S"),
             session_token: None,
             expiration: now + Duration::minutes(20),
+            provenance: Provenance::environment(),
         };
         assert!(e.is_fresh(now, DEFAULT_MARGIN));
         e.expiration = now + Duration::minutes(14);

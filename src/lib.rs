@@ -15,6 +15,7 @@ pub mod generate;
 pub mod kubeconfig;
 pub mod kubefile;
 pub mod paths;
+pub mod provenance;
 pub mod regions;
 pub mod secret;
 pub mod signals;
@@ -27,29 +28,37 @@ use std::io::Write;
 
 use anyhow::Result;
 
+/// The directory eks-kc keeps its cache in: the configured one, or its private subdirectory
+/// when the configured one is shared (see `store::effective_dir`).
+fn cache_dir(cli: &cli::Cli) -> Result<std::path::PathBuf> {
+    Ok(store::effective_dir(&paths::cache_dir(
+        cli.global.cache_dir.as_deref(),
+    )?))
+}
+
 /// Runs a parsed command line, writing data to `out`; returns the exit code (see `exit`).
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
     match &cli.command {
         cli::Command::Token(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&cli)?;
             cmd::token::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Sync(args) => cmd::sync::run(args, out),
         cli::Command::List(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&cli)?;
             cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&cli)?;
             cmd::login::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Verify(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&cli)?;
             cmd::verify::run(args, &cache_dir, out)
         }
         cli::Command::Cache(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&cli)?;
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {

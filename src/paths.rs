@@ -37,3 +37,62 @@ pub fn state_dir() -> Result<PathBuf> {
         .unwrap_or_else(|| dirs.data_local_dir())
         .to_path_buf())
 }
+
+/// The AWS files an identity can come from, as the AWS CLI and SDKs find them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsFiles {
+    /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
+    pub config: PathBuf,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
+    pub credentials: PathBuf,
+    /// Where `aws sso login` keeps its tokens: `~/.aws/sso/cache`.
+    pub sso_cache: PathBuf,
+}
+
+/// The AWS files for the environment `env` (a lookup: the process environment in production).
+pub fn aws_files(env: impl Fn(&str) -> Option<String>) -> AwsFiles {
+    let home = env("HOME").filter(|h| !h.is_empty()).unwrap_or_default();
+    let expand = |p: String| match p.strip_prefix("~/") {
+        Some(rest) => Path::new(&home).join(rest),
+        None => PathBuf::from(p),
+    };
+    let named = |var: &str, default: &str| {
+        env(var)
+            .filter(|v| !v.is_empty())
+            .map(&expand)
+            .unwrap_or_else(|| Path::new(&home).join(default))
+    };
+    AwsFiles {
+        config: named("AWS_CONFIG_FILE", ".aws/config"),
+        credentials: named("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        sso_cache: Path::new(&home).join(".aws/sso/cache"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_files_follow_the_environment_like_the_sdk() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let f = aws_files(env(&[("HOME", "/h")]));
+        assert_eq!(f.config, Path::new("/h/.aws/config"));
+        assert_eq!(f.credentials, Path::new("/h/.aws/credentials"));
+        assert_eq!(f.sso_cache, Path::new("/h/.aws/sso/cache"));
+        let f = aws_files(env(&[
+            ("HOME", "/h"),
+            ("AWS_CONFIG_FILE", "~/cfg"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/etc/creds"),
+        ]));
+        assert_eq!(f.config, Path::new("/h/cfg"));
+        assert_eq!(f.credentials, Path::new("/etc/creds"));
+    }
+}

@@ -243,14 +243,59 @@ fn planted_symlinks_are_never_followed() {
     }
 }
 
+// Issue 10: EKS_KC_CACHE_DIR=/tmp (1777) was chmod'ed to 0700, locking every other user out,
+// and a planted entry in a 0777 directory was served on a hit.
 #[test]
-fn a_cache_dir_open_to_others_is_tightened() {
+fn a_shared_cache_dir_keeps_its_mode_and_secrets_go_to_a_private_subdirectory() {
     let env = TestEnv::new().with_env_keys();
     fs::create_dir_all(&env.cache_dir).unwrap();
-    fs::set_permissions(&env.cache_dir, fs::Permissions::from_mode(0o777)).unwrap();
-    env.run(&["token", "-c", "prod", "--region", REGION]).ok();
-    let mode = fs::metadata(&env.cache_dir).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o700);
+    fs::set_permissions(&env.cache_dir, fs::Permissions::from_mode(0o1777)).unwrap();
+    let args = ["token", "-c", "prod", "--region", REGION];
+    let first = env.run(&args);
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(
+        mode(&env.cache_dir),
+        0o1777,
+        "a shared directory is not ours to chmod"
+    );
+    let private = env.cache_dir.join(format!("eks-kc-{}", effective_uid()));
+    assert_eq!(mode(&private), 0o700);
+    let entries: Vec<_> = fs::read_dir(&private).unwrap().flatten().collect();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".json"))
+    );
+    // Nothing but the private subdirectory lands in the shared directory.
+    assert_eq!(fs::read_dir(&env.cache_dir).unwrap().count(), 1);
+    // A hit is served from the private directory; an entry planted in the shared one is never
+    // read (it is checked on hits too, not only when writing).
+    let stem = entries
+        .iter()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".json"))
+        .unwrap();
+    fs::write(env.cache_dir.join(&stem), "planted").unwrap();
+    let hit = env.run(&args);
+    assert_eq!(hit.token(), first.token());
+    assert!(hit.stderr.is_empty(), "{}", hit.stderr);
+    // The private subdirectory opened up to others is refused (the token is still produced,
+    // with one warning), and its mode is left as it is.
+    fs::set_permissions(&private, fs::Permissions::from_mode(0o777)).unwrap();
+    let run = env.run(&args);
+    run.ok();
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("writable by other users"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(mode(&private), 0o777);
+}
+
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
 }
 
 #[test]
@@ -332,8 +377,24 @@ fn cache_files_and_dirs_of_another_user_are_refused() {
     assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("another user"), "{}", run.stderr);
     assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.token()]);
-    // A cache directory owned by someone else is not written to.
+    // A cache directory owned by someone else is not written to: eks-kc keeps its files in its
+    // own subdirectory there, and never changes the foreign directory.
     std::os::unix::fs::chown(&env.cache_dir, Some(65534), Some(65534)).unwrap();
+    let run = env.run(&["token", "-c", "other", "--region", REGION]);
+    run.ok();
+    let private = env.cache_dir.join("eks-kc-0");
+    assert!(
+        fs::read_dir(&private).unwrap().count() > 0,
+        "{}",
+        run.stderr
+    );
+    let meta = fs::metadata(&env.cache_dir).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 65534);
+    // A private subdirectory planted by someone else is refused.
+    fs::remove_dir_all(&private).unwrap();
+    fs::create_dir(&private).unwrap();
+    fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&private, Some(65534), Some(65534)).unwrap();
     let run = env.run(&["token", "-c", "other", "--region", REGION]);
     run.ok();
     assert!(

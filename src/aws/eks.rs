@@ -66,16 +66,18 @@ pub fn discover(
     opts: &Options,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> anyhow::Result<Vec<Outcome>> {
+    let timeouts = super::Timeouts::for_sync(super::timeout_from_env()?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
         .enable_all()
         .build()?;
-    Ok(rt.block_on(discover_async(targets, opts, progress)))
+    Ok(rt.block_on(discover_async(targets, opts, &timeouts, progress)))
 }
 
 async fn discover_async(
     targets: &[Target],
     opts: &Options,
+    timeouts: &super::Timeouts,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Vec<Outcome> {
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
@@ -96,6 +98,7 @@ async fn discover_async(
             Some(Region::new(region)),
             opts.role_arn.as_deref(),
             Some(http.clone()),
+            timeouts,
         )
         .await;
         configs.insert(t.label.clone(), conf);

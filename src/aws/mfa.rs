@@ -40,12 +40,18 @@ pub async fn mfa_profile(profile: &str) -> Result<Option<MfaProfile>> {
 }
 
 /// AssumeRole with the MFA code, on the source profile's credentials.
-pub async fn assume_with_mfa(p: &MfaProfile, region: &str, code: &str) -> Result<AwsCredentials> {
+pub async fn assume_with_mfa(
+    p: &MfaProfile,
+    region: &str,
+    code: &str,
+    timeouts: &super::Timeouts,
+) -> Result<AwsCredentials> {
     let base = super::creds::sdk_config(
         p.source_profile.as_deref(),
         Some(Region::new(region.to_owned())),
         None,
         None,
+        timeouts,
     )
     .await;
     let sts = aws_sdk_sts::Client::new(&base);

@@ -49,3 +49,29 @@ pub async fn load() -> Result<Profiles> {
 pub fn load_blocking() -> Result<Profiles> {
     super::runtime()?.block_on(load())
 }
+
+/// The parsed files, for [`crate::provenance::walk`].
+pub struct ProfileFiles(aws_config::profile::ProfileSet);
+
+/// `load_set` for synchronous callers: reads the AWS config and credentials files.
+pub fn load_files_blocking() -> Result<ProfileFiles> {
+    Ok(ProfileFiles(super::runtime()?.block_on(load_set())?))
+}
+
+impl crate::provenance::ProfileSource for ProfileFiles {
+    fn has_profile(&self, name: &str) -> bool {
+        self.0.get_profile(name).is_some()
+    }
+
+    fn profile_value(&self, name: &str, key: &str) -> Option<String> {
+        self.0.get_profile(name)?.get(key).map(str::to_owned)
+    }
+
+    fn has_sso_session(&self, name: &str) -> bool {
+        self.0.sso_session(name).is_some()
+    }
+
+    fn sso_session_value(&self, name: &str, key: &str) -> Option<String> {
+        self.0.sso_session(name)?.get(key).map(str::to_owned)
+    }
+}

@@ -63,8 +63,13 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        match fs::read(&path)
+        // The same bounded, non-following, non-blocking read as `eks-kc token`: a planted link
+        // to /etc/shadow or /dev/zero, or a FIFO, is listed as unreadable.
+        let dir = PrivateDir::new(cache_dir);
+        match dir
+            .read(&name)
             .map_err(anyhow::Error::from)
+            .and_then(|b| b.context("removed while listing"))
             .and_then(|b| TokenEntry::decode(&b))
         {
             Ok(e) => entries.push(EntryRow {
@@ -207,13 +212,31 @@ pub fn clear(
         Some(_) => 0,
     };
     let mut removed = 0;
-    for f in files {
-        match fs::remove_file(&f) {
+    for f in &files {
+        match fs::remove_file(f) {
             Ok(()) => removed += 1,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("removing {}", f.display())),
         }
     }
+    // Their lock files too, those no running eks-kc holds (removing a held one would let a
+    // second process in beside its holder).
+    let dir = PrivateDir::new(cache_dir);
+    match context {
+        None => {
+            dir.remove_idle_locks(|name| name.starts_with("token-") || name.starts_with("creds-"))
+        }
+        Some(_) => {
+            let stems: Vec<String> = files
+                .iter()
+                .filter_map(|f| {
+                    f.file_stem()
+                        .map(|s| format!("{}.lock", s.to_string_lossy()))
+                })
+                .collect();
+            dir.remove_idle_locks(|name| stems.iter().any(|s| s == name))
+        }
+    };
     writeln!(
         out,
         "Removed {removed} cached token(s) and {credentials} cached credential(s) from {}.",

@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::cache::{self, TokenKey};
 use crate::cli::LoginArgs;
-use crate::cmd::token::{TokenRequest, credentials, obtain};
+use crate::cmd::token::{Limits, Origin, TokenRequest, credentials, obtain};
 use crate::{aws, exec, summary};
 
 pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
@@ -36,14 +36,22 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
             role_arn: None,
         };
         let key = TokenKey::new("", &region, Some(&profile), None, env);
-        let creds = credentials(&req, &region, &key, Some(cache_dir))?;
+        let limits = Limits::from_env()?;
+        let creds = credentials(
+            &req,
+            &region,
+            &key,
+            Some(cache_dir),
+            &limits,
+            &Origin::new(&req),
+        )?;
 
         let mut warmed = 0;
         for m in managed.iter().filter(|m| {
             m.exec.profile.as_deref() == Some(profile.as_str()) && m.exec.role_arn.is_none()
         }) {
             let req = TokenRequest::for_context(m, true)?;
-            obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
+            obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN, &limits)?;
             warmed += 1;
         }
         match creds.expiry {

@@ -110,7 +110,11 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         (target, was)
     };
     if let Some(was) = was.filter(|w| *w != target) {
-        remember(&state, key, was).with_context(|| {
+        let wait = crate::store::LockWait {
+            timeout: Duration::from_secs(args.lock_timeout),
+            fail_if_prompting: false,
+        };
+        remember(&state, key, was, &wait).with_context(|| {
             format!(
                 "remembering the previous context in {}",
                 state.path().display()
@@ -133,8 +137,13 @@ fn read_state(state: &PrivateDir) -> BTreeMap<String, String> {
 /// Records `was` as the previous context of `key`. Parallel `use` calls on different kubeconfig
 /// files share the state file: its read-modify-write runs under the state dir's lock, so no call
 /// loses another's entry or its temporary file.
-fn remember(state: &PrivateDir, key: String, was: String) -> Result<()> {
-    let _lock = state.lock(STATE_FILE)?;
+fn remember(
+    state: &PrivateDir,
+    key: String,
+    was: String,
+    wait: &crate::store::LockWait,
+) -> Result<()> {
+    let _lock = state.lock(STATE_FILE, wait)?;
     let mut previous = read_state(state);
     previous.insert(key, was);
     state.write(STATE_FILE, &serde_json::to_vec(&previous)?)?;

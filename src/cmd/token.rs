@@ -1,11 +1,14 @@
 //! `eks-kc token`: the client-go exec credential plugin.
 //!
 //! The hot path is: parse flags and `KUBERNETES_EXEC_INFO`, hash the cache key, read one small
-//! file, compare a timestamp, print. It builds no async runtime and no AWS client; those appear
-//! only when a token has to be signed.
+//! file, compare a timestamp and the stamps of the AWS files the identity came from, print. It
+//! builds no async runtime and no AWS client and parses no AWS config; those appear only when a
+//! token has to be signed or an AWS file changed.
 
+use std::cell::OnceCell;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
@@ -17,7 +20,8 @@ use crate::cli::{TokenArgs, TokenOutput};
 use crate::credcache::{self, CredEntry, IdentityKey};
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::kubeconfig::ManagedContext;
-use crate::store::PrivateDir;
+use crate::provenance::{self, Provenance};
+use crate::store::{LockError, LockWait, PrivateDir};
 use crate::token;
 
 /// What one token request resolved to, after flags, exec info and environment.
@@ -139,6 +143,51 @@ fn resolve(
     })
 }
 
+/// How long a call may wait: for locks held by other eks-kc processes, and for the network.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// All lock waits of one call together (`EKS_KC_LOCK_TIMEOUT`, `--lock-timeout`).
+    pub lock: std::time::Duration,
+    /// Network calls, retries included (`EKS_KC_TIMEOUT`, `--timeout`).
+    pub network: std::time::Duration,
+    started: Instant,
+}
+
+/// Default bound of all lock waits of one call.
+pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Limits {
+    pub fn new(lock: std::time::Duration, network: std::time::Duration) -> Self {
+        Limits {
+            lock,
+            network,
+            started: Instant::now(),
+        }
+    }
+
+    /// From `EKS_KC_LOCK_TIMEOUT` and `EKS_KC_TIMEOUT`, for the commands without the flags.
+    pub fn from_env() -> Result<Self> {
+        let lock = match std::env::var("EKS_KC_LOCK_TIMEOUT") {
+            Ok(text) if !text.trim().is_empty() => crate::cache::parse_duration(&text)
+                .ok()
+                .and_then(|d| d.to_std().ok())
+                .with_context(|| {
+                    format!("EKS_KC_LOCK_TIMEOUT: '{text}' is not a duration (try 10s)")
+                })?,
+            _ => DEFAULT_LOCK_TIMEOUT,
+        };
+        Ok(Limits::new(lock, aws::timeout_from_env()?))
+    }
+
+    /// The wait for the next lock: what is left of the lock budget.
+    fn lock_wait(&self, interactive: bool) -> LockWait {
+        LockWait {
+            timeout: self.lock.saturating_sub(self.started.elapsed()),
+            fail_if_prompting: !interactive,
+        }
+    }
+}
+
 pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
     let exec_info = match std::env::var("KUBERNETES_EXEC_INFO") {
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
@@ -150,8 +199,12 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         // Run by a person (or a script): it may ask when there is a terminal to ask on.
         req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     }
+    let limits = Limits::new(
+        args.lock_timeout.to_std().unwrap_or(DEFAULT_LOCK_TIMEOUT),
+        args.timeout.to_std().unwrap_or(aws::DEFAULT_TIMEOUT),
+    );
     let cache = (!args.no_cache).then_some(cache_dir);
-    let entry = obtain(&req, cache, args.refresh_margin)?;
+    let entry = obtain(&req, cache, args.refresh_margin, &limits)?;
     let line = match args.output {
         TokenOutput::ExecCredential => exec::exec_credential_json(
             req.api_version,
@@ -164,12 +217,14 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-/// The token for `req`: from the cache in `cache_dir` while it has `margin` left, else newly
-/// signed (and cached). `None` skips the cache. Warnings go to stderr.
+/// The token for `req`: from the cache in `cache_dir` while it has `margin` left and the
+/// configuration that produced it is unchanged, else newly signed (and cached). `None` skips
+/// the cache. Warnings go to stderr.
 pub fn obtain(
     req: &TokenRequest,
     cache_dir: Option<&Path>,
     margin: Duration,
+    limits: &Limits,
 ) -> Result<TokenEntry> {
     let env = |name: &str| std::env::var(name).ok();
     let region = match &req.region {
@@ -194,14 +249,22 @@ pub fn obtain(
         req.role_arn.as_deref(),
         env,
     );
-    let mint = || sign(req, &region, &key, cache_dir);
+    let origin = Origin::new(req);
+    let mint = || sign(req, &region, &key, cache_dir, limits, &origin);
     let entry = match cache_dir {
         None => {
             let m = mint()?;
-            TokenEntry::new(key, m.token, m.signed_at, m.expiration)
+            TokenEntry::new(
+                key,
+                m.token,
+                m.signed_at,
+                m.expiration,
+                Provenance::environment(),
+            )
         }
         Some(dir) => {
-            let (entry, warning) = cached_or_fresh(&PrivateDir::new(dir), &key, margin, mint)?;
+            let dir = PrivateDir::new(dir);
+            let (entry, warning) = cached_or_fresh(&dir, &key, margin, limits, req, &origin, mint)?;
             if let Some(w) = warning {
                 eprintln!("eks-kc: warning: {w}");
             }
@@ -212,6 +275,110 @@ pub fn obtain(
         eprintln!("eks-kc: warning: {w}");
     }
     Ok(entry)
+}
+
+/// Where the identity of a request comes from, worked out at most once per call and only when
+/// needed: when a cache entry's file stamps changed, or to store with a new entry.
+pub struct Origin<'a> {
+    req: &'a TokenRequest,
+    current: OnceCell<Option<Provenance>>,
+}
+
+impl<'a> Origin<'a> {
+    pub fn new(req: &'a TokenRequest) -> Self {
+        Origin {
+            req,
+            current: OnceCell::new(),
+        }
+    }
+
+    /// The provenance now; `None` when it cannot be worked out (a malformed AWS config): then
+    /// nothing is served from, or stored in, the caches.
+    pub fn current(&self) -> Option<&Provenance> {
+        self.current
+            .get_or_init(|| match current_provenance(self.req) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::debug!("cannot tell where the identity comes from: {e:#}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Whether an entry made under `stored` may still be used: its files are untouched (a few
+    /// `stat`s, the cache-hit path), or they changed in ways that leave this identity alone (the
+    /// fingerprint of the profile chain and SSO login is the same).
+    pub fn still_valid(&self, stored: &Provenance) -> Validity {
+        if stored.stamps_match(stat) {
+            return Validity::Unchanged;
+        }
+        match self.current() {
+            Some(now) if now.fingerprint == stored.fingerprint => Validity::Restamp,
+            _ => Validity::Changed,
+        }
+    }
+}
+
+/// What [`Origin::still_valid`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    Unchanged,
+    /// Valid, but the files were touched: store the new stamps so the next hit is cheap again.
+    Restamp,
+    Changed,
+}
+
+/// The provenance of `req`'s identity: stamps first, then the files are read, so an edit in
+/// between leaves a stale stamp (and a recheck), never a wrong fingerprint that looks current.
+fn current_provenance(req: &TokenRequest) -> Result<Provenance> {
+    if aws::creds::uses_env_keys(req.profile.as_deref(), req.role_arn.as_deref()) {
+        return Ok(Provenance::environment());
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let files = crate::paths::aws_files(env);
+    let mut stamps = vec![stamp(&files.config), stamp(&files.credentials)];
+    let profiles = aws::profiles::load_files_blocking()?;
+    let start = req
+        .profile
+        .clone()
+        .or_else(|| env("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let chain = provenance::walk(&profiles, &start);
+    let mut states = vec![];
+    for login in &chain.sso_logins {
+        let path = files.sso_cache.join(login.cache_file_name());
+        stamps.push(stamp(&path));
+        let content = match crate::store::read_private_file(&path) {
+            Ok(c) => c,
+            Err(_) => Some(vec![]),
+        };
+        states.push(provenance::sso_login_state(content.as_deref()));
+    }
+    Ok(Provenance {
+        files: stamps,
+        fingerprint: provenance::fingerprint(&chain, &states),
+    })
+}
+
+fn stat(path: &Path) -> Option<provenance::Stat> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    Some(provenance::Stat {
+        size: m.size(),
+        ino: m.ino(),
+        dev: m.dev(),
+        mtime: ns(m.mtime(), m.mtime_nsec()),
+        ctime: ns(m.ctime(), m.ctime_nsec()),
+    })
+}
+
+fn stamp(path: &Path) -> provenance::FileStamp {
+    provenance::FileStamp {
+        path: path.to_path_buf(),
+        stat: stat(path),
+    }
 }
 
 /// A newly signed token.
@@ -227,8 +394,10 @@ fn sign(
     region: &str,
     key: &TokenKey,
     cache_dir: Option<&Path>,
+    limits: &Limits,
+    origin: &Origin<'_>,
 ) -> Result<Minted> {
-    let creds = credentials(req, region, key, cache_dir)?;
+    let creds = credentials(req, region, key, cache_dir, limits, origin)?;
     let signed_at = Utc::now();
     let fips =
         std::env::var("AWS_USE_FIPS_ENDPOINT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
@@ -253,14 +422,19 @@ fn sign(
 }
 
 /// The credentials that sign for `key`: temporary ones from the credential cache while they have
-/// the credential margin left, else resolved through the SDK (and cached when temporary). Static
-/// keys from the environment skip the cache: there is nothing to save.
+/// the credential margin left and their configuration is unchanged, else resolved through the
+/// SDK (and cached when temporary). Static keys from the environment skip the cache: there is
+/// nothing to save.
 pub fn credentials(
     req: &TokenRequest,
     region: &str,
     key: &TokenKey,
     cache_dir: Option<&Path>,
+    limits: &Limits,
+    origin: &Origin<'_>,
 ) -> Result<AwsCredentials> {
+    // Provenance first: it must describe the files as they were before credentials are read.
+    let provenance = cache_dir.and(origin.current()).cloned();
     let prompt = |message: &str| tty_prompt(message);
     let resolve = || {
         aws::creds::resolve(&aws::creds::CredentialRequest {
@@ -268,6 +442,7 @@ pub fn credentials(
             region,
             role_arn: req.role_arn.as_deref(),
             prompt: req.interactive.then_some(&prompt as aws::creds::Prompt<'_>),
+            timeouts: aws::Timeouts::within(limits.network),
         })
     };
     let Some(dir) = cache_dir
@@ -285,20 +460,30 @@ pub fn credentials(
     });
     let identity = IdentityKey::of(key);
     let fresh = |store: &credcache::Store| {
-        store
-            .get(&identity)
-            .filter(|e| e.is_fresh(Utc::now(), margin))
+        store.get(&identity).filter(|e| {
+            e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
+        })
     };
     if let Some(e) = fresh(&store) {
         return Ok(e.into());
     }
     // One resolution per identity, however many clusters are cold at once.
-    let _lock = store.dir().lock(&identity.file_stem()).ok();
+    let _lock = match store
+        .dir()
+        .lock(&identity.file_stem(), &limits.lock_wait(req.interactive))
+    {
+        Ok(lock) => Some(lock),
+        Err(LockError::Io(e)) => {
+            tracing::debug!("credential cache not locked: {e}");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(e) = fresh(&store) {
         return Ok(e.into());
     }
     let creds = resolve()?;
-    if let Some(expiration) = creds.expiry {
+    if let (Some(expiration), Some(provenance)) = (creds.expiry, provenance) {
         let entry = CredEntry {
             version: credcache::VERSION,
             key: identity,
@@ -306,6 +491,7 @@ pub fn credentials(
             secret_access_key: creds.secret_access_key.clone(),
             session_token: creds.session_token.clone(),
             expiration,
+            provenance,
         };
         if let Err(e) = store.put(&entry) {
             tracing::debug!("not caching credentials: {e:#}");
@@ -315,6 +501,8 @@ pub fn credentials(
 }
 
 /// Asks on the controlling terminal (not stdin/stdout: kubectl owns those) and reads one line.
+/// Other eks-kc processes waiting for the locks this one holds learn that it is prompting, so
+/// the non-interactive ones give up at once instead of queueing behind a person.
 fn tty_prompt(message: &str) -> Result<String> {
     use std::io::{BufRead, BufReader};
     let mut tty = std::fs::OpenOptions::new()
@@ -322,6 +510,7 @@ fn tty_prompt(message: &str) -> Result<String> {
         .write(true)
         .open("/dev/tty")
         .context("opening the terminal (/dev/tty) to ask for the MFA code")?;
+    crate::store::note_prompting();
     tty.write_all(message.as_bytes())?;
     tty.flush()?;
     let mut line = String::new();
@@ -333,21 +522,25 @@ fn tty_prompt(message: &str) -> Result<String> {
     Ok(code)
 }
 
-/// Serves a fresh cached token, or mints one under the key's lock and stores it.
+/// Serves a fresh, still valid cached token, or mints one under the key's lock and stores it.
 ///
 /// The cache never fails a request: any problem (corrupt or foreign entry, unreadable or
-/// unwritable directory, lock unavailable) becomes a miss, and the first problem is returned as
-/// the one warning to print.
+/// unwritable directory) becomes a miss, and the first problem is returned as the one warning
+/// to print. A lock another process holds past the wait bound is an error naming it: minting
+/// beside it would repeat its prompt or its slow credential source.
 fn cached_or_fresh(
     dir: &PrivateDir,
     key: &TokenKey,
     margin: Duration,
+    limits: &Limits,
+    req: &TokenRequest,
+    origin: &Origin<'_>,
     mint: impl FnOnce() -> Result<Minted>,
 ) -> Result<(TokenEntry, Option<String>)> {
     let stem = key.file_stem();
     let name = format!("{stem}.json");
     let mut warning: Option<String> = None;
-    let lookup = |warning: &mut Option<String>| -> Option<TokenEntry> {
+    let lookup = |warning: &mut Option<String>| -> Option<(TokenEntry, Validity)> {
         let found = match dir.read(&name) {
             Ok(Some(bytes)) => TokenEntry::from_bytes(&bytes, key).map_err(|e| {
                 format!(
@@ -357,12 +550,17 @@ fn cached_or_fresh(
             }),
             Ok(None) => return None,
             Err(e) => Err(format!(
-                "cannot read {} ({e}); signed a new token",
+                "ignoring cache entry {} ({e}); signed a new token",
                 dir.file(&name).display()
             )),
         };
         match found {
-            Ok(entry) if entry.is_fresh(Utc::now(), margin) => Some(entry),
+            Ok(entry) if entry.is_fresh(Utc::now(), margin) => {
+                match origin.still_valid(&entry.provenance) {
+                    Validity::Changed => None,
+                    v => Some((entry, v)),
+                }
+            }
             Ok(_) => None,
             Err(w) => {
                 warning.get_or_insert(w);
@@ -372,27 +570,42 @@ fn cached_or_fresh(
     };
 
     // Optimistic read without the lock: writes are atomic renames, so this sees a whole file.
-    if let Some(entry) = lookup(&mut warning) {
+    if let Some((entry, validity)) = lookup(&mut warning) {
+        if validity == Validity::Restamp {
+            restamp(dir, &name, &stem, &entry, origin);
+        }
         return Ok((entry, None));
     }
-    let lock = match dir.lock(&stem) {
+    let lock = match dir.lock(&stem, &limits.lock_wait(req.interactive)) {
         Ok(lock) => Some(lock),
-        Err(e) => {
+        Err(LockError::Io(e)) => {
             warning.get_or_insert(format!(
                 "cannot lock the token cache in {} ({e}); the token is not cached",
                 dir.path().display()
             ));
             None
         }
+        Err(e) => return Err(e.into()),
     };
     // Someone else may have refreshed it while we waited for the lock.
     if lock.is_some()
-        && let Some(entry) = lookup(&mut None)
+        && let Some((entry, _)) = lookup(&mut None)
     {
         return Ok((entry, None));
     }
     let m = mint()?;
-    let entry = TokenEntry::new(key.clone(), m.token, m.signed_at, m.expiration);
+    // Cached only with a known provenance: an entry that cannot be checked is never served.
+    let Some(provenance) = origin.current().cloned() else {
+        let entry = TokenEntry::new(
+            key.clone(),
+            m.token,
+            m.signed_at,
+            m.expiration,
+            Provenance::environment(),
+        );
+        return Ok((entry, warning));
+    };
+    let entry = TokenEntry::new(key.clone(), m.token, m.signed_at, m.expiration, provenance);
     if lock.is_some()
         && let Err(e) = dir.write(&name, &entry.to_bytes())
     {
@@ -402,6 +615,24 @@ fn cached_or_fresh(
         ));
     }
     Ok((entry, warning))
+}
+
+/// Stores the current file stamps with a still valid entry (an unrelated profile was edited),
+/// so the next hit is a few `stat`s again. Only when the lock is free this instant: it is an
+/// optimisation, never worth a wait.
+fn restamp(dir: &PrivateDir, name: &str, stem: &str, entry: &TokenEntry, origin: &Origin<'_>) {
+    let Some(current) = origin.current() else {
+        return;
+    };
+    let wait = LockWait {
+        timeout: std::time::Duration::ZERO,
+        fail_if_prompting: true,
+    };
+    if let Ok(_lock) = dir.lock(stem, &wait) {
+        let mut entry = entry.clone();
+        entry.provenance = current.clone();
+        let _ = dir.write(name, &entry.to_bytes());
+    }
 }
 
 #[cfg(test)]

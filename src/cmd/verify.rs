@@ -100,12 +100,13 @@ fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(Stri
         bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
     };
     let req = TokenRequest::for_context(m, false)?;
-    let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN)?;
+    let limits = crate::cmd::token::Limits::from_env()?;
+    let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN, &limits)?;
     Ok((entry.token, req.cluster))
 }
 
 fn ask_sts(url: &str, cluster: &str) -> Result<Online> {
-    let reply = aws::sts::replay(url, cluster)?;
+    let reply = aws::sts::replay(url, cluster, aws::timeout_from_env()?)?;
     if reply.status == 200 {
         let caller = verify::xml_field(&reply.body, "Arn");
         return Ok(Online {

@@ -6,7 +6,7 @@
 Answers AssumeRole and AssumeRoleWithWebIdentity (form-encoded POST, as the SDKs send them)
 with fresh ASIA... credentials valid for N minutes, and GetCallerIdentity. Every issued key is
 added to KEYS.json, so fake_apiserver.py can check the signatures of tokens made with them.
-Each call is appended to CALLS.jsonl. Prints "READY <port>" once listening.
+Each call is appended to CALLS.jsonl, with the access key id it issued. Prints "READY <port>" once listening.
 """
 import argparse
 import datetime
@@ -90,11 +90,16 @@ def main():
             """IAM Identity Center's GetRoleCredentials, for a valid --sso-token."""
             query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
             bearer = self.headers.get("x-amz-sso_bearer_token", "")
+            ok = bool(args.sso_token) and bearer == args.sso_token
+            issued = {}
+            if ok:
+                akid, secret, token = issue()
+                issued = {"AccessKeyId": akid}
             with lock:
                 with open(args.log, "a") as f:
                     f.write(json.dumps({"action": "GetRoleCredentials", "bearer_ok": bearer == args.sso_token,
-                                        **query}) + "\n")
-            if not args.sso_token or bearer != args.sso_token:
+                                        **issued, **query}) + "\n")
+            if not ok:
                 data = b'{"message":"Session token not found or invalid"}'
                 self.send_response(401)
                 self.send_header("Content-Type", "application/json")
@@ -103,7 +108,6 @@ def main():
                 self.end_headers()
                 self.wfile.write(data)
                 return
-            akid, secret, token = issue()
             expiry_ms = int((datetime.datetime.now(datetime.timezone.utc)
                              + datetime.timedelta(minutes=args.duration_minutes)).timestamp() * 1000)
             data = json.dumps({"roleCredentials": {"accessKeyId": akid, "secretAccessKey": secret,
@@ -118,14 +122,17 @@ def main():
             length = int(self.headers.get("Content-Length", "0"))
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
             action = form.get("Action", "")
-            with lock:
-                with open(args.log, "a") as f:
-                    f.write(json.dumps({"action": action, **{k: v for k, v in form.items()
-                                                            if k in ("RoleArn", "RoleSessionName",
-                                                                     "WebIdentityToken", "SerialNumber",
-                                                                     "TokenCode")}}) + "\n")
+            issued = {}
             if action in ("AssumeRole", "AssumeRoleWithWebIdentity"):
                 akid, secret, token = issue()
+                issued = {"AccessKeyId": akid}
+            with lock:
+                with open(args.log, "a") as f:
+                    f.write(json.dumps({"action": action, **issued,
+                                        **{k: v for k, v in form.items()
+                                           if k in ("RoleArn", "RoleSessionName",
+                                                    "WebIdentityToken", "SerialNumber",
+                                                    "TokenCode")}}) + "\n")
             if action in ("AssumeRole", "AssumeRoleWithWebIdentity"):
                 role = form.get("RoleArn", "arn:aws:iam::111122223333:role/unknown")
                 session = form.get("RoleSessionName", "session")
