@@ -47,6 +47,16 @@ impl IdentityKey {
         }
     }
 
+    /// The key of a profile and role in this environment (`env` looks a variable up): the same
+    /// as [`IdentityKey::of`] the token key of any cluster of that identity.
+    pub fn new(
+        profile: Option<&str>,
+        role_arn: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        IdentityKey::of(&TokenKey::new("", "", profile, role_arn, env))
+    }
+
     pub fn file_stem(&self) -> String {
         let canonical = serde_json::to_vec(self).expect("serializing strings cannot fail");
         format!("creds-{}", &hex(&Sha256::digest(&canonical))[..32])

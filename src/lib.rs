@@ -22,6 +22,7 @@ pub mod signals;
 pub mod store;
 pub mod summary;
 pub mod token;
+pub mod tokens;
 pub mod verify;
 
 use std::io::Write;

@@ -13,6 +13,7 @@ use crate::cli::ListOutput;
 use crate::credcache;
 use crate::kubefile::View;
 use crate::store::PrivateDir;
+use crate::tokens::TokenCache;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -203,8 +204,7 @@ pub fn clear(
             let Some(key) = super::context_token_key(m) else {
                 bail!("context '{name}' has no region, so it has no cached token");
             };
-            let dir = PrivateDir::new(cache_dir);
-            vec![dir.file(&format!("{}.json", key.file_stem()))]
+            vec![TokenCache::new(cache_dir).path(&key)]
         }
     };
     let credentials = match context {

@@ -8,8 +8,8 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::cli::{ListArgs, ListOutput};
-use crate::store::PrivateDir;
 use crate::summary;
+use crate::tokens::TokenCache;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,13 +33,13 @@ pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()>
         eprintln!("eks-kc: {}", super::unusable_message(name));
     }
     let current = summary.current;
-    let dir = PrivateDir::new(cache_dir);
+    let tokens = TokenCache::new(cache_dir);
     let now = Utc::now();
     let rows: Vec<Row> = summary
         .managed
         .into_iter()
         .map(|m| {
-            let cached = super::context_token_key(&m).and_then(|k| super::cached_token(&dir, &k));
+            let cached = super::context_token_key(&m).and_then(|k| tokens.get(&k));
             let left = cached.as_ref().map(|e| e.expiration - now);
             let token = match &cached {
                 Some(e) if e.is_fresh(now, args.refresh_margin) => "fresh",

@@ -7,10 +7,10 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::Utc;
 
-use crate::cache::{self, TokenKey};
+use crate::cache;
 use crate::cli::LoginArgs;
-use crate::cmd::token::{Limits, Origin, TokenRequest, credentials, obtain};
-use crate::{aws, exec, summary};
+use crate::tokens::{Identity, Limits, Origin, TokenRequest, credentials, obtain};
+use crate::{aws, summary};
 
 pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -27,23 +27,18 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .or_else(|| files.region_of(&profile).map(str::to_owned))
             .unwrap_or_else(|| "us-east-1".into());
-        let req = TokenRequest {
-            api_version: exec::V1BETA1,
-            interactive: true,
-            cluster: String::new(),
-            region: Some(region.clone()),
-            profile: Some(profile.clone()),
+        let identity = Identity {
+            profile: Some(&profile),
             role_arn: None,
         };
-        let key = TokenKey::new("", &region, Some(&profile), None, env);
         let limits = Limits::from_env()?;
         let creds = credentials(
-            &req,
+            identity,
             &region,
-            &key,
+            true,
             Some(cache_dir),
             &limits,
-            &Origin::new(&req),
+            &Origin::new(identity),
         )?;
 
         let mut warmed = 0;

@@ -8,14 +8,14 @@ pub mod sync;
 pub mod token;
 pub mod verify;
 
-use crate::cache::{TokenEntry, TokenKey};
+use crate::cache::TokenKey;
 use crate::kubeconfig::ManagedContext;
-use crate::store::PrivateDir;
+use crate::tokens::TokenRequest;
 
 /// The cache key `eks-kc token` uses when kubectl runs it for this context. `None` when the
 /// region would have to come from the AWS config files.
 pub fn context_token_key(m: &ManagedContext) -> Option<TokenKey> {
-    token::TokenRequest::for_context(m, false).ok()?.cache_key()
+    TokenRequest::for_context(m, false).ok()?.cache_key()
 }
 
 /// Why a context with eks-kc's marker but no usable cluster identity is skipped.
@@ -25,10 +25,4 @@ pub fn unusable_message(name: &str) -> String {
          hand?), so eks-kc skips it; remove its eks-kc extension, or run `eks-kc sync` to write \
          a proper one"
     )
-}
-
-/// The cached token for `key`, if there is a readable one.
-pub fn cached_token(dir: &PrivateDir, key: &TokenKey) -> Option<TokenEntry> {
-    let bytes = dir.read(&format!("{}.json", key.file_stem())).ok()??;
-    TokenEntry::from_bytes(&bytes, key).ok()
 }

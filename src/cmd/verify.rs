@@ -9,8 +9,8 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::cli::{ListOutput, VerifyArgs};
-use crate::cmd::token::{TokenRequest, obtain};
 use crate::kubefile::View;
+use crate::tokens::{Limits, TokenRequest, obtain};
 use crate::verify::{self, Findings};
 use crate::{aws, cache, exit};
 
@@ -100,7 +100,7 @@ fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(Stri
         bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
     };
     let req = TokenRequest::for_context(m, false)?;
-    let limits = crate::cmd::token::Limits::from_env()?;
+    let limits = Limits::from_env()?;
     let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN, &limits)?;
     Ok((entry.token, req.cluster))
 }

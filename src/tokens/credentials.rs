@@ -1,0 +1,117 @@
+//! The credentials that sign a token: the credential cache (second level) or the AWS SDK, and the
+//! MFA prompt on the controlling terminal.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+
+use super::{Identity, Limits, Origin, Validity};
+use crate::aws;
+use crate::aws::creds::AwsCredentials;
+use crate::credcache::{self, CredEntry, IdentityKey};
+use crate::store::{LockError, PrivateDir};
+
+/// The credentials that sign for `identity`: temporary ones from the credential cache while they
+/// have the credential margin left and their configuration (`origin`) is unchanged, else
+/// resolved through the SDK (and cached when temporary). Static keys from the environment skip
+/// the cache: there is nothing to save. `interactive`: whether an MFA code may be asked for.
+pub fn credentials(
+    identity: Identity<'_>,
+    region: &str,
+    interactive: bool,
+    cache_dir: Option<&Path>,
+    limits: &Limits,
+    origin: &Origin<'_>,
+) -> Result<AwsCredentials> {
+    // Provenance first: it must describe the files as they were before credentials are read.
+    let provenance = cache_dir.and(origin.current()).cloned();
+    let prompt = |message: &str| tty_prompt(message);
+    let resolve = || {
+        aws::creds::resolve(&aws::creds::CredentialRequest {
+            profile: identity.profile,
+            region,
+            role_arn: identity.role_arn,
+            prompt: interactive.then_some(&prompt as aws::creds::Prompt<'_>),
+            timeouts: aws::Timeouts::within(limits.network),
+        })
+    };
+    let Some(dir) =
+        cache_dir.filter(|_| !aws::creds::uses_env_keys(identity.profile, identity.role_arn))
+    else {
+        return resolve();
+    };
+    let margin = match std::env::var("EKS_KC_CREDENTIAL_REFRESH_MARGIN") {
+        Ok(text) => crate::cache::parse_duration(&text)
+            .map_err(|e| anyhow::anyhow!("EKS_KC_CREDENTIAL_REFRESH_MARGIN: {e}"))?,
+        Err(_) => credcache::DEFAULT_MARGIN,
+    };
+    let store = credcache::Store::open(PrivateDir::new(dir), &mut |w| {
+        eprintln!("eks-kc: warning: {w}")
+    });
+    let key = IdentityKey::new(identity.profile, identity.role_arn, |name| {
+        std::env::var(name).ok()
+    });
+    let fresh = |store: &credcache::Store| {
+        store.get(&key).filter(|e| {
+            e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
+        })
+    };
+    if let Some(e) = fresh(&store) {
+        return Ok(e.into());
+    }
+    // One resolution per identity, however many clusters are cold at once.
+    let _lock = match store
+        .dir()
+        .lock(&key.file_stem(), &limits.lock_wait(interactive))
+    {
+        Ok(lock) => Some(lock),
+        Err(LockError::Io(e)) => {
+            tracing::debug!("credential cache not locked: {e}");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(e) = fresh(&store) {
+        return Ok(e.into());
+    }
+    let creds = resolve()?;
+    if let (Some(expiration), Some(provenance)) = (creds.expiry, provenance) {
+        let entry = CredEntry {
+            version: credcache::VERSION,
+            key,
+            access_key_id: creds.access_key_id.clone(),
+            secret_access_key: creds.secret_access_key.clone(),
+            session_token: creds.session_token.clone(),
+            expiration,
+            provenance,
+        };
+        if let Err(e) = store.put(&entry) {
+            tracing::debug!("not caching credentials: {e:#}");
+        }
+    }
+    Ok(creds)
+}
+
+/// Asks on the controlling terminal (not stdin/stdout: kubectl owns those) and reads one line.
+/// Other eks-kc processes waiting for the locks this one holds learn that it is prompting, so
+/// the non-interactive ones give up at once instead of queueing behind a person.
+fn tty_prompt(message: &str) -> Result<String> {
+    use std::io::{BufRead, BufReader};
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("opening the terminal (/dev/tty) to ask for the MFA code")?;
+    crate::store::note_prompting();
+    tty.write_all(message.as_bytes())?;
+    tty.flush()?;
+    let mut line = String::new();
+    BufReader::new(tty).read_line(&mut line)?;
+    let code = line.trim().to_owned();
+    if code.is_empty() {
+        bail!("no MFA code entered");
+    }
+    Ok(code)
+}

@@ -1,0 +1,116 @@
+//! Where the identity of a request comes from (its provenance): the AWS files it was read from
+//! and a fingerprint of the profile chain, so a cached token or credential is used only while
+//! the configuration that produced it is unchanged.
+
+use std::cell::OnceCell;
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::Identity;
+use crate::aws;
+use crate::provenance::{self, Provenance};
+
+/// Where the identity of a request comes from, worked out at most once per call and only when
+/// needed: when a cache entry's file stamps changed, or to store with a new entry.
+pub struct Origin<'a> {
+    identity: Identity<'a>,
+    current: OnceCell<Option<Provenance>>,
+}
+
+impl<'a> Origin<'a> {
+    pub fn new(identity: Identity<'a>) -> Self {
+        Origin {
+            identity,
+            current: OnceCell::new(),
+        }
+    }
+
+    /// The provenance now; `None` when it cannot be worked out (a malformed AWS config): then
+    /// nothing is served from, or stored in, the caches.
+    pub fn current(&self) -> Option<&Provenance> {
+        self.current
+            .get_or_init(|| match current_provenance(self.identity) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::debug!("cannot tell where the identity comes from: {e:#}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Whether an entry made under `stored` may still be used: its files are untouched (a few
+    /// `stat`s, the cache-hit path), or they changed in ways that leave this identity alone (the
+    /// fingerprint of the profile chain and SSO login is the same).
+    pub fn still_valid(&self, stored: &Provenance) -> Validity {
+        if stored.stamps_match(stat) {
+            return Validity::Unchanged;
+        }
+        match self.current() {
+            Some(now) if now.fingerprint == stored.fingerprint => Validity::Restamp,
+            _ => Validity::Changed,
+        }
+    }
+}
+
+/// What [`Origin::still_valid`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    Unchanged,
+    /// Valid, but the files were touched: store the new stamps so the next hit is cheap again.
+    Restamp,
+    Changed,
+}
+
+/// The provenance of `identity`: stamps first, then the files are read, so an edit in
+/// between leaves a stale stamp (and a recheck), never a wrong fingerprint that looks current.
+fn current_provenance(identity: Identity<'_>) -> Result<Provenance> {
+    if aws::creds::uses_env_keys(identity.profile, identity.role_arn) {
+        return Ok(Provenance::environment());
+    }
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let files = crate::paths::aws_files(env);
+    let mut stamps = vec![stamp(&files.config), stamp(&files.credentials)];
+    let profiles = aws::profiles::load_files_blocking()?;
+    let start = identity
+        .profile
+        .map(str::to_owned)
+        .or_else(|| env("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let chain = provenance::walk(&profiles, &start);
+    let mut states = vec![];
+    for login in &chain.sso_logins {
+        let path = files.sso_cache.join(login.cache_file_name());
+        stamps.push(stamp(&path));
+        let content = match crate::store::read_private_file(&path) {
+            Ok(c) => c,
+            Err(_) => Some(vec![]),
+        };
+        states.push(provenance::sso_login_state(content.as_deref()));
+    }
+    Ok(Provenance {
+        files: stamps,
+        fingerprint: provenance::fingerprint(&chain, &states),
+    })
+}
+
+fn stat(path: &Path) -> Option<provenance::Stat> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    Some(provenance::Stat {
+        size: m.size(),
+        ino: m.ino(),
+        dev: m.dev(),
+        mtime: ns(m.mtime(), m.mtime_nsec()),
+        ctime: ns(m.ctime(), m.ctime_nsec()),
+    })
+}
+
+fn stamp(path: &Path) -> provenance::FileStamp {
+    provenance::FileStamp {
+        path: path.to_path_buf(),
+        stat: stat(path),
+    }
+}
