@@ -66,7 +66,7 @@ pub fn discover(
     opts: &Options,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let timeouts = super::Timeouts::for_sync(super::timeout_from_env()?);
+    let timeouts = super::sdk::Timeouts::for_sync(super::sdk::timeout_from_env()?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
         .enable_all()
@@ -77,12 +77,12 @@ pub fn discover(
 async fn discover_async(
     targets: &[Target],
     opts: &Options,
-    timeouts: &super::Timeouts,
+    timeouts: &super::sdk::Timeouts,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Vec<Outcome> {
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     // One SdkConfig (and so one credentials cache) per profile, one HTTP client for all.
-    let http = super::shared_http_client();
+    let http = super::sdk::shared_http_client();
     let mut configs = BTreeMap::new();
     for t in targets {
         if configs.contains_key(&t.label) {
@@ -93,10 +93,13 @@ async fn discover_async(
             .get(&t.label)
             .cloned()
             .unwrap_or_else(|| t.region.clone());
-        let conf = super::creds::sdk_config(
-            t.profile.as_deref(),
+        let source = super::sdk::CredentialSource {
+            profile: t.profile.as_deref(),
+            role_arn: opts.role_arn.as_deref(),
+        };
+        let conf = super::sdk::sdk_config(
+            source,
             Some(Region::new(region)),
-            opts.role_arn.as_deref(),
             Some(http.clone()),
             timeouts,
         )
@@ -254,7 +257,7 @@ where
     let text = match (&code, &message) {
         (Some(code), Some(msg)) => format!("{code}: {msg}"),
         (Some(code), None) => code.clone(),
-        _ => super::error_text(&err),
+        _ => super::sdk::error_text(&err),
     };
     if code.is_none() && text.contains("credential") {
         return Outcome::Failed(format!(

@@ -5,8 +5,15 @@
 
 use anyhow::{Context, Result, anyhow};
 use aws_config::Region;
+use aws_config::sts::AssumeRoleProvider;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
 
-use super::creds::AwsCredentials;
+use super::sdk::{
+    AwsCredentials, CredentialRequest, CredentialSource, ROLE_SESSION_NAME, Timeouts, bounded,
+    error_text, sdk_config,
+};
 use crate::secret::Secret;
 
 /// What an MFA profile says.
@@ -39,17 +46,74 @@ pub async fn mfa_profile(profile: &str) -> Result<Option<MfaProfile>> {
     }))
 }
 
+/// Credentials for the MFA profile `profile` (settings `p`): one code asked with the request's
+/// prompt (a request that cannot ask fails with the command that fixes it), AssumeRole with it,
+/// and the request's role assumed on top when it names one. `explain` words a provider error.
+pub(super) async fn resolve(
+    p: &MfaProfile,
+    profile: &str,
+    req: &CredentialRequest<'_>,
+    getting: &str,
+    explain: &dyn Fn(CredentialsError) -> anyhow::Error,
+) -> Result<AwsCredentials> {
+    let t = req.timeouts;
+    let Some(prompt) = req.prompt else {
+        anyhow::bail!(
+            "profile '{profile}' needs an MFA code and this call cannot ask for one (no \
+             terminal, or kubectl runs it non-interactively); run `eks-kc login --profile \
+             {profile}` in a terminal, then retry"
+        );
+    };
+    let code = prompt(&format!(
+        "MFA code for {} (profile {profile}): ",
+        p.mfa_serial
+    ))?;
+    let creds = bounded(
+        t.operation,
+        getting,
+        assume_with_mfa(p, req.region, code.trim(), &t),
+    )
+    .await?;
+    let Some(role_arn) = req.source.role_arn else {
+        return Ok(creds);
+    };
+    let region = Region::new(req.region.to_owned());
+    let base = Credentials::new(
+        creds.access_key_id,
+        creds.secret_access_key.expose(),
+        creds.session_token.map(|t| t.expose().to_owned()),
+        None,
+        "eks-kc-mfa",
+    );
+    let conf = sdk_config(CredentialSource::default(), Some(region.clone()), None, &t).await;
+    bounded(t.operation, getting, async {
+        AssumeRoleProvider::builder(role_arn)
+            .session_name(ROLE_SESSION_NAME)
+            .region(region)
+            .configure(&conf)
+            .build_from_provider(base)
+            .await
+            .provide_credentials()
+            .await
+            .map(Into::into)
+            .map_err(explain)
+    })
+    .await
+}
+
 /// AssumeRole with the MFA code, on the source profile's credentials.
-pub async fn assume_with_mfa(
+async fn assume_with_mfa(
     p: &MfaProfile,
     region: &str,
     code: &str,
-    timeouts: &super::Timeouts,
+    timeouts: &Timeouts,
 ) -> Result<AwsCredentials> {
-    let base = super::creds::sdk_config(
-        p.source_profile.as_deref(),
+    let base = sdk_config(
+        CredentialSource {
+            profile: p.source_profile.as_deref(),
+            role_arn: None,
+        },
         Some(Region::new(region.to_owned())),
-        None,
         None,
         timeouts,
     )
@@ -70,7 +134,7 @@ pub async fn assume_with_mfa(
                 "AssumeRole with MFA for {} failed: {}; check the code (they change every 30 s) \
                  and mfa_serial",
                 p.role_arn,
-                super::error_text(&e)
+                error_text(&e)
             )
         })?;
     let c = out

@@ -47,7 +47,7 @@ pub async fn load() -> Result<Profiles> {
 
 /// `load` for synchronous callers (completion, `list`).
 pub fn load_blocking() -> Result<Profiles> {
-    super::runtime()?.block_on(load())
+    super::sdk::runtime()?.block_on(load())
 }
 
 /// The parsed files, for [`crate::provenance::walk`].
@@ -55,7 +55,7 @@ pub struct ProfileFiles(aws_config::profile::ProfileSet);
 
 /// `load_set` for synchronous callers: reads the AWS config and credentials files.
 pub fn load_files_blocking() -> Result<ProfileFiles> {
-    Ok(ProfileFiles(super::runtime()?.block_on(load_set())?))
+    Ok(ProfileFiles(super::sdk::runtime()?.block_on(load_set())?))
 }
 
 impl crate::provenance::ProfileSource for ProfileFiles {

@@ -40,8 +40,8 @@ pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
         .body(SdkBody::empty())
         .context("building the STS request")?;
     let request = request.try_into().context("building the STS request")?;
-    let rt = super::runtime()?;
-    rt.block_on(super::bounded(
+    let rt = super::sdk::runtime()?;
+    rt.block_on(super::sdk::bounded(
         timeout,
         "asking STS who signed the token",
         async {
@@ -66,7 +66,7 @@ pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
                         timeout.as_secs_f32()
                     )
                 })?
-                .map_err(|e| anyhow::anyhow!("calling STS: {}", super::error_text(&e)))?;
+                .map_err(|e| anyhow::anyhow!("calling STS: {}", super::sdk::error_text(&e)))?;
             let status = response.status().as_u16();
             let bytes = ByteStream::new(response.into_body())
                 .collect()

@@ -7,9 +7,10 @@ use std::path::Path;
 use anyhow::Result;
 use chrono::Utc;
 
+use crate::aws::CredentialSource;
 use crate::cache;
 use crate::cli::LoginArgs;
-use crate::tokens::{Identity, Limits, Origin, TokenRequest, credentials, obtain};
+use crate::tokens::{Limits, Origin, TokenRequest, credentials, obtain};
 use crate::{aws, summary};
 
 pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
@@ -27,7 +28,7 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
             .or_else(|| env("AWS_DEFAULT_REGION"))
             .or_else(|| files.region_of(&profile).map(str::to_owned))
             .unwrap_or_else(|| "us-east-1".into());
-        let identity = Identity {
+        let identity = CredentialSource {
             profile: Some(&profile),
             role_arn: None,
         };

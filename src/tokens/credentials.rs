@@ -7,9 +7,10 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 
-use super::{Identity, Limits, Origin, Validity};
+use super::{Limits, Origin, Validity};
 use crate::aws;
-use crate::aws::creds::AwsCredentials;
+use crate::aws::AwsCredentials;
+use crate::aws::CredentialSource;
 use crate::credcache::{self, CredEntry, IdentityKey};
 use crate::store::{LockError, PrivateDir};
 
@@ -18,7 +19,7 @@ use crate::store::{LockError, PrivateDir};
 /// resolved through the SDK (and cached when temporary). Static keys from the environment skip
 /// the cache: there is nothing to save. `interactive`: whether an MFA code may be asked for.
 pub fn credentials(
-    identity: Identity<'_>,
+    identity: CredentialSource<'_>,
     region: &str,
     interactive: bool,
     cache_dir: Option<&Path>,
@@ -30,16 +31,13 @@ pub fn credentials(
     let prompt = |message: &str| tty_prompt(message);
     let resolve = || {
         aws::creds::resolve(&aws::creds::CredentialRequest {
-            profile: identity.profile,
+            source: identity,
             region,
-            role_arn: identity.role_arn,
             prompt: interactive.then_some(&prompt as aws::creds::Prompt<'_>),
             timeouts: aws::Timeouts::within(limits.network),
         })
     };
-    let Some(dir) =
-        cache_dir.filter(|_| !aws::creds::uses_env_keys(identity.profile, identity.role_arn))
-    else {
+    let Some(dir) = cache_dir.filter(|_| !identity.uses_env_keys()) else {
         return resolve();
     };
     let margin = match std::env::var("EKS_KC_CREDENTIAL_REFRESH_MARGIN") {
@@ -59,7 +57,7 @@ pub fn credentials(
         })
     };
     if let Some(e) = fresh(&store) {
-        return Ok(e.into());
+        return Ok(from_entry(e));
     }
     // One resolution per identity, however many clusters are cold at once.
     let _lock = match store
@@ -74,7 +72,7 @@ pub fn credentials(
         Err(e) => return Err(e.into()),
     };
     if let Some(e) = fresh(&store) {
-        return Ok(e.into());
+        return Ok(from_entry(e));
     }
     let creds = resolve()?;
     if let (Some(expiration), Some(provenance)) = (creds.expiry, provenance) {
@@ -92,6 +90,16 @@ pub fn credentials(
         }
     }
     Ok(creds)
+}
+
+/// Credentials kept in the credential cache, ready to sign with.
+fn from_entry(e: CredEntry) -> AwsCredentials {
+    AwsCredentials {
+        access_key_id: e.access_key_id,
+        secret_access_key: e.secret_access_key,
+        session_token: e.session_token,
+        expiry: Some(e.expiration),
+    }
 }
 
 /// Asks on the controlling terminal (not stdin/stdout: kubectl owns those) and reads one line.

@@ -17,7 +17,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 
-use crate::aws;
+use crate::aws::{self, CredentialSource};
 use crate::cache::{TokenEntry, TokenKey};
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::kubeconfig::ManagedContext;
@@ -41,17 +41,10 @@ pub struct TokenRequest {
     pub role_arn: Option<String>,
 }
 
-/// Who signs: a profile (or, with none, the AWS SDK's default chain) and a role assumed on top.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Identity<'a> {
-    pub profile: Option<&'a str>,
-    pub role_arn: Option<&'a str>,
-}
-
 impl TokenRequest {
     /// Who signs this request's token.
-    pub fn identity(&self) -> Identity<'_> {
-        Identity {
+    pub fn identity(&self) -> CredentialSource<'_> {
+        CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
         }

@@ -7,19 +7,19 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::Identity;
 use crate::aws;
+use crate::aws::CredentialSource;
 use crate::provenance::{self, Provenance};
 
 /// Where the identity of a request comes from, worked out at most once per call and only when
 /// needed: when a cache entry's file stamps changed, or to store with a new entry.
 pub struct Origin<'a> {
-    identity: Identity<'a>,
+    identity: CredentialSource<'a>,
     current: OnceCell<Option<Provenance>>,
 }
 
 impl<'a> Origin<'a> {
-    pub fn new(identity: Identity<'a>) -> Self {
+    pub fn new(identity: CredentialSource<'a>) -> Self {
         Origin {
             identity,
             current: OnceCell::new(),
@@ -65,8 +65,8 @@ pub enum Validity {
 
 /// The provenance of `identity`: stamps first, then the files are read, so an edit in
 /// between leaves a stale stamp (and a recheck), never a wrong fingerprint that looks current.
-fn current_provenance(identity: Identity<'_>) -> Result<Provenance> {
-    if aws::creds::uses_env_keys(identity.profile, identity.role_arn) {
+fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
+    if identity.uses_env_keys() {
         return Ok(Provenance::environment());
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());

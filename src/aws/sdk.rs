@@ -1,0 +1,390 @@
+//! The base of the AWS edge: the async runtime, the shared HTTPS client, time limits, the SDK
+//! configuration for a credential source (with the default chain built here so IMDS is asked
+//! only where it can answer), and the credential type. Everything else in `aws/` builds on this
+//! module; it imports none of them but `profiles`.
+
+use std::time::Duration;
+
+use aws_config::ecs::EcsCredentialsProvider;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use chrono::{DateTime, Utc};
+
+use crate::secret::Secret;
+
+/// Where credentials come from: a named profile, or with none the SDK's default chain
+/// (environment, `AWS_PROFILE` or `default`, web identity, container, instance), and a role
+/// assumed on top when given. IAM Identity Center accounts are the next kind of source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CredentialSource<'a> {
+    /// An explicitly chosen profile (flag or kubeconfig). It wins over environment credentials,
+    /// as `aws --profile` does.
+    pub profile: Option<&'a str>,
+    /// A role to assume on top of the base credentials.
+    pub role_arn: Option<&'a str>,
+}
+
+impl CredentialSource<'_> {
+    /// Whether this source signs with the static keys in the environment: no profile named,
+    /// nothing to assume, and `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` set (the provider
+    /// the SDK's default chain tries first).
+    pub fn uses_env_keys(&self) -> bool {
+        self.profile.is_none()
+            && self.role_arn.is_none()
+            && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+            && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+    }
+
+    /// How messages name it: "profile 'ops' and role arn:…".
+    pub fn describe(&self) -> String {
+        match (self.profile, self.role_arn) {
+            (Some(p), Some(r)) => format!("profile '{p}' and role {r}"),
+            (Some(p), None) => format!("profile '{p}'"),
+            (None, Some(r)) => format!("role {r}"),
+            (None, None) => "the default AWS credential chain".to_owned(),
+        }
+    }
+}
+
+/// Asks the person a question (the MFA code) and returns the answer.
+pub type Prompt<'a> = &'a dyn Fn(&str) -> anyhow::Result<String>;
+
+/// Who asks for credentials.
+#[derive(Clone)]
+pub struct CredentialRequest<'a> {
+    pub source: CredentialSource<'a>,
+    pub region: &'a str,
+    /// Asks the person for an MFA code; `None` when nobody can answer (no terminal, or
+    /// kubectl said the call is not interactive).
+    pub prompt: Option<Prompt<'a>>,
+    /// Time limits of the network calls (a prompt's wait is not counted).
+    pub timeouts: Timeouts,
+}
+
+/// Credentials ready to sign with.
+#[derive(Debug, Clone)]
+pub struct AwsCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+    pub expiry: Option<DateTime<Utc>>,
+}
+
+impl From<Credentials> for AwsCredentials {
+    fn from(c: Credentials) -> Self {
+        AwsCredentials {
+            access_key_id: c.access_key_id().to_owned(),
+            secret_access_key: Secret::new(c.secret_access_key()),
+            session_token: c.session_token().map(Secret::new),
+            expiry: c.expiry().map(DateTime::<Utc>::from),
+        }
+    }
+}
+
+/// Formats an error with its whole source chain on one line ("dispatch failure: io error: tcp
+/// connect error: Connection refused"). The SDK's own `Display` says little more than
+/// "dispatch failure", and its `Debug` is not for people.
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![];
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// One HTTPS client, configured as the SDK's default (rustls with aws-lc, proxy settings from
+/// the environment), to share between all the SDK configs of a run. Left to themselves, every
+/// service client builds its own connector, TLS configuration and pool: measured at about
+/// 140 KiB per (profile, region) target, 48 MiB for 10 profiles x 34 regions.
+pub fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
+/// The network time limit of one command (`EKS_KC_TIMEOUT`, default 15 s): `token`, `login`
+/// and `verify --online` finish their network calls within it; `sync` gives each attempt of each
+/// call this long (see [`Timeouts::for_sync`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// No connection attempt waits longer than this, whatever the overall limit.
+const MAX_CONNECT: Duration = Duration::from_secs(3);
+
+/// Connect, per-attempt and per-operation (retries included) time limits for every network
+/// call: AWS APIs, STS and SSO behind credential providers, container and IMDS endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+}
+
+impl Timeouts {
+    /// Everything within `total`: a third of it per attempt (so a retry fits), connections
+    /// within 3 s.
+    pub fn within(total: Duration) -> Self {
+        let attempt = (total / 3).max(Duration::from_millis(100));
+        Timeouts {
+            connect: attempt.min(MAX_CONNECT),
+            attempt,
+            operation: total,
+        }
+    }
+
+    /// `sync`: each attempt gets `per_attempt`, and a call with its retries (3 attempts and
+    /// back-off) at most four times that, so a silent endpoint fails its target in about a
+    /// minute by default while the other targets finish.
+    pub fn for_sync(per_attempt: Duration) -> Self {
+        Timeouts {
+            connect: per_attempt.min(MAX_CONNECT),
+            attempt: per_attempt,
+            operation: per_attempt * 4,
+        }
+    }
+
+    pub fn config(&self) -> aws_smithy_types::timeout::TimeoutConfig {
+        aws_smithy_types::timeout::TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .read_timeout(self.attempt)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+}
+
+/// `EKS_KC_TIMEOUT` (a duration: `15`, `15s`, `1m`), else [`DEFAULT_TIMEOUT`].
+pub fn timeout_from_env() -> anyhow::Result<Duration> {
+    match std::env::var("EKS_KC_TIMEOUT") {
+        Ok(text) if !text.trim().is_empty() => crate::cache::parse_duration(&text)
+            .ok()
+            .and_then(|d| d.to_std().ok())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                anyhow::anyhow!("EKS_KC_TIMEOUT: '{text}' is not a positive duration (try 15s)")
+            }),
+        _ => Ok(DEFAULT_TIMEOUT),
+    }
+}
+
+/// Runs `fut`, giving up after `limit` with an error that says what was waited for.
+pub async fn bounded<T>(
+    limit: Duration,
+    what: &str,
+    fut: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(result) => result,
+        Err(_) => Err(anyhow::anyhow!(
+            "no answer within {}s while {what}; check the network, proxy and AWS_ENDPOINT_URL* \
+             settings (EKS_KC_TIMEOUT sets this limit)",
+            limit.as_secs_f32()
+        )),
+    }
+}
+
+/// A single-threaded runtime for one short burst of SDK work.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Role session name used for `--role-arn` (shows in CloudTrail and in the assumed-role ARN).
+pub const ROLE_SESSION_NAME: &str = "eks-kc";
+
+/// The SDK configuration for a profile (or the default chain) and region, with `role_arn`
+/// assumed on top when given. Every client built from it shares one credentials cache, so
+/// credentials are resolved once however many regions and calls use it.
+///
+/// An explicitly chosen profile wins over credentials in the environment, as `aws --profile`
+/// does; without one, the SDK's default chain decides. `http` shares one HTTPS client between
+/// several configurations (see `aws::shared_http_client`).
+pub async fn sdk_config(
+    source: CredentialSource<'_>,
+    region: Option<Region>,
+    http: Option<SharedHttpClient>,
+    timeouts: &Timeouts,
+) -> SdkConfig {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts.config());
+    let mut provider_conf = ProviderConfig::default()
+        .with_region(region.clone())
+        .with_timeout_config(timeouts.config());
+    if let Some(http) = http {
+        provider_conf = provider_conf.with_http_client(http.clone());
+        loader = loader.http_client(http);
+    }
+    if let Some(region) = &region {
+        loader = loader.region(region.clone());
+    }
+    loader = match source.profile {
+        Some(profile) => loader.profile_name(profile).credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(&provider_conf)
+                .build(),
+        ),
+        None => loader.credentials_provider(default_chain(&provider_conf, timeouts)),
+    };
+    let conf = loader.load().await;
+    let (Some(role_arn), Some(base)) = (source.role_arn, conf.credentials_provider()) else {
+        return conf;
+    };
+    let mut assume = AssumeRoleProvider::builder(role_arn)
+        .session_name(ROLE_SESSION_NAME)
+        .configure(&conf);
+    if let Some(region) = region {
+        assume = assume.region(region);
+    }
+    let assumed = assume.build_from_provider(base).await;
+    conf.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(assumed))
+        .build()
+}
+
+/// The SDK's default credential chain (environment, profile, web identity, container, IMDS),
+/// built here so that every provider gets our time limits and IMDS is asked only where it can
+/// answer (see [`imds_allowed`]): elsewhere its timeouts would be paid by every call that
+/// finds no credentials.
+fn default_chain(conf: &ProviderConfig, t: &Timeouts) -> CredentialsProviderChain {
+    let chain = CredentialsProviderChain::first_try(
+        "Environment",
+        EnvironmentVariableCredentialsProvider::new(),
+    )
+    .or_else(
+        "Profile",
+        ProfileFileCredentialsProvider::builder()
+            .configure(conf)
+            .build(),
+    )
+    .or_else(
+        "WebIdentityToken",
+        WebIdentityTokenCredentialsProvider::builder()
+            .configure(conf)
+            .build(),
+    )
+    .or_else(
+        "EcsContainer",
+        EcsCredentialsProvider::builder()
+            .configure(conf)
+            .connect_timeout(t.connect)
+            .read_timeout(t.attempt)
+            .build(),
+    );
+    let env = |name: &str| std::env::var(name).ok();
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    if !imds_allowed(env, read) {
+        tracing::debug!("not asking IMDS: AWS_EC2_METADATA_DISABLED, or no sign of EC2 here");
+        return chain;
+    }
+    let imds = aws_config::imds::Client::builder()
+        .configure(conf)
+        .connect_timeout(t.connect.min(IMDS_TIMEOUT))
+        .read_timeout(t.attempt.min(IMDS_TIMEOUT))
+        .max_attempts(2)
+        .build();
+    chain.or_else(
+        "Ec2InstanceMetadata",
+        ImdsCredentialsProvider::builder()
+            .configure(conf)
+            .imds_client(imds)
+            .build(),
+    )
+}
+
+/// IMDS answers in milliseconds where it exists; no reason to wait longer per attempt.
+const IMDS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether the default chain asks the EC2 instance metadata service. Never with
+/// `AWS_EC2_METADATA_DISABLED=true`; always when `AWS_EC2_METADATA_SERVICE_ENDPOINT` names
+/// one; otherwise only on a machine that shows signs of being an EC2 instance (the DMI vendor
+/// `Amazon EC2`, an `i-` asset tag, or a Xen hypervisor UUID starting with `ec2`), which is
+/// where the SDKs' IMDS lookups can answer. `env` and `read` look up variables and files.
+pub fn imds_allowed(
+    env: impl Fn(&str) -> Option<String>,
+    read: impl Fn(&str) -> Option<String>,
+) -> bool {
+    if env("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        return false;
+    }
+    if env("AWS_EC2_METADATA_SERVICE_ENDPOINT").is_some_and(|v| !v.trim().is_empty()) {
+        return true;
+    }
+    let starts = |path: &str, prefix: &str| {
+        read(path).is_some_and(|v| v.trim().to_ascii_lowercase().starts_with(prefix))
+    };
+    starts("/sys/devices/virtual/dmi/id/sys_vendor", "amazon ec2")
+        || starts("/sys/devices/virtual/dmi/id/board_vendor", "amazon ec2")
+        || starts("/sys/devices/virtual/dmi/id/board_asset_tag", "i-")
+        || starts("/sys/hypervisor/uuid", "ec2")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn imds_is_asked_only_where_it_can_answer() {
+        let laptop = |_: &str| None;
+        let ec2 = |p: &str| {
+            (p == "/sys/devices/virtual/dmi/id/sys_vendor").then(|| "Amazon EC2\n".into())
+        };
+        let xen = |p: &str| (p == "/sys/hypervisor/uuid").then(|| "ec2e1916-9099".into());
+        assert!(!imds_allowed(env_of(&[]), laptop));
+        assert!(imds_allowed(env_of(&[]), ec2));
+        assert!(imds_allowed(env_of(&[]), xen));
+        assert!(!imds_allowed(
+            env_of(&[("AWS_EC2_METADATA_DISABLED", "TRUE")]),
+            ec2
+        ));
+        assert!(imds_allowed(
+            env_of(&[(
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                "http://169.254.169.254"
+            )]),
+            laptop
+        ));
+        assert!(imds_allowed(
+            env_of(&[("AWS_EC2_METADATA_DISABLED", "false")]),
+            ec2
+        ));
+    }
+}
