@@ -165,13 +165,24 @@ impl Store {
 /// (keyutils without a session keyring reports a misleading NoEntry on set).
 fn probe_keyring() -> Result<(), String> {
     let entry = keyring::Entry::new(KEYRING_SERVICE, "probe").map_err(|e| e.to_string())?;
-    entry.set_password("probe").map_err(|e| e.to_string())?;
-    let read = entry.get_password().map_err(|e| e.to_string());
+    entry.set_password("probe").map_err(unusable_because)?;
+    let read = entry.get_password().map_err(unusable_because);
     let _ = entry.delete_credential();
     match read {
         Ok(v) if v == "probe" => Ok(()),
         Ok(_) => Err("the keyring returned something else".into()),
         Err(e) => Err(e),
+    }
+}
+
+/// Why the keyring cannot be used, in words: keyutils without a session keyring reports
+/// "No matching entry found in secure storage" when asked to *store* something.
+fn unusable_because(e: keyring::Error) -> String {
+    match e {
+        keyring::Error::NoEntry => "it cannot keep a secret here: there is no session keyring, \
+                                    as in containers, CI and some SSH sessions"
+            .to_owned(),
+        other => other.to_string(),
     }
 }
 

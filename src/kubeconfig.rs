@@ -639,7 +639,10 @@ fn marker_of(entry: &Value) -> Option<Marker> {
     (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
 }
 
+mod forget;
 mod yaml;
+
+pub use forget::Forgotten;
 
 #[cfg(test)]
 mod tests;

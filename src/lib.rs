@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod complete;
 pub mod credcache;
+pub mod diagnose;
 pub mod exec;
 pub mod exit;
 pub mod generate;
@@ -27,29 +28,58 @@ use std::io::Write;
 
 use anyhow::Result;
 
+/// How verbose to be: `-v` before the subcommand plus `-v` on it.
+pub fn verbosity(cli: &cli::Cli) -> u8 {
+    let on_command = match &cli.command {
+        cli::Command::Sync(a) => a.verbosity.verbose,
+        cli::Command::Token(a) => a.verbosity.verbose,
+        cli::Command::Login(a) => a.verbosity.verbose,
+        cli::Command::Verify(a) => a.verbosity.verbose,
+        _ => 0,
+    };
+    cli.global.verbose.saturating_add(on_command)
+}
+
 /// Runs a parsed command line, writing data to `out`; returns the exit code (see `exit`).
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
+    // `--cache-dir` on the subcommand, else before it (the environment is read by clap).
+    let cache_dir = |on_command: &cli::CacheDir| {
+        paths::cache_dir(
+            on_command
+                .cache_dir
+                .as_deref()
+                .or(cli.global.cache_dir.as_deref()),
+        )
+    };
     match &cli.command {
         cli::Command::Token(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
-            cmd::token::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+            let cache_dir = cache_dir(&args.cache)?;
+            cmd::token::run(args, &cache_dir, out)
+                .map(|()| exit::SUCCESS)
+                .map_err(diagnose::explain)
         }
         cli::Command::Sync(args) => cmd::sync::run(args, out),
         cli::Command::List(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = cache_dir(&args.cache)?;
             cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
-            cmd::login::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+            let cache_dir = cache_dir(&args.cache)?;
+            cmd::login::run(args, &cache_dir, out)
+                .map(|()| exit::SUCCESS)
+                .map_err(diagnose::explain)
         }
         cli::Command::Verify(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
-            cmd::verify::run(args, &cache_dir, out)
+            let cache_dir = cache_dir(&args.cache)?;
+            cmd::verify::run(args, &cache_dir, out).map_err(diagnose::explain)
         }
         cli::Command::Cache(args) => {
-            let cache_dir = paths::cache_dir(cli.global.cache_dir.as_deref())?;
+            let cache_dir = paths::cache_dir(
+                args.cache_dir
+                    .as_deref()
+                    .or(cli.global.cache_dir.as_deref()),
+            )?;
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {
@@ -59,13 +89,11 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             }
             .map(|()| exit::SUCCESS)
         }
+        cli::Command::Forget(args) => cmd::forget::run(args, out),
         cli::Command::Completions(args) => {
             out.write_all(&generate::completion_script(args.shell))?;
             Ok(exit::SUCCESS)
         }
-        cli::Command::Man(_) => {
-            out.write_all(&generate::man_page(&generate::command())?)?;
-            Ok(exit::SUCCESS)
-        }
+        cli::Command::Man(args) => cmd::man::run(args, out).map(|()| exit::SUCCESS),
     }
 }
