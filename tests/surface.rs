@@ -509,9 +509,15 @@ mod completion {
                 "{shell}: sync --region"
             );
             let use_flags = complete(&env, &["eks-kc", "use", "--"]);
-            assert!(use_flags.contains(&"--kubeconfig".to_owned()), "{shell}: {use_flags:?}");
+            assert!(
+                use_flags.contains(&"--kubeconfig".to_owned()),
+                "{shell}: {use_flags:?}"
+            );
             for idle in ["--cache-dir", "--verbose"] {
-                assert!(!use_flags.contains(&idle.to_owned()), "{shell}: {use_flags:?}");
+                assert!(
+                    !use_flags.contains(&idle.to_owned()),
+                    "{shell}: {use_flags:?}"
+                );
             }
         }
     }
