@@ -125,8 +125,7 @@ fn no_aws_set_up_gets_one_diagnosis_in_every_command() {
     assert!(sync.stderr.contains(words), "{}", sync.stderr);
     // `-` for a missing region is said in words.
     assert!(
-        sync.stderr
-            .contains("failed default (no region): AWS is not set up"),
+        sync.stderr.contains("failed default: AWS is not set up"),
         "{}",
         sync.stderr
     );

@@ -498,9 +498,10 @@ fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) {
             } else {
                 "skipped"
             };
+            // No region: the reason says so in words (it used to be a cryptic `default/-`).
             let target = match &t.region {
                 Some(region) => format!("{}/{region}", t.profile),
-                None => format!("{} (no region)", t.profile),
+                None => t.profile.clone(),
             };
             let _ = writeln!(err, "  {label} {target}: {e}");
         }
