@@ -455,7 +455,8 @@ pub struct TokenArgs {
     pub cluster_name: Option<String>,
 
     /// AWS region of the cluster; selects the STS endpoint named in the token.
-    #[arg(long, value_name = "REGION", value_parser = crate::regions::parse,
+    // Checked when used, not by clap: a plugin's failure is one line on stderr, exit 1.
+    #[arg(long, value_name = "REGION",
           add = clap_complete::engine::ArgValueCandidates::new(crate::complete::regions))]
     pub region: Option<String>,
 

@@ -77,7 +77,11 @@ pub enum Checked {
 /// (`eu-west1` -> `eu-west-1`); a well-formed unknown one is accepted with a warning, so a region
 /// AWS opens after this release still works.
 pub fn check(region: &str) -> Result<Checked, String> {
-    if known().contains(&region) {
+    // Allocation-free: `eks-kc token` checks its region on every call, cache hits included.
+    if [AWS, AWS_CN, AWS_US_GOV]
+        .iter()
+        .any(|l| l.contains(&region))
+    {
         return Ok(Checked::Known);
     }
     let nearest = nearest(region);

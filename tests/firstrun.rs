@@ -193,12 +193,13 @@ fn region_names_are_checked_with_a_suggestion_and_new_regions_still_work() {
         {"name": "edge", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="},
     ]}));
     for (typed, suggestion) in [("eu-west1", Some("eu-west-1")), ("not-a-region", None)] {
-        for cmd in [
-            vec!["sync", "-p", "team", "-r", typed],
-            vec!["token", "-c", "prod", "--region", typed],
+        // sync: a usage error (2); token, the exec plugin: one line on stderr, exit 1.
+        for (cmd, code) in [
+            (vec!["sync", "-p", "team", "-r", typed], 2),
+            (vec!["token", "-c", "prod", "--region", typed], 1),
         ] {
             let run = env.run(&cmd);
-            assert_eq!(run.code, Some(2), "{cmd:?}: {}", run.stderr);
+            assert_eq!(run.code, Some(code), "{cmd:?}: {}", run.stderr);
             match suggestion {
                 Some(s) => assert!(
                     run.stderr.contains(&format!("did you mean {s}?")),
