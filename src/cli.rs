@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `eks-kc sync` discovers every EKS cluster your AWS profiles can reach, across regions, and
 /// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
 /// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
-/// completion switch between them; `verify` and `cache` explain what is going on.
+/// completion switch between them; `verify` and `cache` explain what is going on; `forget`
+/// removes everything sync wrote.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
