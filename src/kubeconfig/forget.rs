@@ -59,3 +59,70 @@ impl Kubeconfig {
         gone
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "\
+clusters:
+- name: ours
+  cluster:
+    server: https://a
+    extensions:
+    - {name: eks-kc, extension: {managedBy: eks-kc, profile: p, region: eu-west-1, clusterName: c}}
+- name: theirs
+  cluster: {server: https://b}
+contexts:
+- name: ours
+  context:
+    cluster: ours
+    user: eks-kc
+    extensions:
+    - {name: eks-kc, extension: {managedBy: eks-kc, profile: p, region: eu-west-1, clusterName: c}}
+- name: copied
+  context:
+    cluster: theirs
+    user: me
+    extensions:
+    - {name: eks-kc, extension: {managedBy: eks-kc}}
+- name: theirs
+  context: {cluster: theirs, user: me}
+users:
+- name: eks-kc
+  user:
+    exec: {command: eks-kc}
+    extensions:
+    - {name: eks-kc, extension: {managedBy: eks-kc}}
+- name: me
+  user: {token: x}
+current-context: ours
+";
+
+    #[test]
+    fn only_entries_with_a_usable_marker_go() {
+        let mut k = Kubeconfig::parse(DOC).unwrap();
+        let gone = k.forget_managed();
+        assert_eq!(gone.clusters, ["ours"]);
+        assert_eq!(gone.contexts, ["ours"]);
+        // A hand-copied marker without a cluster is nobody's: it stays, and so does the user
+        // it might still need.
+        assert_eq!(k.context_names(), ["copied", "theirs"]);
+        assert!(!gone.user);
+        assert_eq!(gone.cleared_current_context.as_deref(), Some("ours"));
+        assert_eq!(k.current_context(), None);
+        assert!(k.forget_managed().is_empty());
+    }
+
+    #[test]
+    fn the_user_goes_with_the_last_marked_context() {
+        let doc = DOC.replace(
+            "    - {name: eks-kc, extension: {managedBy: eks-kc}}\n- name: theirs\n  context",
+            "- name: theirs\n  context",
+        );
+        let mut k = Kubeconfig::parse(&doc).unwrap();
+        let gone = k.forget_managed();
+        assert!(gone.user, "{gone:?}");
+        assert_eq!(k.names("users"), ["me"]);
+    }
+}
