@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `eks-kc sync` discovers every EKS cluster your AWS profiles can reach, across regions, and
 /// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
 /// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
-/// completion switch between them; `verify` and `cache` explain what is going on.
+/// completion switch between them; `verify` and `cache` explain what is going on; `forget`
+/// removes everything sync wrote.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
@@ -26,16 +27,37 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every subcommand takes.
-#[derive(Debug, Args)]
+/// `-v` and `--cache-dir` before the subcommand (`eks-kc -v sync`), kept working but hidden:
+/// each is documented, completed and accepted on the subcommands where it does something
+/// ([`Verbosity`], [`CacheDir`]).
+#[derive(Debug, Default, Args)]
 pub struct GlobalArgs {
-    /// More diagnostics on stderr (-v: eks-kc's decisions, -vv: also the AWS SDK's). Secrets are
-    /// never logged.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, hide = true)]
     pub verbose: u8,
 
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// `-v`, on the commands that talk to AWS (the others have nothing to log).
+#[derive(Debug, Default, Args)]
+pub struct Verbosity {
+    /// More diagnostics on stderr (-v: eks-kc's decisions and the AWS errors behind a message,
+    /// -vv: also the AWS SDK's log). Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--cache-dir`, on the commands that read or write the token cache.
+#[derive(Debug, Default, Args)]
+pub struct CacheDir {
     /// Where tokens are cached [default: the platform cache dir, ~/.cache/eks-kc on Linux].
-    #[arg(long, global = true, env = "EKS_KC_CACHE_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "EKS_KC_CACHE_DIR",
+        hide_env_values = true,
+        value_name = "DIR"
+    )]
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -49,9 +71,6 @@ pub struct GlobalArgs {
     disable_version_flag = true
 )]
 pub struct TokenCli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-
     #[command(flatten)]
     pub args: TokenArgs,
 }
@@ -67,7 +86,7 @@ impl Cli {
             )
         {
             return Cli {
-                global: t.global,
+                global: GlobalArgs::default(),
                 command: Command::Token(t.args),
             };
         }
@@ -84,6 +103,7 @@ pub enum Command {
     Login(LoginArgs),
     Verify(VerifyArgs),
     Cache(CacheArgs),
+    Forget(ForgetArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -104,9 +124,12 @@ pub struct ListArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// The refresh margin `eks-kc token` uses, to tell fresh from expiring.
-    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", value_name = "DURATION", default_value = "5m",
-          value_parser = crate::cache::parse_margin)]
+    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", hide_env_values = true, value_name = "DURATION",
+          default_value = "5m", value_parser = crate::cache::parse_margin)]
     pub refresh_margin: chrono::Duration,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +176,12 @@ pub struct LoginArgs {
     /// The kubeconfig whose contexts get tokens pre-warmed.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 /// Check a token against the rules the EKS authenticator applies, and optionally ask STS who it
@@ -185,6 +214,12 @@ pub struct VerifyArgs {
     /// The kubeconfig whose current context is used without TOKEN.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 /// Inspect or clear the token cache.
@@ -192,6 +227,38 @@ pub struct VerifyArgs {
 pub struct CacheArgs {
     #[command(subcommand)]
     pub action: CacheAction,
+
+    /// Where tokens are cached [default: the platform cache dir, ~/.cache/eks-kc on Linux].
+    #[arg(
+        long,
+        env = "EKS_KC_CACHE_DIR",
+        hide_env_values = true,
+        value_name = "DIR",
+        global = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Remove every entry eks-kc wrote to the kubeconfig: the undo of `sync`.
+///
+/// Removes the clusters and contexts that carry eks-kc's marker, and the shared `eks-kc` user,
+/// from every kubeconfig file that has them (the files of KUBECONFIG, or --kubeconfig), each
+/// under the same lock and atomic write as sync. Entries eks-kc did not write are never touched.
+/// A current-context that named a removed context is cleared. Cached tokens and credentials are
+/// separate: `eks-kc cache clear` removes those.
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// Show what would be removed; write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+
+    /// The kubeconfig to clean [default: every file of KUBECONFIG, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub lock_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -253,9 +320,23 @@ impl Shell {
     }
 }
 
-/// Print the eks-kc man page (roff) on stdout: `eks-kc man | man -l -`.
+/// Print a man page (roff) on stdout, or install them all.
+///
+/// `eks-kc man | man -l -` shows eks-kc(1), `eks-kc man sync | man -l -` shows eks-kc-sync(1),
+/// `eks-kc man cache clear` eks-kc-cache-clear(1). `cargo install` installs no man pages: `eks-kc
+/// man --install ~/.local/share/man` writes all of them into ~/.local/share/man/man1, where `man
+/// eks-kc-sync` finds them.
 #[derive(Debug, Args)]
-pub struct ManArgs {}
+pub struct ManArgs {
+    /// The subcommand whose page to print (`sync`, `cache clear`) [default: eks-kc(1)].
+    #[arg(value_name = "COMMAND", conflicts_with = "install")]
+    pub command: Vec<String>,
+
+    /// Write every page (eks-kc.1 and eks-kc-*.1) into DIR/man1 (into DIR itself when it is
+    /// named man1), creating it, instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub install: Option<PathBuf>,
+}
 
 /// Discover EKS clusters across AWS profiles and regions and write them to the kubeconfig.
 ///
@@ -271,7 +352,8 @@ pub struct ManArgs {}
 /// once written, and a name already taken is reported as a conflict, never overwritten.
 ///
 /// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
-/// names conflicted (everything else was still written); 1 when nothing could be done.
+/// names conflicted (everything else was still written); 1 when nothing could be done (every
+/// target failed: nothing is written).
 #[derive(Debug, Args)]
 #[command(after_long_help = SYNC_EXAMPLES)]
 pub struct SyncArgs {
@@ -285,8 +367,10 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "profiles")]
     pub all_profiles: bool,
 
-    /// Region to list (repeatable) [default: the profile's region, or AWS_REGION].
-    #[arg(long = "region", short = 'r', value_name = "REGION")]
+    /// Region to list (repeatable) [default: the profile's region, or AWS_REGION]. A name eks-kc
+    /// does not know is used with a warning; a malformed one is refused.
+    #[arg(long = "region", short = 'r', value_name = "REGION", value_parser = crate::regions::parse,
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::regions))]
     pub regions: Vec<String>,
 
     /// Every EKS region of the profile's partition (opt-in regions an account has not enabled
@@ -344,6 +428,9 @@ pub struct SyncArgs {
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub lock_timeout: u64,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 const SYNC_EXAMPLES: &str = "\
@@ -390,7 +477,9 @@ pub struct TokenArgs {
     pub cluster_name: Option<String>,
 
     /// AWS region of the cluster; selects the STS endpoint named in the token.
-    #[arg(long, value_name = "REGION")]
+    // Checked when used, not by clap: a plugin's failure is one line on stderr, exit 1.
+    #[arg(long, value_name = "REGION",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::regions))]
     pub region: Option<String>,
 
     /// AWS profile whose credentials sign the token.
@@ -407,8 +496,8 @@ pub struct TokenArgs {
     pub output: TokenOutput,
 
     /// Renew a cached token when less than this is left before it expires (e.g. 300s, 5m).
-    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", value_name = "DURATION", default_value = "5m",
-          value_parser = crate::cache::parse_margin)]
+    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", hide_env_values = true, value_name = "DURATION",
+          default_value = "5m", value_parser = crate::cache::parse_margin)]
     pub refresh_margin: chrono::Duration,
 
     /// Sign a fresh token and leave the cache alone.
@@ -426,6 +515,12 @@ pub struct TokenArgs {
     #[arg(long, env = "EKS_KC_TIMEOUT", value_name = "DURATION", default_value = "15s",
           value_parser = crate::cache::parse_positive_duration)]
     pub timeout: chrono::Duration,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
 }
 
 const TOKEN_EXAMPLES: &str = "\

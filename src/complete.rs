@@ -1,6 +1,6 @@
 //! Dynamic shell completion candidates, from local files only: context names from the
-//! kubeconfig, profile names from the AWS config files. Never a network call; a file that cannot
-//! be read simply offers nothing.
+//! kubeconfig, profile names from the AWS config files, region names from eks-kc's own list.
+//! Never a network call; a file that cannot be read simply offers nothing.
 
 use clap_complete::engine::CompletionCandidate;
 
@@ -34,4 +34,12 @@ pub fn profiles() -> Vec<CompletionCandidate> {
     crate::aws::profiles::load_blocking()
         .map(|p| p.names().map(CompletionCandidate::new).collect())
         .unwrap_or_default()
+}
+
+/// The EKS regions eks-kc knows, for `--region`.
+pub fn regions() -> Vec<CompletionCandidate> {
+    crate::regions::known()
+        .into_iter()
+        .map(CompletionCandidate::new)
+        .collect()
 }

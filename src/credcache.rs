@@ -184,7 +184,7 @@ fn probe_keyring() -> Result<(), String> {
     let read = entry
         .set_password("probe")
         .and_then(|()| entry.get_password())
-        .map_err(|e| e.to_string());
+        .map_err(unusable_because);
     let _ = entry.delete_credential();
     match read {
         Ok(v) if v == "probe" => Ok(()),
@@ -195,6 +195,17 @@ fn probe_keyring() -> Result<(), String> {
 
 /// The name of the keyring probe entry.
 const PROBE: &str = "probe";
+
+/// Why the keyring cannot be used, in words: keyutils without a session keyring reports
+/// "No matching entry found in secure storage" when asked to *store* something.
+fn unusable_because(e: keyring::Error) -> String {
+    match e {
+        keyring::Error::NoEntry => "it cannot keep a secret here: there is no session keyring, \
+                                    as in containers, CI and some SSH sessions"
+            .to_owned(),
+        other => other.to_string(),
+    }
+}
 
 /// Removes every stored credential entry (files, keyring entries and their stubs) and the
 /// keyring marker; returns how many entries there were.

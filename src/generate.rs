@@ -43,16 +43,109 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
 /// version). A constant, so the pages are the same on every machine and every day.
 pub const MAN_DATE: &str = "2026-11-22";
 
-/// The roff man page of `cmd`.
+/// The command as the man pages describe it: built (so global flags and bin names are in place)
+/// and without clap's `help` subcommand, which has no page of its own (`--help` does its job).
+pub fn man_command() -> clap::Command {
+    let mut cmd = command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The roff man page of `cmd` (a command of [`man_command`]'s tree).
 pub fn man_page(cmd: &clap::Command) -> Result<Vec<u8>> {
     let mut buf = vec![];
-    clap_mangen::Man::new(cmd.clone())
+    // clap_mangen's own SYNOPSIS drops option values (`[--profile]`): give it a full one.
+    let synopsis = synopsis(cmd);
+    clap_mangen::Man::new(cmd.clone().override_usage(synopsis))
         .date(MAN_DATE)
         .render(&mut buf)?;
     // clap_mangen separates the paragraphs of a possible-value list with `.br`, a blank line
     // and `.br`; a paragraph break is `.sp` (mandoc -Tlint warns otherwise).
     let text = String::from_utf8(buf)?.replace("\n.br\n\n.br\n", "\n.sp\n");
     Ok(text.into_bytes())
+}
+
+/// `eks-kc sync [-p|--profile PROFILE]... [--all-profiles] ...`: every visible option with its
+/// value, repeatable ones marked `...`, then the positionals and `<COMMAND>` for a parent.
+fn synopsis(cmd: &clap::Command) -> String {
+    use clap::ArgAction;
+    let value = |arg: &clap::Arg| match arg.get_value_names() {
+        Some(names) => names
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => arg.get_id().as_str().to_ascii_uppercase(),
+    };
+    let repeated =
+        |arg: &clap::Arg| matches!(arg.get_action(), ArgAction::Append | ArgAction::Count);
+    let mut words = vec![cmd.get_bin_name().unwrap_or(cmd.get_name()).to_owned()];
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let mut word = if arg.is_positional() {
+            value(arg)
+        } else {
+            let mut names = vec![];
+            if let Some(short) = arg.get_short() {
+                names.push(format!("-{short}"));
+            }
+            if let Some(long) = arg.get_long() {
+                names.push(format!("--{long}"));
+            }
+            let mut word = names.join("|");
+            if arg.get_action().takes_values() {
+                word = format!("{word} {}", value(arg));
+            }
+            word
+        };
+        word = match (arg.is_required_set(), arg.is_positional()) {
+            (true, true) => format!("<{word}>"),
+            (true, false) => word,
+            (false, _) => format!("[{word}]"),
+        };
+        if repeated(arg) {
+            word.push_str("...");
+        }
+        words.push(word);
+    }
+    if cmd.has_subcommands() {
+        words.push("<COMMAND>".into());
+    }
+    words.join(" ")
+}
+
+/// Every man page, by file name: `eks-kc.1` and one `eks-kc-<sub>[-<sub>].1` per subcommand.
+pub fn man_pages() -> Result<BTreeMap<String, Vec<u8>>> {
+    let cmd = man_command();
+    let mut pages = BTreeMap::new();
+    pages.insert(format!("{BIN}.1"), man_page(&cmd)?);
+    add_subcommand_pages(&cmd, BIN, &mut pages)?;
+    Ok(pages)
+}
+
+/// The page of `eks-kc WORDS...` (`[]` for eks-kc(1), `["cache", "clear"]`); an unknown
+/// subcommand is an error that lists the pages there are.
+pub fn man_page_for(words: &[String]) -> Result<Vec<u8>> {
+    let name = std::iter::once(BIN)
+        .chain(words.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("-");
+    let mut pages = man_pages()?;
+    match pages.remove(&format!("{name}.1")) {
+        Some(page) => Ok(page),
+        None => {
+            let names: Vec<String> = pages
+                .keys()
+                .filter_map(|f| f.strip_suffix(".1"))
+                .filter_map(|n| n.strip_prefix("eks-kc-"))
+                .map(|n| n.replace('-', " "))
+                .collect();
+            anyhow::bail!(
+                "no man page for `{}`; there are pages for: {}",
+                name.replace('-', " ").replacen("eks kc", "eks-kc", 1),
+                names.join(", ")
+            )
+        }
+    }
 }
 
 /// Every generated file, by path relative to the repository root.
@@ -70,23 +163,22 @@ pub fn all() -> Result<BTreeMap<PathBuf, Vec<u8>>> {
             completion_script(shell),
         );
     }
-    let mut cmd = command();
-    cmd.build();
-    files.insert(PathBuf::from("man/eks-kc.1"), man_page(&cmd)?);
-    add_subcommand_pages(&cmd, BIN, &mut files)?;
+    for (name, page) in man_pages()? {
+        files.insert(PathBuf::from("man").join(name), page);
+    }
     Ok(files)
 }
 
 fn add_subcommand_pages(
     cmd: &clap::Command,
     prefix: &str,
-    files: &mut BTreeMap<PathBuf, Vec<u8>>,
+    pages: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<()> {
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+    for sub in cmd.get_subcommands() {
         let name = format!("{prefix}-{}", sub.get_name());
         let page = sub.clone().name(name.clone());
-        files.insert(PathBuf::from(format!("man/{name}.1")), man_page(&page)?);
-        add_subcommand_pages(sub, &name, files)?;
+        pages.insert(format!("{name}.1"), man_page(&page)?);
+        add_subcommand_pages(sub, &name, pages)?;
     }
     Ok(())
 }

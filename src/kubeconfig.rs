@@ -400,10 +400,12 @@ fn marker_of(entry: &Value) -> Option<Marker> {
     (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
 }
 
+mod forget;
 mod merge;
 mod template;
 mod yaml;
 
+pub use forget::Forgotten;
 pub use merge::{ChangeSet, Conflict, DesiredCluster, ExecStyle, MergeOptions, per_context_user};
 pub use template::NameTemplate;
 

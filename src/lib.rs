@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod complete;
 pub mod credcache;
+pub mod diagnose;
 pub mod exec;
 pub mod exit;
 pub mod generate;
@@ -29,37 +30,55 @@ use std::io::Write;
 
 use anyhow::Result;
 
-/// The directory eks-kc keeps its cache in: the configured one, or its private subdirectory
-/// when the configured one is shared (see `store::effective_dir`).
-fn cache_dir(cli: &cli::Cli) -> Result<std::path::PathBuf> {
+/// The directory eks-kc keeps its cache in: `--cache-dir` on the subcommand, else before it
+/// (the environment is read by clap), else the platform's; or its private subdirectory when
+/// that one is shared (see `store::effective_dir`).
+fn cache_dir(on_command: Option<&std::path::Path>, cli: &cli::Cli) -> Result<std::path::PathBuf> {
     Ok(store::effective_dir(&paths::cache_dir(
-        cli.global.cache_dir.as_deref(),
+        on_command.or(cli.global.cache_dir.as_deref()),
     )?))
+}
+
+/// How verbose to be: `-v` before the subcommand plus `-v` on it.
+pub fn verbosity(cli: &cli::Cli) -> u8 {
+    let on_command = match &cli.command {
+        cli::Command::Sync(a) => a.verbosity.verbose,
+        cli::Command::Token(a) => a.verbosity.verbose,
+        cli::Command::Login(a) => a.verbosity.verbose,
+        cli::Command::Verify(a) => a.verbosity.verbose,
+        _ => 0,
+    };
+    cli.global.verbose.saturating_add(on_command)
 }
 
 /// Runs a parsed command line, writing data to `out`; returns the exit code (see `exit`).
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
+    let dir_of = |on_command: &cli::CacheDir| cache_dir(on_command.cache_dir.as_deref(), &cli);
     match &cli.command {
         cli::Command::Token(args) => {
-            let cache_dir = cache_dir(&cli)?;
-            cmd::token::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+            let cache_dir = dir_of(&args.cache)?;
+            cmd::token::run(args, &cache_dir, out)
+                .map(|()| exit::SUCCESS)
+                .map_err(diagnose::explain)
         }
         cli::Command::Sync(args) => cmd::sync::run(args, out),
         cli::Command::List(args) => {
-            let cache_dir = cache_dir(&cli)?;
+            let cache_dir = dir_of(&args.cache)?;
             cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => {
-            let cache_dir = cache_dir(&cli)?;
-            cmd::login::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+            let cache_dir = dir_of(&args.cache)?;
+            cmd::login::run(args, &cache_dir, out)
+                .map(|()| exit::SUCCESS)
+                .map_err(diagnose::explain)
         }
         cli::Command::Verify(args) => {
-            let cache_dir = cache_dir(&cli)?;
-            cmd::verify::run(args, &cache_dir, out)
+            let cache_dir = dir_of(&args.cache)?;
+            cmd::verify::run(args, &cache_dir, out).map_err(diagnose::explain)
         }
         cli::Command::Cache(args) => {
-            let cache_dir = cache_dir(&cli)?;
+            let cache_dir = cache_dir(args.cache_dir.as_deref(), &cli)?;
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {
@@ -69,13 +88,11 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             }
             .map(|()| exit::SUCCESS)
         }
+        cli::Command::Forget(args) => cmd::forget::run(args, out),
         cli::Command::Completions(args) => {
             out.write_all(&generate::completion_script(args.shell))?;
             Ok(exit::SUCCESS)
         }
-        cli::Command::Man(_) => {
-            out.write_all(&generate::man_page(&generate::command())?)?;
-            Ok(exit::SUCCESS)
-        }
+        cli::Command::Man(args) => cmd::man::run(args, out).map(|()| exit::SUCCESS),
     }
 }

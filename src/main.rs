@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         .complete();
     // clap prints --help/--version itself and exits 0, or prints a usage error and exits 2.
     let cli = Cli::parse_fast();
-    init_logging(cli.global.verbose);
+    init_logging(eks_kc::verbosity(&cli));
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = eks_kc::run(cli, &mut out).and_then(|code| {

@@ -1,8 +1,10 @@
-//! The regions `sync --all-regions` asks, per partition.
+//! The regions `sync --all-regions` asks, per partition, and the check of a region name typed
+//! by a person (`--region`, `AWS_REGION`, a profile's `region`).
 //!
 //! Maintained by hand from the AWS regional services list for Amazon EKS (checked 2026-11).
-//! A region added by AWS later is still reachable with `--region`; an opt-in region that an
-//! account has not enabled is reported as "not enabled" and skipped, not failed.
+//! A region added by AWS later is still reachable with `--region` (a well-formed name that is not
+//! in these lists is a warning, not an error); an opt-in region that an account has not enabled
+//! is reported as "not enabled" and skipped, not failed.
 
 use crate::token::partition_of;
 
@@ -54,9 +56,153 @@ pub fn eks_regions_like(region: &str) -> &'static [&'static str] {
     }
 }
 
+/// Every region eks-kc knows, in every partition, sorted.
+pub fn known() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = [AWS, AWS_CN, AWS_US_GOV].concat();
+    all.sort_unstable();
+    all
+}
+
+/// What a region name turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// One of the known EKS regions.
+    Known,
+    /// Shaped like a region (`xx-name-9`) but not in eks-kc's list: perhaps one AWS added since.
+    /// Used anyway; the text is a warning to show.
+    Unknown(String),
+}
+
+/// Checks a region name. A malformed name is an error that suggests the nearest known region
+/// (`eu-west1` -> `eu-west-1`); a well-formed unknown one is accepted with a warning, so a region
+/// AWS opens after this release still works.
+pub fn check(region: &str) -> Result<Checked, String> {
+    // Allocation-free: `eks-kc token` checks its region on every call, cache hits included.
+    if [AWS, AWS_CN, AWS_US_GOV]
+        .iter()
+        .any(|l| l.contains(&region))
+    {
+        return Ok(Checked::Known);
+    }
+    let nearest = nearest(region);
+    if well_formed(region) {
+        let hint = nearest
+            .map(|n| format!(" (did you mean {n}?)"))
+            .unwrap_or_default();
+        return Ok(Checked::Unknown(format!(
+            "'{region}' is not an EKS region eks-kc knows{hint}; trying it anyway"
+        )));
+    }
+    Err(match nearest {
+        Some(n) => format!("'{region}' is not an AWS region name; did you mean {n}?"),
+        None => format!(
+            "'{region}' is not an AWS region name (expected something like eu-west-1;              `eks-kc sync --all-regions` asks every EKS region)"
+        ),
+    })
+}
+
+/// clap's value parser for `--region`: malformed names are usage errors with a suggestion.
+pub fn parse(region: &str) -> Result<String, String> {
+    check(region).map(|_| region.to_owned())
+}
+
+/// `partition-area-N` as AWS names regions: lowercase words joined by `-`, ending in a number
+/// (`eu-west-1`, `us-gov-west-1`, `us-isob-east-1`).
+fn well_formed(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let Some((last, words)) = parts.split_last() else {
+        return false;
+    };
+    region.len() <= 32
+        && words.len() >= 2
+        && words[0].len() == 2
+        && words
+            .iter()
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.len() <= 2
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The known region closest to `typed` by edit distance (ignoring case), when it is close
+/// enough to be a typo: at most 3 edits and less than a third of the name.
+fn nearest(typed: &str) -> Option<&'static str> {
+    let typed = typed.to_ascii_lowercase();
+    known()
+        .into_iter()
+        .map(|k| (edit_distance(&typed, k), k))
+        .min()
+        .filter(|(d, k)| *d <= 3 && *d * 3 < k.len())
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance over bytes (region names are ASCII; other input is just far away).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typos_are_errors_with_the_nearest_region() {
+        assert_eq!(check("eu-west-1"), Ok(Checked::Known));
+        assert_eq!(check("cn-northwest-1"), Ok(Checked::Known));
+        let err = check("eu-west1").unwrap_err();
+        assert!(err.contains("did you mean eu-west-1?"), "{err}");
+        let err = check("US-EAST-1").unwrap_err();
+        assert!(err.contains("did you mean us-east-1?"), "{err}");
+        let err = check("euwest-2").unwrap_err();
+        assert!(err.contains("eu-west-2"), "{err}");
+        let err = check("not-a-region").unwrap_err();
+        assert!(err.contains("expected something like eu-west-1"), "{err}");
+        assert!(!err.contains("did you mean"), "{err}");
+        for bad in [
+            "",
+            "-",
+            "eu-west-",
+            "eu west 1",
+            "é-west-1",
+            "eu-west-1\n",
+            &"a".repeat(200),
+        ] {
+            assert!(check(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn well_formed_unknown_regions_are_warnings() {
+        let Ok(Checked::Unknown(w)) = check("xx-newregion-9") else {
+            panic!("a new region must be accepted");
+        };
+        assert!(w.contains("trying it anyway"), "{w}");
+        assert!(matches!(check("eu-west-9"), Ok(Checked::Unknown(w)) if w.contains("eu-west-1")));
+        assert!(matches!(check("us-isob-east-1"), Ok(Checked::Unknown(_))));
+        assert_eq!(parse("xx-newregion-9").as_deref(), Ok("xx-newregion-9"));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("eu-west1", "eu-west-1"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 
     #[test]
     fn partitions_have_their_own_regions() {

@@ -98,9 +98,10 @@ pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
         return Ok(d.summary);
     }
     let summary = Summary::of(&View::load(explicit)?);
-    // Only a digest of files that did not change while being read is worth keeping.
+    // Only a digest of files that did not change while being read is worth keeping, and only
+    // where eks-kc is in use: a kubeconfig without its entries is not worth a file in the cache.
     let after: Vec<Stamp> = paths.iter().map(|p| stamp(p)).collect();
-    if after == stamps {
+    if after == stamps && !(summary.managed.is_empty() && summary.unusable.is_empty()) {
         let digest = Stored {
             version: VERSION,
             stamps,

@@ -502,6 +502,23 @@ mod completion {
                 complete(&env, &["eks-kc", "sy"]).contains(&"sync".to_owned()),
                 "{shell}: subcommands"
             );
+            // Issue 12: region names complete; flags that do nothing are not offered.
+            assert_eq!(
+                complete(&env, &["eks-kc", "sync", "--region", "eu-west-"]),
+                ["eu-west-1", "eu-west-2", "eu-west-3"],
+                "{shell}: sync --region"
+            );
+            let use_flags = complete(&env, &["eks-kc", "use", "--"]);
+            assert!(
+                use_flags.contains(&"--kubeconfig".to_owned()),
+                "{shell}: {use_flags:?}"
+            );
+            for idle in ["--cache-dir", "--verbose"] {
+                assert!(
+                    !use_flags.contains(&idle.to_owned()),
+                    "{shell}: {use_flags:?}"
+                );
+            }
         }
     }
 }

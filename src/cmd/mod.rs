@@ -1,8 +1,10 @@
 //! One entry function per subcommand, plus what several of them share.
 
 pub mod cache;
+pub mod forget;
 pub mod list;
 pub mod login;
+pub mod man;
 pub mod switch;
 pub mod sync;
 pub mod token;

@@ -71,6 +71,16 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
     // The file kubectl keeps current-context in. With one file there is nothing to read; with
     // several, the choice is re-checked under the lock below.
     let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
+    // Nothing to switch to, and nothing to create: a missing file is never made (nor its dir).
+    if !paths.is_empty() && !paths.iter().any(|p| p.exists()) {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        bail!(
+            "{} {} not exist, so there is no context to switch to (`eks-kc sync` writes one; \
+             --kubeconfig names another file)",
+            names.join(", "),
+            if names.len() == 1 { "does" } else { "do" }
+        );
+    }
     let file = match kubefile::the_only_or_none(&paths)? {
         Some(one) => one.to_path_buf(),
         None => View::load(args.kubeconfig.as_deref())?

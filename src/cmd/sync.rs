@@ -18,7 +18,7 @@ use crate::exit;
 use crate::kubeconfig::{
     ChangeSet, ClusterId, DesiredCluster, ExecStyle, MergeOptions, NameTemplate,
 };
-use crate::{kubefile, regions, token};
+use crate::{diagnose, kubefile, regions};
 
 /// Label of the default credential chain when no profile is named.
 const DEFAULT_LABEL: &str = "default";
@@ -27,7 +27,8 @@ const DEFAULT_LABEL: &str = "default";
 #[derive(Debug, Clone)]
 struct Unplanned {
     label: String,
-    region: String,
+    /// `None` when no region was known.
+    region: Option<String>,
     reason: String,
 }
 
@@ -37,6 +38,24 @@ struct Plan {
     targets: Vec<Target>,
     unplanned: Vec<Unplanned>,
     credential_regions: BTreeMap<String, String>,
+    /// Regions used that eks-kc does not know (perhaps new ones): one warning each.
+    warnings: Vec<String>,
+}
+
+/// The profile a target named `name` reads its credentials through: `None` (the SDK's default
+/// chain) for the `default` profile whenever the default chain would read that very profile
+/// (no other AWS_PROFILE, no keys in the environment), else the profile itself.
+///
+/// `eks-kc sync` (the default chain) and `eks-kc sync --all-profiles` (which lists `default`)
+/// then describe the same contexts identically, instead of flipping `profile: default` in
+/// their exec extension on every alternate run.
+fn credential_profile(name: &str, env: &impl Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    let chain_reads_default = env("AWS_PROFILE")
+        .filter(|p| !p.is_empty())
+        .is_none_or(|p| p == DEFAULT_LABEL)
+        && !set("AWS_ACCESS_KEY_ID");
+    (name != DEFAULT_LABEL || !chain_reads_default).then(|| name.to_owned())
 }
 
 fn plan(
@@ -45,18 +64,20 @@ fn plan(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Plan> {
     for r in &args.regions {
-        token::validate_region(r)?;
+        regions::check(r).map_err(anyhow::Error::msg)?;
     }
     let env_region = env("AWS_REGION")
         .or_else(|| env("AWS_DEFAULT_REGION"))
         .filter(|r| !r.is_empty());
-    let named: Vec<(String, Option<String>)> = if args.all_profiles {
-        let names: Vec<_> = profiles
-            .names()
-            .map(|p| (p.to_owned(), Some(p.to_owned())))
-            .collect();
+    // (label, whether a profile of that name was asked for, rather than the default chain)
+    let named: Vec<(String, bool)> = if args.all_profiles {
+        let names: Vec<_> = profiles.names().map(|p| (p.to_owned(), true)).collect();
         if names.is_empty() {
-            bail!("--all-profiles: no profiles in the AWS config or credentials file");
+            bail!(
+                "--all-profiles: there are no profiles in the AWS config or credentials file; run \
+                 `aws configure` (access keys) or `aws configure sso` (IAM Identity Center) to \
+                 create one"
+            );
         }
         names
     } else if !args.profiles.is_empty() {
@@ -64,27 +85,30 @@ fn plan(
         args.profiles
             .iter()
             .filter(|p| seen.insert(p.as_str()))
-            .map(|p| (p.clone(), Some(p.clone())))
+            .map(|p| (p.clone(), true))
             .collect()
     } else {
         match env("AWS_PROFILE").filter(|p| !p.is_empty()) {
-            Some(p) => vec![(p.clone(), Some(p))],
-            None => vec![(DEFAULT_LABEL.to_owned(), None)],
+            Some(p) => vec![(p, true)],
+            None => vec![(DEFAULT_LABEL.to_owned(), false)],
         }
     };
 
     let mut plan = Plan::default();
-    for (label, profile) in named {
-        if let Some(p) = &profile
-            && !profiles.regions.contains_key(p)
-        {
+    for (label, asked) in named {
+        let profile = if asked {
+            credential_profile(&label, &env)
+        } else {
+            None
+        };
+        if asked && !profiles.regions.contains_key(&label) {
             plan.unplanned.push(Unplanned {
-                label,
-                region: args.regions.first().cloned().unwrap_or_else(|| "-".into()),
+                region: args.regions.first().cloned(),
                 reason: format!(
-                    "profile '{p}' is not in the AWS config or credentials file \
+                    "profile '{label}' is not in the AWS config or credentials file \
                      (`aws configure list-profiles` shows the names)"
                 ),
+                label,
             });
             continue;
         }
@@ -93,6 +117,24 @@ fn plan(
                 .region_of(profile.as_deref().unwrap_or(DEFAULT_LABEL))
                 .map(str::to_owned)
         });
+        // A region from AWS_REGION or the profile is checked like --region is.
+        let home_region = match home_region.as_deref().map(regions::check) {
+            Some(Err(why)) if args.regions.is_empty() && !args.all_regions => {
+                let source = if env_region.is_some() {
+                    "AWS_REGION"
+                } else {
+                    "the profile's region"
+                };
+                plan.unplanned.push(Unplanned {
+                    label,
+                    region: None,
+                    reason: format!("{source}: {why}"),
+                });
+                continue;
+            }
+            Some(Err(_)) => None,
+            _ => home_region,
+        };
         let regions: Vec<String> = if args.all_regions {
             regions::eks_regions_like(home_region.as_deref().unwrap_or("us-east-1"))
                 .iter()
@@ -105,12 +147,19 @@ fn plan(
         } else {
             plan.unplanned.push(Unplanned {
                 label,
-                region: "-".into(),
+                region: None,
                 reason: "no region: pass --region, set AWS_REGION, or set `region` in the profile"
                     .into(),
             });
             continue;
         };
+        for r in &regions {
+            if let Ok(regions::Checked::Unknown(w)) = regions::check(r)
+                && !plan.warnings.contains(&w)
+            {
+                plan.warnings.push(w);
+            }
+        }
         let credential_region = home_region.unwrap_or_else(|| regions[0].clone());
         plan.credential_regions
             .insert(label.clone(), credential_region);
@@ -130,7 +179,8 @@ fn plan(
 #[serde(rename_all = "camelCase")]
 struct TargetReport {
     profile: String,
-    region: String,
+    /// `null` when no region was known.
+    region: Option<String>,
     /// `listed`, `failed` or `not-enabled`.
     status: &'static str,
     clusters: usize,
@@ -156,6 +206,9 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
     let template = NameTemplate::parse(&args.name_template)?;
     let profiles = profiles::load_blocking()?;
     let plan = plan(args, &profiles, |k| std::env::var(k).ok())?;
+    for w in &plan.warnings {
+        eprintln!("eks-kc: warning: {w}");
+    }
     let path = kubefile::default_target(args.kubeconfig.as_deref())?;
     let exec_command = match &args.exec_command {
         Some(c) => c.clone(),
@@ -204,23 +257,24 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
                 ("listed", found.len(), None)
             }
             Outcome::NotEnabled(why) => ("not-enabled", 0, Some(why.clone())),
-            Outcome::Failed(why) => ("failed", 0, Some(why.clone())),
+            Outcome::Failed(why) => ("failed", 0, Some(explain(why, target.profile.as_deref()))),
         };
         reports.push(TargetReport {
             profile: target.label.clone(),
-            region: target.region.clone(),
+            region: Some(target.region.clone()),
             status,
             clusters,
             error,
         });
     }
     for u in &plan.unplanned {
+        let profile = credential_profile(&u.label, &|k: &str| std::env::var(k).ok());
         reports.push(TargetReport {
             profile: u.label.clone(),
             region: u.region.clone(),
             status: "failed",
             clusters: 0,
-            error: Some(u.reason.clone()),
+            error: Some(explain(&u.reason, profile.as_deref())),
         });
     }
 
@@ -238,7 +292,11 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
         set_current_if_none: !others.current_context,
     };
     let mut written = false;
-    let changes = if args.dry_run {
+    let changes = if listed.is_empty() {
+        // Nothing was listed, so there is nothing to add, update or prune: the kubeconfig (and
+        // its directory) is not even read, let alone locked or created.
+        ChangeSet::default()
+    } else if args.dry_run {
         let mut cfg = kubefile::read(&path)?;
         cfg.merge(&desired, &opts)?
     } else {
@@ -268,14 +326,30 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
     } else if args.dry_run {
         write_changes(out, &report.changes)?;
     }
-    print_summary(&report, args.dry_run, written);
+    let count = |status: &str| report.targets.iter().filter(|t| t.status == status).count();
+    let code = exit::sync_code(
+        count("listed"),
+        count("failed"),
+        report.changes.conflicts.len(),
+    );
+    print_summary(&report, args.dry_run, written, code);
+    Ok(code)
+}
 
-    let failed = report.targets.iter().any(|t| t.status == "failed");
-    Ok(if failed || !report.changes.conflicts.is_empty() {
-        exit::PARTIAL
-    } else {
-        exit::SUCCESS
-    })
+/// A failed target's reason, replaced by the one set-up diagnosis when that is the cause (the
+/// original then goes to the `-v` log).
+fn explain(reason: &str, profile: Option<&str>) -> String {
+    let lower = reason.to_ascii_lowercase();
+    if !(lower.contains("credential") || lower.contains("no region")) {
+        return reason.to_owned();
+    }
+    match diagnose::diagnose(&diagnose::Setup::gather(), profile, reason) {
+        Some(line) => {
+            tracing::debug!("{reason}");
+            line
+        }
+        None => reason.to_owned(),
+    }
 }
 
 /// What the other files kubectl merges with the target say (see [`other_files`]).
@@ -400,15 +474,16 @@ fn write_changes(out: &mut dyn Write, c: &ChangeSet) -> Result<()> {
 /// Change lines shown in the text summary; the JSON report always has them all.
 const SUMMARY_LINES: usize = 20;
 
-fn print_summary(r: &Report, dry_run: bool, written: bool) {
+fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) {
     let c = &r.changes;
     let mut err = std::io::stderr().lock();
     let listed = r.targets.iter().filter(|t| t.status == "listed").count();
     let clusters: usize = r.targets.iter().map(|t| t.clusters).sum();
-    let verb = match (dry_run, written) {
-        (true, _) => "dry run, nothing written to",
-        (false, true) => "wrote",
-        (false, false) => "no changes to",
+    let verb = match (dry_run, written, code) {
+        (_, _, exit::FAILURE) => "nothing could be done; nothing written to",
+        (true, _, _) => "dry run, nothing written to",
+        (false, true, _) => "wrote",
+        (false, false, _) => "no changes to",
     };
     let _ = writeln!(
         err,
@@ -448,7 +523,12 @@ fn print_summary(r: &Report, dry_run: bool, written: bool) {
             } else {
                 "skipped"
             };
-            let _ = writeln!(err, "  {label} {}/{}: {e}", t.profile, t.region);
+            // No region: the reason says so in words (it used to be a cryptic `default/-`).
+            let target = match &t.region {
+                Some(region) => format!("{}/{region}", t.profile),
+                None => t.profile.clone(),
+            };
+            let _ = writeln!(err, "  {label} {target}: {e}");
         }
     }
     for conflict in &c.conflicts {
@@ -586,7 +666,66 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.targets[0].region, "ap-south-1");
-        assert!(plan(&args(&["-r", "not a region"]), &profiles(), |_| None).is_err());
+        assert!(crate::cli::Cli::try_parse_from(["eks-kc", "sync", "-r", "eu-west1"]).is_err());
+        // A malformed AWS_REGION is reported for the target, with the nearest name.
+        let p = plan(&args(&[]), &profiles(), |k| {
+            (k == "AWS_REGION").then(|| "eu-west1".to_owned())
+        })
+        .unwrap();
+        assert!(p.targets.is_empty());
+        assert!(
+            p.unplanned[0].reason.contains("AWS_REGION")
+                && p.unplanned[0].reason.contains("eu-west-1"),
+            "{:?}",
+            p.unplanned
+        );
+        // A well-formed region eks-kc does not know is tried, with a warning.
+        let p = plan(&args(&["-r", "xx-newregion-9"]), &profiles(), |_| None).unwrap();
+        assert_eq!(p.targets[0].region, "xx-newregion-9");
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    // Regression: `sync` and `sync --all-profiles` flipped `profile: default` in the extension
+    // of the contexts both found, each run reporting them "updated".
+    #[test]
+    fn the_default_profile_is_planned_the_same_however_it_is_reached() {
+        let by_chain = plan(&args(&[]), &profiles(), |_| None).unwrap();
+        let listed = plan(&args(&["--all-profiles"]), &profiles(), |_| None).unwrap();
+        let named = plan(&args(&["-p", "default"]), &profiles(), |_| None).unwrap();
+        let from_env = plan(&args(&[]), &profiles(), |k| {
+            (k == "AWS_PROFILE").then(|| "default".to_owned())
+        })
+        .unwrap();
+        let default_of = |p: &Plan| {
+            p.targets
+                .iter()
+                .find(|t| t.label == "default")
+                .cloned()
+                .unwrap()
+        };
+        let want = default_of(&by_chain);
+        assert_eq!(want.profile, None);
+        for other in [&listed, &named, &from_env] {
+            assert_eq!(default_of(other), want);
+        }
+        // When the default chain would read something else, the profile is named explicitly.
+        let other_chain = plan(&args(&["--all-profiles"]), &profiles(), |k| {
+            (k == "AWS_PROFILE").then(|| "cn".to_owned())
+        })
+        .unwrap();
+        assert_eq!(default_of(&other_chain).profile.as_deref(), Some("default"));
+        let keys = plan(&args(&["-p", "default"]), &profiles(), |k| {
+            (k == "AWS_ACCESS_KEY_ID").then(|| "AKIA".to_owned())
+        })
+        .unwrap();
+        assert_eq!(default_of(&keys).profile.as_deref(), Some("default"));
+        // Other profiles are always named.
+        assert!(
+            listed
+                .targets
+                .iter()
+                .any(|t| t.profile.as_deref() == Some("cn"))
+        );
     }
 
     #[test]

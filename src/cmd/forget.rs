@@ -1,0 +1,72 @@
+//! `eks-kc forget`: remove every entry eks-kc wrote to the kubeconfig (the undo of `sync`),
+//! under the same lock and atomic write as sync. A file without eks-kc's entries is not
+//! touched, not even locked.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cli::ForgetArgs;
+use crate::{exit, kubefile};
+
+pub fn run(args: &ForgetArgs, out: &mut dyn Write) -> Result<u8> {
+    let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
+    let mut any = false;
+    for path in &paths {
+        // A missing file reads as empty: nothing to forget, and nothing is created.
+        if !kubefile::read(path)?.has_managed_entries() {
+            continue;
+        }
+        let gone = if args.dry_run {
+            kubefile::read(path)?.forget_managed()
+        } else {
+            let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
+                eprintln!("eks-kc: waiting for {}", l.display())
+            })?;
+            let mut cfg = kubefile::read(path)?;
+            let gone = cfg.forget_managed();
+            if !gone.is_empty() {
+                kubefile::write(path, &cfg)?;
+            }
+            gone
+        };
+        if gone.is_empty() {
+            continue;
+        }
+        any = true;
+        for name in &gone.contexts {
+            writeln!(out, "- {name}")?;
+        }
+        eprintln!(
+            "eks-kc: {} {} contexts, {} clusters{} from {}",
+            if args.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            },
+            gone.contexts.len(),
+            gone.clusters.len(),
+            if gone.user {
+                " and the eks-kc user"
+            } else {
+                ""
+            },
+            path.display()
+        );
+        if let Some(c) = &gone.cleared_current_context {
+            eprintln!(
+                "  current-context '{c}' {} cleared; pick another with `eks-kc use`",
+                if args.dry_run { "would be" } else { "was" }
+            );
+        }
+    }
+    if !any {
+        let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "eks-kc: nothing to forget: no entries written by eks-kc in {}",
+            files.join(", ")
+        );
+    }
+    Ok(exit::SUCCESS)
+}
