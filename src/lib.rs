@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod complete;
 pub mod credcache;
+pub mod doctor;
 pub mod exec;
 pub mod exit;
 pub mod generate;
