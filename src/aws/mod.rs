@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+pub mod access;
 pub mod creds;
 pub mod eks;
+pub mod kubeapi;
 pub mod mfa;
 pub mod profiles;
 pub mod sign;
