@@ -58,6 +58,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             let cache_dir = cache_dir(&cli)?;
             cmd::verify::run(args, &cache_dir, out)
         }
+        cli::Command::Doctor(args) => {
+            let cache_dir = cache_dir(&cli)?;
+            cmd::doctor::run(args, &cache_dir, out)
+        }
         cli::Command::Cache(args) => {
             let cache_dir = cache_dir(&cli)?;
             match &args.action {
