@@ -412,3 +412,33 @@ fn an_unmanaged_or_unknown_context_is_an_error() {
     assert!(run.stdout.is_empty());
     assert!(run.stderr.contains("no context 'nope'"), "{}", run.stderr);
 }
+
+#[test]
+fn a_certificate_authority_that_does_not_match_is_a_tls_failure() {
+    let s = setup(json!({"accessEntries": [admin_entry()]}), mapped());
+    // The kubeconfig trusts another cluster's CA.
+    let other = ApiServer::start_with(&s.env, "staging", REGION, None);
+    let text = fs::read_to_string(&s.env.kubeconfig).unwrap();
+    fs::write(
+        &s.env.kubeconfig,
+        text.replace(&s.api.ca_data(), &other.ca_data()),
+    )
+    .unwrap();
+    let (code, r) = s.doctor_json(&[]);
+    assert_eq!(code, Some(1), "{r:#}");
+    let api = r["links"][4]["summary"].as_str().unwrap();
+    assert!(api.contains("TLS failure"), "{api}");
+    assert_eq!(
+        r["facts"]["api"]["Ok"]["version"]["Err"]["kind"], "tls",
+        "{r:#}"
+    );
+    assert!(
+        r["verdict"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("certificate-authority-data"),
+        "{r:#}"
+    );
+    // The token never reached the server: no TLS session was made.
+    assert!(s.api.decisions().is_empty());
+}
