@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `eks-kc sync` discovers every EKS cluster your AWS profiles can reach, across regions, and
 /// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
 /// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
-/// completion switch between them; `verify` and `cache` explain what is going on; `forget`
-/// removes everything sync wrote.
+/// completion switch between them; `verify`, `doctor` and `cache` explain what is going on;
+/// `forget` removes everything sync wrote.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
@@ -102,6 +102,7 @@ pub enum Command {
     Token(TokenArgs),
     Login(LoginArgs),
     Verify(VerifyArgs),
+    Doctor(DoctorArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
     Completions(CompletionsArgs),
@@ -212,6 +213,61 @@ pub struct VerifyArgs {
     pub output: ListOutput,
 
     /// The kubeconfig whose current context is used without TOKEN.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+/// Explain why a cluster answers 401 Unauthorized or 403 Forbidden, and print the fix
+///
+/// Walks every link kubectl's access to the cluster of CONTEXT (default: the current context)
+/// depends on, and reports each as ok, FAILED, could not check, or skipped, with its evidence:
+///
+///   1 credentials   the AWS credentials `eks-kc token` signs with for the context (source,
+///                   access key id, expiry) and who AWS says they are (STS GetCallerIdentity)
+///   2 principal     the IAM ARN the cluster matches: an assumed-role session maps to its
+///                   role, without the role's path
+///   3 cluster       EKS DescribeCluster: status, public/private endpoint access, and the
+///                   authentication mode (CONFIG_MAP, API, API_AND_CONFIG_MAP)
+///   4 access entry  the principal's access entry (ListAccessEntries, DescribeAccessEntry,
+///                   ListAssociatedAccessPolicies): type, Kubernetes groups, access policies
+///                   and their scope (cluster or namespaces); skipped on a CONFIG_MAP cluster
+///   5 API server    a token obtained exactly as kubectl gets it (same cache), sent to
+///                   /version and to SelfSubjectReview (what `kubectl auth whoami` asks): the
+///                   username and groups the cluster assigns, or the HTTP status and message;
+///                   DNS, TLS and timeout failures are named as such
+///
+/// The verdict names the first failing link and the commands that fix it: for example
+/// `aws eks create-access-entry` and `aws eks associate-access-policy`, or on a CONFIG_MAP
+/// cluster the aws-auth mapping to add. A diagnostic call the caller may not make (say
+/// eks:ListAccessEntries is denied) makes its link "could not check", not failed. Every network
+/// call is bounded by EKS_KC_TIMEOUT. No token or secret key is ever printed.
+///
+/// Exit status: 0 when no link failed (could-not-check included), 1 when one did.
+///
+/// Examples:
+///
+///   eks-kc doctor                          # the current context
+///   eks-kc doctor prod.eu-west-1.ops
+///   eks-kc doctor -o json | jq .verdict
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct DoctorArgs {
+    /// The context to check [default: the current context].
+    #[arg(value_name = "CONTEXT",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
+    pub context: Option<String>,
+
+    /// Output format: the report as text, or the same report as JSON.
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+
+    /// The kubeconfig to read [default: KUBECONFIG's files, else ~/.kube/config].
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 

@@ -185,6 +185,16 @@ impl Kubeconfig {
         self.names(Section::Contexts)
     }
 
+    /// A string field of the body of cluster entry `name` (`certificate-authority-data`, say).
+    pub fn cluster_field(&self, name: &str, key: &str) -> Option<&str> {
+        self.list(Section::Clusters)
+            .iter()
+            .find(|e| name_of(e) == Some(name))?
+            .get(Section::Clusters.body())?
+            .get(key)?
+            .as_str()
+    }
+
     /// Whether any entry carries eks-kc's marker.
     pub fn has_managed_entries(&self) -> bool {
         Section::ALL

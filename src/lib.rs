@@ -10,6 +10,7 @@ pub mod cmd;
 pub mod complete;
 pub mod credcache;
 pub mod diagnose;
+pub mod doctor;
 pub mod exec;
 pub mod exit;
 pub mod generate;
@@ -46,6 +47,7 @@ pub fn verbosity(cli: &cli::Cli) -> u8 {
         cli::Command::Token(a) => a.verbosity.verbose,
         cli::Command::Login(a) => a.verbosity.verbose,
         cli::Command::Verify(a) => a.verbosity.verbose,
+        cli::Command::Doctor(a) => a.verbosity.verbose,
         _ => 0,
     };
     cli.global.verbose.saturating_add(on_command)
@@ -76,6 +78,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         cli::Command::Verify(args) => {
             let cache_dir = dir_of(&args.cache)?;
             cmd::verify::run(args, &cache_dir, out).map_err(diagnose::explain)
+        }
+        cli::Command::Doctor(args) => {
+            let cache_dir = dir_of(&args.cache)?;
+            cmd::doctor::run(args, &cache_dir, out)
         }
         cli::Command::Cache(args) => {
             let cache_dir = cache_dir(args.cache_dir.as_deref(), &cli)?;

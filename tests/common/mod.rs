@@ -366,6 +366,12 @@ pub struct ApiServer {
 
 impl ApiServer {
     pub fn start(env: &TestEnv, cluster: &str, region: &str) -> Self {
+        Self::start_with(env, cluster, region, None)
+    }
+
+    /// `users`: principal ARN -> {"username", "groups"} (or {"status": 403}), mapped as an EKS
+    /// cluster's access entries would; principals it does not list get 401.
+    pub fn start_with(env: &TestEnv, cluster: &str, region: &str, users: Option<&Value>) -> Self {
         let dir = env.path(&format!("apiserver-{cluster}"));
         fs::create_dir_all(&dir).unwrap();
         let log = dir.join("requests.jsonl");
@@ -377,6 +383,11 @@ impl ApiServer {
             .arg(&dir)
             .arg("--log")
             .arg(&log);
+        if let Some(users) = users {
+            let file = dir.join("users.json");
+            fs::write(&file, users.to_string()).unwrap();
+            cmd.arg("--users").arg(file);
+        }
         ApiServer {
             peer: start_ready(cmd, "fake_apiserver.py"),
             ca_pem: fs::read(dir.join("ca.crt")).unwrap(),

@@ -7,14 +7,25 @@ recomputes the same SigV4 signature for *this server's* cluster name. It shares 
 eks-kc, so it is an independent judge of the tokens eks-kc mints.
 
     fake_apiserver.py serve --cluster NAME --region R --keys KEYS.json --dir DIR [--log FILE]
-        Generates a self-signed certificate for 127.0.0.1 (DIR/ca.crt), listens on a free port
+        Generates a CA (DIR/ca.crt) and a certificate it signs for 127.0.0.1, listens on a free port
         over HTTPS and prints "READY <port>" on stdout. Serves enough of the API for
         `kubectl get ns`; anything without a valid token gets 401.
     fake_apiserver.py verify --cluster NAME --region R --keys KEYS.json TOKEN...
         Prints one JSON verdict per token and exits 1 if any is rejected.
 
-KEYS.json maps access key ids to {"secret": ..., "session_token": ...}: the credentials the
-tests hand to eks-kc, so the server can check signatures the way STS would.
+KEYS.json maps access key ids to {"secret": ..., "session_token": ..., "arn": ..., "expired": ...}:
+the credentials the tests hand to eks-kc, so the server can check signatures the way STS would,
+and whose they are ("arn", default arn:aws:iam::111122223333:user/eks-kc-test; a key marked
+"expired" is refused as STS refuses expired session credentials).
+
+    serve ... --users USERS.json
+        Maps principals the way an EKS cluster's access entries or aws-auth do: USERS.json maps
+        the principal ARN (an assumed-role session's role ARN, without path) to
+        {"username", "groups"}, or to {"status": 403, "message"} for SelfSubjectReview to refuse.
+        A principal it does not list gets 401 on every request, like an unmapped IAM identity.
+        Without --users every valid token is kubernetes-admin in system:masters.
+        POST /apis/authentication.k8s.io/v1/selfsubjectreviews (`kubectl auth whoami`) answers
+        with that user.
 """
 import argparse
 import base64
@@ -123,6 +134,8 @@ def verify(token, cluster, region, keys, now=None):
         return False, f"unknown access key {access_key}", {}
     if (key.get("session_token") or None) != (query.get("X-Amz-Security-Token") or None):
         return False, "session token does not match the access key", {}
+    if key.get("expired"):
+        return False, "ExpiredToken: the security token included in the request is expired", {}
 
     # Recompute the signature as STS would: the same request, with this server's cluster name.
     base = f"https://{parsed.hostname}/?Action=GetCallerIdentity&Version=2011-06-15"
@@ -148,19 +161,40 @@ def load_keys(path):
 
 
 def make_certificate(directory):
+    """A CA (DIR/ca.crt, what the kubeconfig trusts) and a server certificate it signed for
+    127.0.0.1 and localhost, as EKS has: strict TLS clients (rustls) refuse a CA certificate
+    used as the server's own."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
     import ipaddress
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eks-kc test apiserver")])
     now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eks-kc test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                          data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                          crl_sign=True, encipher_only=False, decipher_only=False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
+        .issuer_name(ca_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
@@ -171,13 +205,17 @@ def make_certificate(directory):
             ),
             critical=False,
         )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
     )
-    cert_path = os.path.join(directory, "ca.crt")
+    ca_path = os.path.join(directory, "ca.crt")
+    cert_path = os.path.join(directory, "server.crt")
     key_path = os.path.join(directory, "server.key")
+    with open(ca_path, "wb") as f:
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
     with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
+        f.write(cert.public_bytes(serialization.Encoding.PEM) + ca.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as f:
         f.write(
             key.private_bytes(
@@ -218,8 +256,32 @@ RESOURCES = {
 }
 
 
+DEFAULT_ARN = "arn:aws:iam::111122223333:user/eks-kc-test"
+
+
+def principal_of(arn):
+    """The ARN EKS maps: an assumed-role session's role, without path (EKS has no path to add)."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"{parts[0]}:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return arn
+
+
 def make_handler(args, keys):
     log_lock = threading.Lock()
+    users = None
+    if getattr(args, "users", None):
+        with open(args.users) as f:
+            users = json.load(f)
+
+    def keys_now():
+        # fake_sts.py adds the keys it issues to the same file while this server runs.
+        try:
+            with open(args.keys) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return keys
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -235,10 +297,26 @@ def make_handler(args, keys):
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self):  # noqa: N802
+        def authenticate(self):
+            """The user a request's token maps to, or None after answering 401."""
             auth = self.headers.get("Authorization", "")
             token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
-            ok, reason, details = verify(token, args.cluster, args.region, keys)
+            all_keys = keys_now()
+            ok, reason, details = verify(token, args.cluster, args.region, all_keys)
+            user = None
+            if ok:
+                arn = all_keys.get(details["access_key"], {}).get("arn", DEFAULT_ARN)
+                principal = principal_of(arn)
+                details["principal"] = principal
+                if users is None:
+                    user = {"username": "kubernetes-admin",
+                            "groups": ["system:masters", "system:authenticated"]}
+                elif principal in users:
+                    user = dict(users[principal])
+                else:
+                    ok, reason = False, f"no mapping for {principal}"
+                if user is not None:
+                    user.setdefault("extra", {"arn": [principal], "accessKeyId": [details["access_key"]]})
             if args.log:
                 with log_lock, open(args.log, "a") as f:
                     f.write(json.dumps({"path": self.path, "ok": ok, "reason": reason, **details}) + "\n")
@@ -254,6 +332,37 @@ def make_handler(args, keys):
                         "code": 401,
                     },
                 )
+                return None
+            return user
+
+        def do_POST(self):  # noqa: N802
+            length = int(self.headers.get("Content-Length", "0") or 0)
+            self.rfile.read(length)
+            user = self.authenticate()
+            if user is None:
+                return
+            path = urllib.parse.urlsplit(self.path).path.rstrip("/")
+            versions = {f"/apis/authentication.k8s.io/{v}/selfsubjectreviews": v for v in ("v1", "v1beta1")}
+            if path not in versions:
+                self.send_json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                     "message": f"the server could not find {path}",
+                                     "reason": "NotFound", "code": 404})
+                return
+            if "status" in user:
+                self.send_json(user["status"], {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                                "message": user.get("message", "forbidden"),
+                                                "reason": "Forbidden", "code": user["status"]})
+                return
+            self.send_json(201, {
+                "kind": "SelfSubjectReview",
+                "apiVersion": f"authentication.k8s.io/{versions[path]}",
+                "metadata": {"creationTimestamp": None},
+                "status": {"userInfo": {"username": user["username"], "uid": "aws-iam-authenticator:x",
+                                        "groups": user.get("groups", []), "extra": user["extra"]}},
+            })
+
+        def do_GET(self):  # noqa: N802
+            if self.authenticate() is None:
                 return
             # The real API server answers with or without a trailing slash (kr8s asks /version/).
             path = urllib.parse.urlsplit(self.path).path.rstrip("/") or "/"
@@ -295,6 +404,7 @@ def main():
         if name == "serve":
             p.add_argument("--dir", required=True)
             p.add_argument("--log")
+            p.add_argument("--users")
         else:
             p.add_argument("tokens", nargs="+")
     args = parser.parse_args()

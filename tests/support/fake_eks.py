@@ -4,7 +4,15 @@
     fake_eks.py --clusters FILE [--latency-ms N] [--log FILE]
     fake_eks.py --generate REGIONS:CLUSTERS [--endpoint URL] [--latency-ms N]
 
-FILE maps region -> list of {"name", "endpoint", "ca"} (what DescribeCluster returns).
+FILE maps region -> list of {"name", "endpoint", "ca"} (what DescribeCluster returns), and
+optionally, per cluster, what `eks-kc doctor` asks about:
+    "status" (ACTIVE), "authenticationMode" (API_AND_CONFIG_MAP), "endpointPublicAccess" (true),
+    "endpointPrivateAccess" (false), "publicAccessCidrs" (["0.0.0.0/0"]),
+    "accessEntries": [{"principalArn", "type" (STANDARD), "kubernetesGroups", "username",
+                       "policies": [{"policyArn", "accessScope": {"type", "namespaces"}}]}],
+    "deny": operation names answered 403 AccessDeniedException (e.g. "ListAccessEntries").
+ListAccessEntries, DescribeAccessEntry and ListAssociatedAccessPolicies answer from
+"accessEntries"; on a CONFIG_MAP cluster they answer InvalidRequestException, as EKS does.
 --generate makes CLUSTERS clusters named c0000... in each of REGIONS regions answered by any
 region name. The region of a request is read from its SigV4 credential scope, as AWS routes
 it. Prints "READY <port>" on stdout once listening. Signatures are not checked.
@@ -94,20 +102,87 @@ def main():
                     body["nextToken"] = str(start + size)
                 self.reply(200, body)
                 return
-            name = urllib.parse.unquote(url.path[len("/clusters/"):]) if url.path.startswith("/clusters/") else ""
-            for c in clusters:
-                if c["name"] == name:
-                    self.reply(200, {"cluster": {
-                        "name": name,
-                        "arn": f"arn:aws:eks:{region}:111122223333:cluster/{name}",
-                        "endpoint": c["endpoint"],
-                        "certificateAuthority": {"data": c["ca"]},
-                        "status": "ACTIVE",
-                        "version": "1.32",
-                    }})
-                    return
-            self.reply(404, {"__type": "ResourceNotFoundException",
-                             "message": f"No cluster found for name: {name}."})
+            # /clusters/NAME[/access-entries[/PRINCIPAL[/access-policies]]], labels %-encoded.
+            parts = [urllib.parse.unquote(p) for p in url.path.split("/")[1:]]
+            if len(parts) < 2 or parts[0] != "clusters":
+                self.reply(404, {"__type": "ResourceNotFoundException", "message": "no such path"})
+                return
+            name = parts[1]
+            c = next((c for c in clusters if c["name"] == name), None)
+            if c is None:
+                self.reply(404, {"__type": "ResourceNotFoundException",
+                                 "message": f"No cluster found for name: {name}."})
+                return
+            arn = f"arn:aws:eks:{region}:111122223333:cluster/{name}"
+            rest = parts[2:]
+            if not rest:
+                operation = "DescribeCluster"
+            elif rest == ["access-entries"]:
+                operation = "ListAccessEntries"
+            elif len(rest) == 2 and rest[0] == "access-entries":
+                operation = "DescribeAccessEntry"
+            elif len(rest) == 3 and rest[0] == "access-entries" and rest[2] == "access-policies":
+                operation = "ListAssociatedAccessPolicies"
+            else:
+                self.reply(404, {"__type": "ResourceNotFoundException", "message": "no such path"})
+                return
+            if operation in c.get("deny", []):
+                self.reply(403, {"__type": "AccessDeniedException",
+                                 "message": f"User: arn:aws:sts::111122223333:assumed-role/x/y is not "
+                                            f"authorized to perform: eks:{operation} on resource: {arn}"})
+                return
+            mode = c.get("authenticationMode", "API_AND_CONFIG_MAP")
+            if operation == "DescribeCluster":
+                self.reply(200, {"cluster": {
+                    "name": name,
+                    "arn": arn,
+                    "endpoint": c["endpoint"],
+                    "certificateAuthority": {"data": c["ca"]},
+                    "status": c.get("status", "ACTIVE"),
+                    "version": "1.32",
+                    "resourcesVpcConfig": {
+                        "endpointPublicAccess": c.get("endpointPublicAccess", True),
+                        "endpointPrivateAccess": c.get("endpointPrivateAccess", False),
+                        "publicAccessCidrs": c.get("publicAccessCidrs", ["0.0.0.0/0"]),
+                    },
+                    "accessConfig": {"authenticationMode": mode,
+                                     "bootstrapClusterCreatorAdminPermissions": True},
+                }})
+                return
+            if mode == "CONFIG_MAP":
+                self.reply(400, {"__type": "InvalidRequestException",
+                                 "message": "The cluster's authentication mode must be set to one of "
+                                            "[API, API_AND_CONFIG_MAP] to perform this operation."})
+                return
+            entries = c.get("accessEntries", [])
+            if operation == "ListAccessEntries":
+                self.reply(200, {"accessEntries": [e["principalArn"] for e in entries]})
+                return
+            principal = rest[1]
+            entry = next((e for e in entries if e["principalArn"] == principal), None)
+            if entry is None:
+                self.reply(404, {"__type": "ResourceNotFoundException",
+                                 "message": "The specified principalArn could not be found. You can "
+                                            "view your available access entries with 'list-access-entries'."})
+                return
+            if operation == "DescribeAccessEntry":
+                self.reply(200, {"accessEntry": {
+                    "clusterName": name,
+                    "principalArn": principal,
+                    "kubernetesGroups": entry.get("kubernetesGroups", []),
+                    "accessEntryArn": f"arn:aws:eks:{region}:111122223333:access-entry/{name}/x",
+                    "username": entry.get("username", principal),
+                    "type": entry.get("type", "STANDARD"),
+                }})
+                return
+            self.reply(200, {
+                "clusterName": name,
+                "principalArn": principal,
+                "associatedAccessPolicies": [
+                    {"policyArn": p["policyArn"], "accessScope": p.get("accessScope", {"type": "cluster"})}
+                    for p in entry.get("policies", [])
+                ],
+            })
 
     serve(Handler)
 

@@ -5,12 +5,16 @@
 
 Answers AssumeRole and AssumeRoleWithWebIdentity (form-encoded POST, as the SDKs send them)
 with fresh ASIA... credentials valid for N minutes, and GetCallerIdentity. Every issued key is
-added to KEYS.json, so fake_apiserver.py can check the signatures of tokens made with them.
+added to KEYS.json with the assumed-role ARN it stands for, so fake_apiserver.py can check the
+signatures of tokens made with them and know whose they are. GetCallerIdentity answers from
+KEYS.json too: the key's "arn" (default arn:aws:iam::111122223333:user/eks-kc-test),
+ExpiredToken for a key marked "expired": true, InvalidClientTokenId for an unknown key.
 Each call is appended to CALLS.jsonl, with the access key id it issued. Prints "READY <port>" once listening.
 """
 import argparse
 import datetime
 import json
+import re
 import secrets
 import sys
 import threading
@@ -21,6 +25,7 @@ from localserver import serve
 
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+DEFAULT_ARN = "arn:aws:iam::111122223333:user/eks-kc-test"
 
 
 def main():
@@ -33,7 +38,7 @@ def main():
     args = p.parse_args()
     lock = threading.Lock()
 
-    def issue():
+    def issue(arn=None):
         """New temporary credentials, registered in KEYS.json."""
         akid = "ASIA" + secrets.token_hex(8).upper()
         secret = secrets.token_urlsafe(30)
@@ -42,6 +47,8 @@ def main():
             with open(args.keys) as f:
                 keys = json.load(f)
             keys[akid] = {"secret": secret, "session_token": token}
+            if arn:
+                keys[akid]["arn"] = arn
             with open(args.keys, "w") as f:
                 json.dump(keys, f)
         return akid, secret, token
@@ -123,8 +130,13 @@ def main():
             form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
             action = form.get("Action", "")
             issued = {}
+            if action == "GetCallerIdentity":
+                return self.caller_identity()
             if action in ("AssumeRole", "AssumeRoleWithWebIdentity"):
-                akid, secret, token = issue()
+                role = form.get("RoleArn", "arn:aws:iam::111122223333:role/unknown")
+                assumed = "arn:aws:sts::{}:assumed-role/{}/{}".format(
+                    role.split(":")[4], role.split("/")[-1], form.get("RoleSessionName", "session"))
+                akid, secret, token = issue(assumed)
                 issued = {"AccessKeyId": akid}
             with lock:
                 with open(args.log, "a") as f:
@@ -149,6 +161,26 @@ def main():
             else:
                 self.reply(400, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
 <Code>InvalidAction</Code><Message>fake_sts does not do {action}</Message></Error></ErrorResponse>""")
+
+        def caller_identity(self):
+            m = re.search(r"Credential=([A-Z0-9]+)/", self.headers.get("Authorization", ""))
+            akid = m.group(1) if m else ""
+            with lock:
+                with open(args.keys) as f:
+                    key = json.load(f).get(akid)
+                with open(args.log, "a") as f:
+                    f.write(json.dumps({"action": "GetCallerIdentity", "AccessKeyId": akid}) + "\n")
+            if key is None or key.get("expired"):
+                code, message = (("InvalidClientTokenId", "The security token included in the request is invalid.")
+                                 if key is None else
+                                 ("ExpiredToken", "The security token included in the request is expired"))
+                self.reply(403, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
+<Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>""")
+                return
+            arn = key.get("arn", DEFAULT_ARN)
+            self.reply(200, f"""<GetCallerIdentityResponse xmlns="{NS}"><GetCallerIdentityResult>
+<Arn>{arn}</Arn><UserId>AIDA{akid[4:]}</UserId><Account>{arn.split(":")[4]}</Account>
+</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>""")
 
     serve(Handler)
 

@@ -1,0 +1,377 @@
+//! `eks-kc doctor [CONTEXT]`: probe every link of a context's access chain, then print the
+//! judgement of `crate::doctor` as text or JSON.
+//!
+//! The probes run in link order and each is bounded by the network limit (`EKS_KC_TIMEOUT`):
+//! the credentials through the token engine (`cmd::token::credentials`, the same caches), the
+//! AWS calls through `aws::access` with those credentials, the API server through
+//! `aws::kubeapi` with a token from `cmd::token::obtain` (what kubectl would be handed).
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use base64::Engine;
+use chrono::Utc;
+
+use crate::aws::access::Session;
+use crate::aws::kubeapi::{KubeApi, NetError, Reply};
+use crate::cache;
+use crate::cli::{DoctorArgs, ListOutput};
+use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
+use crate::kubeconfig::{ManagedContext, Section};
+use crate::kubefile::View;
+use crate::secret::Secret;
+use crate::tokens::{Limits, Origin, TokenRequest, credentials, obtain};
+use crate::{aws, exit};
+
+pub fn run(args: &DoctorArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u8> {
+    let view = View::load(args.kubeconfig.as_deref())?;
+    let name = match &args.context {
+        Some(c) => c.clone(),
+        None => view.current_context().context(
+            "no current context: name the context to check (`eks-kc doctor CONTEXT`), or pick \
+             one with `eks-kc use`",
+        )?,
+    };
+    let managed = view.managed();
+    let Some(m) = managed.iter().find(|m| m.name == name) else {
+        if view.unusable().contains(&name) {
+            bail!(super::unusable_message(&name));
+        }
+        if view.context_names().contains(&name) {
+            bail!(
+                "context '{name}' is not managed by eks-kc (it carries no eks-kc marker), so \
+                 eks-kc does not know its cluster; run `eks-kc sync` to write a context for it"
+            );
+        }
+        bail!("no context '{name}' in the kubeconfig (`eks-kc list` shows eks-kc's contexts)");
+    };
+    let facts = probe(m, &view, cache_dir)?;
+    let report = doctor::diagnose(&facts, Utc::now());
+    match args.output {
+        ListOutput::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)?;
+        }
+        ListOutput::Table => print(out, &report)?,
+    }
+    Ok(if report.verdict.ok {
+        exit::SUCCESS
+    } else {
+        exit::FAILURE
+    })
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Runs every probe for context `m`. Only a context eks-kc cannot even describe (no region) is
+/// an error; every other problem becomes a fact.
+fn probe(m: &ManagedContext, view: &View, cache_dir: &Path) -> Result<Facts> {
+    // A person runs doctor: it may ask for an MFA code when there is a terminal to ask on.
+    let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
+    let mut req = TokenRequest::for_context(m, interactive)?;
+    let limits = Limits::from_env()?;
+    let profile = req.profile.clone().or_else(|| env("AWS_PROFILE"));
+    let region = match req.region.clone() {
+        Some(r) => r,
+        None => aws::creds::profile_region(profile.as_deref())?.with_context(|| {
+            format!(
+                "no region for cluster '{}': set region in the context's exec extension, \
+                 AWS_REGION, or `region` in the profile",
+                req.cluster
+            )
+        })?,
+    };
+    req.region = Some(region.clone());
+    let uses_env_keys = req.identity().uses_env_keys();
+
+    let mut facts = Facts {
+        context: m.name.clone(),
+        cluster: req.cluster.clone(),
+        region: region.clone(),
+        profile: profile.clone(),
+        role_arn: req.role_arn.clone(),
+        server: m.server.clone(),
+        uses_sso: !uses_env_keys && uses_sso(profile.as_deref()),
+        credentials: Err(String::new()),
+        caller: Err(Err(String::new())),
+        cluster_info: Err(Err(String::new())),
+        access: Err(String::new()),
+        token: Ok(()),
+        api: Err(String::new()),
+    };
+
+    // 1. The credentials the token engine signs with, from its caches when it has them.
+    let origin = Origin::new(req.identity());
+    let creds = credentials(
+        req.identity(),
+        &region,
+        req.interactive,
+        Some(cache_dir),
+        &limits,
+        &origin,
+    );
+    facts.credentials = match &creds {
+        Ok(c) => Ok(Credentials {
+            source: source(&req, uses_env_keys, profile.as_deref()),
+            access_key_id: c.access_key_id.clone(),
+            temporary: c.session_token.is_some(),
+            expiry: c.expiry,
+        }),
+        Err(e) => Err(format!("{e:#}").replace('\n', " ")),
+    };
+
+    // 1-4. Who they are, and what EKS says about the cluster and the principal.
+    aws_links(&mut facts, creds.as_ref().ok(), &req, &limits);
+
+    // 5. The API server, with the token kubectl would get.
+    let margin = env("EKS_KC_REFRESH_MARGIN")
+        .and_then(|t| cache::parse_margin(&t).ok())
+        .unwrap_or(cache::DEFAULT_MARGIN);
+    match obtain(&req, Some(cache_dir), margin, &limits) {
+        Ok(entry) => {
+            facts.api = match &m.server {
+                Some(server) => api_link(
+                    server,
+                    ca_pem(view, &m.cluster_entry),
+                    Secret::new(entry.token),
+                    &limits,
+                ),
+                None => Err(format!(
+                    "the context's cluster entry '{}' has no server URL",
+                    m.cluster_entry
+                )),
+            }
+        }
+        Err(e) => {
+            facts.token = Err(format!("{e:#}").replace('\n', " "));
+            facts.api = Err("no token to send".into());
+        }
+    }
+    Ok(facts)
+}
+
+fn aws_links(
+    facts: &mut Facts,
+    creds: Option<&aws::AwsCredentials>,
+    req: &TokenRequest,
+    limits: &Limits,
+) {
+    let Some(creds) = creds else {
+        let why = "needs credentials (link 1)".to_owned();
+        facts.caller = Err(Err(why.clone()));
+        facts.cluster_info = Err(Err(why.clone()));
+        facts.access = Err(why);
+        return;
+    };
+    let session = match Session::new(creds, &facts.region, req.profile.as_deref(), limits.network) {
+        Ok(s) => s,
+        Err(e) => {
+            let why = format!("cannot set up the AWS clients: {e:#}");
+            facts.caller = Err(Err(why.clone()));
+            facts.cluster_info = Err(Err(why.clone()));
+            facts.access = Err(why);
+            return;
+        }
+    };
+    facts.caller = session.caller().map_err(Ok);
+    if let Err(Ok(p)) = &facts.caller
+        && p.rejects_credentials()
+    {
+        let why = "not asked: AWS rejected the credentials (link 1)".to_owned();
+        facts.cluster_info = Err(Err(why.clone()));
+        facts.access = Err(why);
+        return;
+    }
+    facts.cluster_info = session.cluster(&facts.cluster).map_err(Ok);
+    if let Ok(Cluster {
+        authentication_mode: Some(mode),
+        ..
+    }) = &facts.cluster_info
+        && mode == "CONFIG_MAP"
+    {
+        facts.access = Err(
+            "the cluster's authentication mode is CONFIG_MAP: access entries do not apply".into(),
+        );
+        return;
+    }
+    let Ok(Caller { arn, .. }) = &facts.caller else {
+        facts.access = Err("needs the principal (link 2)".into());
+        return;
+    };
+    let principal = crate::verify::mapped_arn(arn);
+    let entry = session.entry(&facts.cluster, &principal);
+    let policies = match &entry {
+        Ok(Some(_)) => session.policies(&facts.cluster, &principal),
+        _ => Ok(vec![]),
+    };
+    facts.access = Ok(Access {
+        principals: session.entries(&facts.cluster),
+        entry,
+        policies,
+    });
+}
+
+/// The CA kubectl trusts for cluster entry `name`: its `certificate-authority-data` (base64
+/// PEM), else the file named by `certificate-authority`. `Some(Err)` when it cannot be read.
+fn ca_pem(view: &View, name: &str) -> Option<Result<Vec<u8>, String>> {
+    let (_, k) = view
+        .files
+        .iter()
+        .find(|(_, k)| k.names(Section::Clusters).iter().any(|n| n == name))?;
+    if let Some(data) = k.cluster_field(name, "certificate-authority-data") {
+        return Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|e| format!("certificate-authority-data is not base64: {e}")),
+        );
+    }
+    let file = k.cluster_field(name, "certificate-authority")?;
+    Some(std::fs::read(file).map_err(|e| format!("reading certificate-authority {file}: {e}")))
+}
+
+fn api_link(
+    server: &str,
+    ca: Option<Result<Vec<u8>, String>>,
+    token: Secret,
+    limits: &Limits,
+) -> Result<Api, String> {
+    let ca = ca.transpose()?;
+    let api = KubeApi::new(server, ca.as_deref(), token, limits.network).map_err(|e| {
+        format!("{e:#}; the cluster's data in the kubeconfig is damaged").replace('\n', " ")
+    })?;
+    let version = match api.get("/version") {
+        Ok(Reply { status: 200, body }) => {
+            Ok(doctor::parse_version(&body).unwrap_or_else(|| "answered".to_owned()))
+        }
+        other => Err(http_failure(other)),
+    };
+    if matches!(version, Err(Http::Unreachable { .. })) {
+        return Ok(Api {
+            version,
+            review: None,
+        });
+    }
+    let review_in = |group_version: &str| {
+        let body = format!(r#"{{"apiVersion":"{group_version}","kind":"SelfSubjectReview"}}"#);
+        api.post_json(&format!("/apis/{group_version}/selfsubjectreviews"), &body)
+    };
+    // v1 since Kubernetes 1.28, v1beta1 in 1.27.
+    let mut reply = review_in("authentication.k8s.io/v1");
+    if matches!(reply, Ok(Reply { status: 404, .. })) {
+        reply = review_in("authentication.k8s.io/v1beta1");
+    }
+    let review = match reply {
+        Ok(Reply {
+            status: 200 | 201,
+            body,
+        }) => doctor::parse_review(&body).ok_or(Http::Answered {
+            status: 201,
+            message: "the SelfSubjectReview answer has no username".to_owned(),
+        }),
+        other => Err(http_failure(other)),
+    };
+    Ok(Api {
+        version,
+        review: Some(review),
+    })
+}
+
+fn http_failure(reply: Result<Reply, NetError>) -> Http {
+    match reply {
+        Ok(r) => Http::Answered {
+            status: r.status,
+            message: doctor::status_message(&r.body),
+        },
+        Err(e) => Http::Unreachable {
+            kind: e.kind,
+            message: e.message,
+        },
+    }
+}
+
+/// Whether the profile (through its `source_profile` chain) signs in with IAM Identity Center.
+fn uses_sso(profile: Option<&str>) -> bool {
+    aws::profiles::load_files_blocking()
+        .map(|files| {
+            !crate::provenance::walk(&files, profile.unwrap_or("default"))
+                .sso_logins
+                .is_empty()
+        })
+        .unwrap_or(false)
+}
+
+/// Where the credentials come from, in words.
+fn source(req: &TokenRequest, uses_env_keys: bool, profile: Option<&str>) -> String {
+    if uses_env_keys {
+        return "AWS_ACCESS_KEY_ID in the environment".to_owned();
+    }
+    let base = match (&req.profile, profile) {
+        (Some(p), _) => format!("profile '{p}'"),
+        (None, Some(p)) => format!("profile '{p}' (AWS_PROFILE)"),
+        (None, None) => "the default credential chain".to_owned(),
+    };
+    match &req.role_arn {
+        Some(role) => format!("role {role} assumed with {base}"),
+        None => base,
+    }
+}
+
+fn print(out: &mut dyn Write, r: &Report) -> Result<()> {
+    writeln!(
+        out,
+        "context {}: cluster {} in {}{}",
+        r.context,
+        r.cluster,
+        r.region,
+        r.profile
+            .as_deref()
+            .map(|p| format!(", profile {p}"))
+            .unwrap_or_default()
+    )?;
+    if let Some(s) = &r.server {
+        writeln!(out, "server  {s}")?;
+    }
+    writeln!(out)?;
+    for (i, l) in r.links.iter().enumerate() {
+        writeln!(
+            out,
+            "{} {:<13} {:<16} {}",
+            i + 1,
+            l.title,
+            l.status.label(),
+            l.summary
+        )?;
+        for e in &l.evidence {
+            writeln!(out, "{:32}- {e}", "")?;
+        }
+    }
+    writeln!(out)?;
+    let v = &r.verdict;
+    if v.ok {
+        writeln!(out, "verdict: ok: {}", v.summary)?;
+    } else {
+        writeln!(out, "verdict: {}", v.summary)?;
+    }
+    if !v.commands.is_empty() {
+        writeln!(out, "fix:")?;
+        for c in &v.commands {
+            writeln!(out, "  {c}")?;
+        }
+    }
+    if let Some(snippet) = &v.snippet {
+        writeln!(
+            out,
+            "aws-auth mapping to add (data of kube-system/aws-auth):"
+        )?;
+        for line in snippet.lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    for n in &v.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    Ok(())
+}
