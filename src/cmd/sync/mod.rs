@@ -1,0 +1,290 @@
+//! `eks-kc sync`: plan the (profile, region) targets (`plan`), discover their clusters
+//! concurrently (`crate::aws::eks`), merge them into the kubeconfig under its lock (here), and
+//! report (`report`).
+
+mod plan;
+mod report;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::aws::eks::{self, Outcome, Step};
+use crate::aws::profiles;
+use crate::cli::{ExecStyleArg, SyncArgs, SyncOutput};
+use crate::exit;
+use crate::kubeconfig::{ChangeSet, ExecStyle, MergeOptions, NameTemplate};
+use crate::{diagnose, kubefile};
+use plan::{credential_profile, desired_cluster, plan};
+use report::{print_summary, progress_bar, write_changes};
+
+/// What became of one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum TargetStatus {
+    /// ListClusters answered (all pages); its clusters are in the merge, and it may prune.
+    Listed,
+    /// Not tried or not answered: nothing of it is pruned.
+    Failed,
+    /// An opt-in region the account has not enabled: skipped, not a failure.
+    NotEnabled,
+}
+
+/// What the JSON report says about one target.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TargetReport {
+    profile: String,
+    /// `null` when no region was known.
+    region: Option<String>,
+    status: TargetStatus,
+    clusters: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    kubeconfig: PathBuf,
+    dry_run: bool,
+    #[serde(flatten)]
+    changes: ChangeSet,
+    /// Clusters found but not written (no endpoint yet, e.g. still CREATING).
+    skipped: Vec<String>,
+    targets: Vec<TargetReport>,
+    elapsed_ms: u128,
+}
+
+impl Report {
+    fn count(&self, status: TargetStatus) -> usize {
+        self.targets.iter().filter(|t| t.status == status).count()
+    }
+}
+
+pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
+    let started = Instant::now();
+    let template = NameTemplate::parse(&args.name_template)?;
+    let profiles = profiles::load_blocking()?;
+    let plan = plan(args, &profiles, |k| std::env::var(k).ok())?;
+    for w in &plan.warnings {
+        eprintln!("eks-kc: warning: {w}");
+    }
+    let path = kubefile::default_target(args.kubeconfig.as_deref())?;
+    let exec_command = match &args.exec_command {
+        Some(c) => c.clone(),
+        None => default_exec_command(),
+    };
+
+    let bar = progress_bar(plan.targets.len());
+    let progress: Arc<dyn Fn(Step) + Send + Sync> = {
+        let bar = bar.clone();
+        Arc::new(move |step| match step {
+            Step::Listed(n) => bar.inc_length(n as u64),
+            Step::Described | Step::TargetDone => bar.inc(1),
+        })
+    };
+    let outcomes = eks::discover(
+        &plan.targets,
+        &eks::Options {
+            concurrency: args.concurrency.into(),
+            role_arn: args.role_arn.clone(),
+            credential_regions: plan.credential_regions.clone(),
+        },
+        progress,
+    )?;
+    bar.finish_and_clear();
+
+    let mut desired = vec![];
+    let mut skipped = vec![];
+    let mut listed = BTreeSet::new();
+    let mut reports = vec![];
+    for (target, outcome) in plan.targets.iter().zip(&outcomes) {
+        let (status, clusters, error) = match outcome {
+            Outcome::Listed(found) => {
+                listed.insert((target.label.clone(), target.region.clone()));
+                for f in found {
+                    match desired_cluster(target, f, args.role_arn.as_deref()) {
+                        Some(d) => desired.push(d),
+                        None => skipped.push(format!(
+                            "{} ({}/{}: no endpoint yet, status {})",
+                            f.name,
+                            target.label,
+                            target.region,
+                            f.status.as_deref().unwrap_or("unknown")
+                        )),
+                    }
+                }
+                (TargetStatus::Listed, found.len(), None)
+            }
+            Outcome::NotEnabled(why) => (TargetStatus::NotEnabled, 0, Some(why.clone())),
+            Outcome::Failed(why) => (
+                TargetStatus::Failed,
+                0,
+                Some(explain(why, target.profile.as_deref())),
+            ),
+        };
+        reports.push(TargetReport {
+            profile: target.label.clone(),
+            region: Some(target.region.clone()),
+            status,
+            clusters,
+            error,
+        });
+    }
+    for u in &plan.unplanned {
+        let profile = credential_profile(&u.label, &|k: &str| std::env::var(k).ok());
+        reports.push(TargetReport {
+            profile: u.label.clone(),
+            region: u.region.clone(),
+            status: TargetStatus::Failed,
+            clusters: 0,
+            error: Some(explain(&u.reason, profile.as_deref())),
+        });
+    }
+
+    let others = other_files(args.kubeconfig.as_deref(), &path)?;
+    let opts = MergeOptions {
+        template: &template,
+        listed: &listed,
+        prune: args.prune,
+        exec_command: &exec_command,
+        taken_elsewhere: &others.names,
+        exec_style: args.exec_style.map(|s| match s {
+            ExecStyleArg::Shared => ExecStyle::Shared,
+            ExecStyleArg::PerContext => ExecStyle::PerContext,
+        }),
+        set_current_if_none: !others.current_context,
+    };
+    let mut written = false;
+    let changes = if listed.is_empty() {
+        // Nothing was listed, so there is nothing to add, update or prune: the kubeconfig (and
+        // its directory) is not even read, let alone locked or created.
+        ChangeSet::default()
+    } else if args.dry_run {
+        let mut cfg = kubefile::read(&path)?;
+        cfg.merge(&desired, &opts)?
+    } else {
+        let _lock = kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
+            eprintln!("eks-kc: waiting for {}", lock.display())
+        })?;
+        let mut cfg = kubefile::read(&path)?;
+        let changes = cfg.merge(&desired, &opts)?;
+        if changes.writes() {
+            kubefile::write(&path, &cfg)?;
+            written = true;
+        }
+        changes
+    };
+
+    let report = Report {
+        kubeconfig: path,
+        dry_run: args.dry_run,
+        changes,
+        skipped,
+        targets: reports,
+        elapsed_ms: started.elapsed().as_millis(),
+    };
+    if args.output == SyncOutput::Json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else if args.dry_run {
+        write_changes(out, &report.changes)?;
+    }
+    let code = exit::sync_code(
+        report.count(TargetStatus::Listed),
+        report.count(TargetStatus::Failed),
+        report.changes.conflicts.len(),
+    );
+    print_summary(&report, args.dry_run, written, code);
+    Ok(code)
+}
+
+/// A failed target's reason, replaced by the one set-up diagnosis when that is the cause (the
+/// original then goes to the `-v` log).
+fn explain(reason: &str, profile: Option<&str>) -> String {
+    let lower = reason.to_ascii_lowercase();
+    if !(lower.contains("credential") || lower.contains("no region")) {
+        return reason.to_owned();
+    }
+    match diagnose::diagnose(&diagnose::Setup::gather(), profile, reason) {
+        Some(line) => {
+            tracing::debug!("{reason}");
+            line
+        }
+        None => reason.to_owned(),
+    }
+}
+
+/// What the other files kubectl merges with the target say (see [`other_files`]).
+struct OtherFiles {
+    /// Their cluster, context and user names, each with the file that defines it.
+    names: BTreeMap<String, String>,
+    /// Whether one of them sets `current-context`.
+    current_context: bool,
+}
+
+/// The names and current context of every other file kubectl merges with `target`. A user
+/// named `eks-kc` in one of them that eks-kc did not write is an error: every context sync
+/// writes would use that user, or retarget the contexts using it.
+fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> Result<OtherFiles> {
+    let mut others = OtherFiles {
+        names: BTreeMap::new(),
+        current_context: false,
+    };
+    for other in kubefile::view_paths(explicit)? {
+        if other == target {
+            continue;
+        }
+        let cfg = kubefile::read(&other)?;
+        others.current_context |= cfg.current_context().is_some();
+        let (names, foreign_user) = cfg.names_for_others();
+        if foreign_user {
+            bail!(
+                "{} (in KUBECONFIG) has a user named '{}' that eks-kc did not write; kubectl \
+                 merges users by name, so rename or remove it, then sync again",
+                other.display(),
+                crate::kubeconfig::USER_NAME
+            );
+        }
+        for name in names {
+            others
+                .names
+                .entry(name)
+                .or_insert_with(|| other.display().to_string());
+        }
+    }
+    Ok(others)
+}
+
+/// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
+/// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
+/// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
+/// manager's stable link (Homebrew's, say) keeps working after an upgrade.
+fn default_exec_command() -> String {
+    let me = std::env::current_exe().ok();
+    let same = |p: &std::path::Path| {
+        me.as_ref()
+            .and_then(|me| Some(p.canonicalize().ok()? == me.canonicalize().ok()?))
+            .unwrap_or(false)
+    };
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .filter(|d| d.is_absolute())
+            .map(|d| d.join("eks-kc"))
+            .find(|p| p.is_file())
+    });
+    match on_path {
+        Some(p) if same(&p) => p.display().to_string(),
+        Some(p) if me.is_none() => p.display().to_string(),
+        _ => me.map_or_else(|| "eks-kc".into(), |me| me.display().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,204 @@
+//! The targets of a run: (profile, region) pairs from the flags, the environment and the AWS
+//! config files, each checked before any network call; and what a found cluster becomes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Result, bail};
+
+use crate::aws::eks::{Found, Target};
+use crate::aws::profiles::Profiles;
+use crate::cli::SyncArgs;
+use crate::exec::ClusterConfig;
+use crate::kubeconfig::{ClusterId, DesiredCluster};
+use crate::regions;
+
+/// Label of the default credential chain when no profile is named.
+const DEFAULT_LABEL: &str = "default";
+
+/// A target that could not even be tried (no region known, unknown profile).
+#[derive(Debug, Clone)]
+pub(super) struct Unplanned {
+    pub(super) label: String,
+    /// `None` when no region was known.
+    pub(super) region: Option<String>,
+    pub(super) reason: String,
+}
+
+/// The targets of a run, from the flags, the environment and the AWS config files.
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    pub(super) targets: Vec<Target>,
+    pub(super) unplanned: Vec<Unplanned>,
+    pub(super) credential_regions: BTreeMap<String, String>,
+    /// Regions used that eks-kc does not know (perhaps new ones): one warning each.
+    pub(super) warnings: Vec<String>,
+}
+
+/// The profile a target named `name` reads its credentials through: `None` (the SDK's default
+/// chain) for the `default` profile whenever the default chain would read that very profile
+/// (no other AWS_PROFILE, no keys in the environment), else the profile itself.
+///
+/// `eks-kc sync` (the default chain) and `eks-kc sync --all-profiles` (which lists `default`)
+/// then describe the same contexts identically, instead of flipping `profile: default` in
+/// their exec extension on every alternate run.
+pub(super) fn credential_profile(
+    name: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    let chain_reads_default = env("AWS_PROFILE")
+        .filter(|p| !p.is_empty())
+        .is_none_or(|p| p == DEFAULT_LABEL)
+        && !set("AWS_ACCESS_KEY_ID");
+    (name != DEFAULT_LABEL || !chain_reads_default).then(|| name.to_owned())
+}
+
+pub(super) fn plan(
+    args: &SyncArgs,
+    profiles: &Profiles,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Plan> {
+    for r in &args.regions {
+        regions::check(r).map_err(anyhow::Error::msg)?;
+    }
+    let env_region = env("AWS_REGION")
+        .or_else(|| env("AWS_DEFAULT_REGION"))
+        .filter(|r| !r.is_empty());
+    // (label, whether a profile of that name was asked for, rather than the default chain)
+    let named: Vec<(String, bool)> = if args.all_profiles {
+        let names: Vec<_> = profiles.names().map(|p| (p.to_owned(), true)).collect();
+        if names.is_empty() {
+            bail!(
+                "--all-profiles: there are no profiles in the AWS config or credentials file; run \
+                 `aws configure` (access keys) or `aws configure sso` (IAM Identity Center) to \
+                 create one"
+            );
+        }
+        names
+    } else if !args.profiles.is_empty() {
+        let mut seen = BTreeSet::new();
+        args.profiles
+            .iter()
+            .filter(|p| seen.insert(p.as_str()))
+            .map(|p| (p.clone(), true))
+            .collect()
+    } else {
+        match env("AWS_PROFILE").filter(|p| !p.is_empty()) {
+            Some(p) => vec![(p, true)],
+            None => vec![(DEFAULT_LABEL.to_owned(), false)],
+        }
+    };
+
+    let mut plan = Plan::default();
+    for (label, asked) in named {
+        let profile = if asked {
+            credential_profile(&label, &env)
+        } else {
+            None
+        };
+        if asked && !profiles.regions.contains_key(&label) {
+            plan.unplanned.push(Unplanned {
+                region: args.regions.first().cloned(),
+                reason: format!(
+                    "profile '{label}' is not in the AWS config or credentials file \
+                     (`aws configure list-profiles` shows the names)"
+                ),
+                label,
+            });
+            continue;
+        }
+        let home_region = env_region.clone().or_else(|| {
+            profiles
+                .region_of(profile.as_deref().unwrap_or(DEFAULT_LABEL))
+                .map(str::to_owned)
+        });
+        // A region from AWS_REGION or the profile is checked like --region is.
+        let home_region = match home_region.as_deref().map(regions::check) {
+            Some(Err(why)) if args.regions.is_empty() && !args.all_regions => {
+                let source = if env_region.is_some() {
+                    "AWS_REGION"
+                } else {
+                    "the profile's region"
+                };
+                plan.unplanned.push(Unplanned {
+                    label,
+                    region: None,
+                    reason: format!("{source}: {why}"),
+                });
+                continue;
+            }
+            Some(Err(_)) => None,
+            _ => home_region,
+        };
+        let regions: Vec<String> = if args.all_regions {
+            regions::eks_regions_like(home_region.as_deref().unwrap_or("us-east-1"))
+                .iter()
+                .map(|r| r.to_string())
+                .collect()
+        } else if !args.regions.is_empty() {
+            args.regions.clone()
+        } else if let Some(r) = &home_region {
+            vec![r.clone()]
+        } else {
+            plan.unplanned.push(Unplanned {
+                label,
+                region: None,
+                reason: "no region: pass --region, set AWS_REGION, or set `region` in the profile"
+                    .into(),
+            });
+            continue;
+        };
+        for r in &regions {
+            if let Ok(regions::Checked::Unknown(w)) = regions::check(r)
+                && !plan.warnings.contains(&w)
+            {
+                plan.warnings.push(w);
+            }
+        }
+        let credential_region = home_region.unwrap_or_else(|| regions[0].clone());
+        plan.credential_regions
+            .insert(label.clone(), credential_region);
+        for region in regions {
+            plan.targets.push(Target {
+                label: label.clone(),
+                profile: profile.clone(),
+                region,
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// The kubeconfig entry a found cluster becomes; `None` while it has no endpoint (CREATING).
+pub(super) fn desired_cluster(
+    target: &Target,
+    f: &Found,
+    role_arn: Option<&str>,
+) -> Option<DesiredCluster> {
+    let server = f.endpoint.as_deref()?.trim_end_matches('/').to_owned();
+    if server.is_empty() {
+        return None;
+    }
+    Some(DesiredCluster {
+        id: ClusterId {
+            profile: target.label.clone(),
+            region: target.region.clone(),
+            cluster_name: f.name.clone(),
+        },
+        account: f
+            .arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(4))
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned),
+        arn: f.arn.clone(),
+        server,
+        ca_data: f.ca_data.clone(),
+        exec: ClusterConfig {
+            cluster_name: Some(f.name.clone()),
+            region: Some(target.region.clone()),
+            profile: target.profile.clone(),
+            role_arn: role_arn.map(str::to_owned),
+        },
+    })
+}

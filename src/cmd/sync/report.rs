@@ -1,0 +1,124 @@
+//! What a run says: a progress bar on a terminal, the changes (`--dry-run`), and the summary on
+//! stderr.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{Report, TargetStatus};
+use crate::exit;
+use crate::kubeconfig::ChangeSet;
+
+pub(super) fn progress_bar(targets: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(targets as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} discovering clusters [{bar:30}] {pos}/{len} calls {elapsed}",
+        )
+        .expect("a fixed template parses")
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+pub(super) fn write_changes(out: &mut dyn Write, c: &ChangeSet) -> Result<()> {
+    for (mark, names) in [("+", &c.added), ("~", &c.updated), ("-", &c.pruned)] {
+        for n in names {
+            writeln!(out, "{mark} {n}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Change lines shown in the text summary; the JSON report always has them all.
+const SUMMARY_LINES: usize = 20;
+
+pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) {
+    let c = &r.changes;
+    let mut err = std::io::stderr().lock();
+    let listed = r.count(TargetStatus::Listed);
+    let clusters: usize = r.targets.iter().map(|t| t.clusters).sum();
+    let verb = match (dry_run, written, code) {
+        (_, _, exit::FAILURE) => "nothing could be done; nothing written to",
+        (true, _, _) => "dry run, nothing written to",
+        (false, true, _) => "wrote",
+        (false, false, _) => "no changes to",
+    };
+    let _ = writeln!(
+        err,
+        "eks-kc: {clusters} clusters in {listed} of {} targets ({:.1}s); {verb} {}",
+        r.targets.len(),
+        r.elapsed_ms as f64 / 1000.0,
+        r.kubeconfig.display()
+    );
+    if !dry_run {
+        let mut sink = Vec::new();
+        let _ = write_changes(&mut sink, c);
+        let text = String::from_utf8_lossy(&sink);
+        let lines: Vec<&str> = text.lines().collect();
+        for line in lines.iter().take(SUMMARY_LINES) {
+            let _ = writeln!(err, "  {line}");
+        }
+        if lines.len() > SUMMARY_LINES {
+            let _ = writeln!(
+                err,
+                "  ... and {} more (--output json lists them all)",
+                lines.len() - SUMMARY_LINES
+            );
+        }
+    }
+    let _ = writeln!(
+        err,
+        "  added {}, updated {}, unchanged {}, pruned {}",
+        c.added.len(),
+        c.updated.len(),
+        c.unchanged.len(),
+        c.pruned.len()
+    );
+    for t in &r.targets {
+        if let Some(e) = &t.error {
+            let label = if t.status == TargetStatus::Failed {
+                "failed"
+            } else {
+                "skipped"
+            };
+            // No region: the reason says so in words (it used to be a cryptic `default/-`).
+            let target = match &t.region {
+                Some(region) => format!("{}/{region}", t.profile),
+                None => t.profile.clone(),
+            };
+            let _ = writeln!(err, "  {label} {target}: {e}");
+        }
+    }
+    for conflict in &c.conflicts {
+        let _ = writeln!(
+            err,
+            "  conflict {} ({}/{}): {}",
+            conflict.cluster.cluster_name,
+            conflict.cluster.profile,
+            conflict.cluster.region,
+            conflict.reason
+        );
+    }
+    for s in &r.skipped {
+        let _ = writeln!(err, "  not written: {s}");
+    }
+    if let Some(ctx) = &c.current_context_set {
+        let what = if dry_run { "would set" } else { "set" };
+        let _ = writeln!(
+            err,
+            "  the kubeconfig had no current context: {what} it to {ctx} (switch with `eks-kc use`)"
+        );
+    }
+    if let Some(ctx) = &c.dangling_current_context {
+        let _ = writeln!(
+            err,
+            "  note: current-context '{ctx}' was pruned; pick another with `kubectl config use-context`"
+        );
+    }
+}
