@@ -156,7 +156,8 @@ pub struct UseArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }
 
@@ -313,7 +314,8 @@ pub struct ForgetArgs {
     pub kubeconfig: Option<PathBuf>,
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }
 
@@ -482,7 +484,8 @@ pub struct SyncArgs {
     pub exec_style: Option<ExecStyleArg>,
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 
     #[command(flatten)]

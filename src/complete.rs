@@ -6,8 +6,8 @@ use clap_complete::engine::CompletionCandidate;
 
 /// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster.
 pub fn contexts() -> Vec<CompletionCandidate> {
-    let Ok(summary) = crate::paths::cache_dir(None)
-        .and_then(|dir| crate::summary::load(None, &crate::store::effective_dir(&dir)))
+    let Ok(summary) = crate::config::Settings::from_env()
+        .and_then(|settings| crate::summary::load(None, &settings.cache_dir))
     else {
         return vec![];
     };

@@ -111,9 +111,8 @@ impl Store {
     /// The keyring when it works (and `EKS_KC_KEYRING` is not `off`), else files in `dir`. The
     /// first time the keyring is found not to work, `warn` is called once; the finding is
     /// remembered in `dir` so later runs neither probe nor warn again.
-    pub fn open(dir: PrivateDir, warn: &mut dyn FnMut(&str)) -> Self {
-        let disabled = std::env::var("EKS_KC_KEYRING").is_ok_and(|v| v == "off");
-        if disabled || dir.file(NO_KEYRING_MARKER).exists() {
+    pub fn open(dir: PrivateDir, keyring: bool, warn: &mut dyn FnMut(&str)) -> Self {
+        if !keyring || dir.file(NO_KEYRING_MARKER).exists() {
             return Store::File(dir);
         }
         match probe_keyring() {

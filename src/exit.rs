@@ -33,6 +33,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bad_command_line_exits_with_usage() {
+        use clap::Parser;
+        let err = crate::cli::Cli::try_parse_from(["eks-kc", "--no-such-flag"]).unwrap_err();
+        assert_eq!(err.exit_code(), i32::from(USAGE));
+    }
+
+    #[test]
     fn sync_codes_match_the_documentation() {
         // Every target failed: nothing could be done.
         assert_eq!(sync_code(0, 1, 0), FAILURE);

@@ -15,9 +15,6 @@ use anyhow::{Context, Result, bail};
 use crate::kubeconfig::Kubeconfig;
 use crate::{signals, store};
 
-/// How long to wait for another writer's lock before giving up.
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The files of a `KUBECONFIG` value as client-go reads them: split on the path-list separator,
 /// empty entries skipped (`KUBECONFIG=:` names no file at all), later duplicates dropped.
 pub fn split_kubeconfig(value: &OsStr) -> Vec<PathBuf> {

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod complete;
+pub mod config;
 pub mod credcache;
 pub mod diagnose;
 pub mod doctor;
@@ -31,13 +32,20 @@ use std::io::Write;
 
 use anyhow::Result;
 
-/// The directory eks-kc keeps its cache in: `--cache-dir` on the subcommand, else before it
-/// (the environment is read by clap), else the platform's; or its private subdirectory when
-/// that one is shared (see `store::effective_dir`).
-fn cache_dir(on_command: Option<&std::path::Path>, cli: &cli::Cli) -> Result<std::path::PathBuf> {
-    Ok(store::effective_dir(&paths::cache_dir(
-        on_command.or(cli.global.cache_dir.as_deref()),
-    )?))
+/// The settings of a command: `--cache-dir` on the subcommand, else before it, and the flags
+/// in `flags`; the environment for the rest (see `config`).
+fn settings(
+    cache_dir: Option<&std::path::Path>,
+    cli: &cli::Cli,
+    flags: config::Flags<'_>,
+) -> Result<config::Settings> {
+    config::Settings::resolve(
+        config::Flags {
+            cache_dir: cache_dir.or(cli.global.cache_dir.as_deref()),
+            ..flags
+        },
+        |name| std::env::var(name).ok(),
+    )
 }
 
 /// How verbose to be: `-v` before the subcommand plus `-v` on it.
@@ -55,36 +63,54 @@ pub fn verbosity(cli: &cli::Cli) -> u8 {
 
 /// Runs a parsed command line, writing data to `out`; returns the exit code (see `exit`).
 pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
-    let dir_of = |on_command: &cli::CacheDir| cache_dir(on_command.cache_dir.as_deref(), &cli);
+    let plain = |on_command: &cli::CacheDir| {
+        settings(
+            on_command.cache_dir.as_deref(),
+            &cli,
+            config::Flags::default(),
+        )
+    };
     match &cli.command {
         cli::Command::Token(args) => {
-            let cache_dir = dir_of(&args.cache)?;
-            cmd::token::run(args, &cache_dir, out)
+            let settings = settings(
+                args.cache.cache_dir.as_deref(),
+                &cli,
+                config::Flags {
+                    refresh_margin: Some(args.refresh_margin),
+                    lock_timeout: args.lock_timeout.to_std().ok(),
+                    timeout: args.timeout.to_std().ok(),
+                    ..config::Flags::default()
+                },
+            )?;
+            cmd::token::run(args, &settings, out)
                 .map(|()| exit::SUCCESS)
                 .map_err(diagnose::explain)
         }
-        cli::Command::Sync(args) => cmd::sync::run(args, out),
+        cli::Command::Sync(args) => {
+            cmd::sync::run(args, &settings(None, &cli, config::Flags::default())?, out)
+        }
         cli::Command::List(args) => {
-            let cache_dir = dir_of(&args.cache)?;
-            cmd::list::run(args, &cache_dir, out).map(|()| exit::SUCCESS)
+            let settings = settings(
+                args.cache.cache_dir.as_deref(),
+                &cli,
+                config::Flags {
+                    refresh_margin: Some(args.refresh_margin),
+                    ..config::Flags::default()
+                },
+            )?;
+            cmd::list::run(args, &settings, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
-        cli::Command::Login(args) => {
-            let cache_dir = dir_of(&args.cache)?;
-            cmd::login::run(args, &cache_dir, out)
-                .map(|()| exit::SUCCESS)
-                .map_err(diagnose::explain)
-        }
+        cli::Command::Login(args) => cmd::login::run(args, &plain(&args.cache)?, out)
+            .map(|()| exit::SUCCESS)
+            .map_err(diagnose::explain),
         cli::Command::Verify(args) => {
-            let cache_dir = dir_of(&args.cache)?;
-            cmd::verify::run(args, &cache_dir, out).map_err(diagnose::explain)
+            cmd::verify::run(args, &plain(&args.cache)?, out).map_err(diagnose::explain)
         }
-        cli::Command::Doctor(args) => {
-            let cache_dir = dir_of(&args.cache)?;
-            cmd::doctor::run(args, &cache_dir, out)
-        }
+        cli::Command::Doctor(args) => cmd::doctor::run(args, &plain(&args.cache)?, out),
         cli::Command::Cache(args) => {
-            let cache_dir = cache_dir(args.cache_dir.as_deref(), &cli)?;
+            let settings = settings(args.cache_dir.as_deref(), &cli, config::Flags::default())?;
+            let cache_dir = settings.cache_dir;
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {

@@ -57,6 +57,8 @@ pub struct Options {
     pub role_arn: Option<String>,
     /// Region used to resolve each profile's credentials (for STS), by profile label.
     pub credential_regions: BTreeMap<String, String>,
+    /// Each attempt of each call gets this long (`EKS_KC_TIMEOUT`; see `Timeouts::for_sync`).
+    pub attempt_timeout: std::time::Duration,
 }
 
 /// Runs discovery for all targets on a multi-threaded runtime; outcomes come back in target
@@ -66,7 +68,7 @@ pub fn discover(
     opts: &Options,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let timeouts = super::sdk::Timeouts::for_sync(super::sdk::timeout_from_env()?);
+    let timeouts = super::sdk::Timeouts::for_sync(opts.attempt_timeout);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
         .enable_all()

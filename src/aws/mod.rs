@@ -11,6 +11,4 @@ pub mod sdk;
 pub mod sign;
 pub mod sts;
 
-pub use sdk::{
-    AwsCredentials, CredentialSource, DEFAULT_TIMEOUT, Timeouts, error_text, timeout_from_env,
-};
+pub use sdk::{AwsCredentials, CredentialSource, Timeouts, error_text};

@@ -130,10 +130,6 @@ pub fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpC
     })
 }
 
-/// The network time limit of one command (`EKS_KC_TIMEOUT`, default 15 s): `token`, `login`
-/// and `verify --online` finish their network calls within it; `sync` gives each attempt of each
-/// call this long (see [`Timeouts::for_sync`]).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// No connection attempt waits longer than this, whatever the overall limit.
 const MAX_CONNECT: Duration = Duration::from_secs(3);
 
@@ -176,20 +172,6 @@ impl Timeouts {
             .operation_attempt_timeout(self.attempt)
             .operation_timeout(self.operation)
             .build()
-    }
-}
-
-/// `EKS_KC_TIMEOUT` (a duration: `15`, `15s`, `1m`), else [`DEFAULT_TIMEOUT`].
-pub fn timeout_from_env() -> anyhow::Result<Duration> {
-    match std::env::var("EKS_KC_TIMEOUT") {
-        Ok(text) if !text.trim().is_empty() => crate::cache::parse_duration(&text)
-            .ok()
-            .and_then(|d| d.to_std().ok())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| {
-                anyhow::anyhow!("EKS_KC_TIMEOUT: '{text}' is not a positive duration (try 15s)")
-            }),
-        _ => Ok(DEFAULT_TIMEOUT),
     }
 }
 

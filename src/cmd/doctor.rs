@@ -7,7 +7,6 @@
 //! `aws::kubeapi` with a token from `cmd::token::obtain` (what kubectl would be handed).
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use base64::Engine;
@@ -15,16 +14,16 @@ use chrono::Utc;
 
 use crate::aws::access::Session;
 use crate::aws::kubeapi::{KubeApi, NetError, Reply};
-use crate::cache;
 use crate::cli::{DoctorArgs, ListOutput};
+use crate::config::{Limits, Settings};
 use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
 use crate::kubeconfig::{ManagedContext, Section};
 use crate::kubefile::View;
 use crate::secret::Secret;
-use crate::tokens::{Limits, Origin, TokenRequest, credentials, obtain};
+use crate::tokens::{Origin, TokenRequest, credentials, obtain};
 use crate::{aws, exit};
 
-pub fn run(args: &DoctorArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u8> {
+pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let name = match &args.context {
         Some(c) => c.clone(),
@@ -46,7 +45,7 @@ pub fn run(args: &DoctorArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u
         }
         bail!("no context '{name}' in the kubeconfig (`eks-kc list` shows eks-kc's contexts)");
     };
-    let facts = probe(m, &view, cache_dir)?;
+    let facts = probe(m, &view, settings)?;
     let report = doctor::diagnose(&facts, Utc::now());
     match args.output {
         ListOutput::Json => {
@@ -68,11 +67,11 @@ fn env(name: &str) -> Option<String> {
 
 /// Runs every probe for context `m`. Only a context eks-kc cannot even describe (no region) is
 /// an error; every other problem becomes a fact.
-fn probe(m: &ManagedContext, view: &View, cache_dir: &Path) -> Result<Facts> {
+fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> {
     // A person runs doctor: it may ask for an MFA code when there is a terminal to ask on.
     let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     let mut req = TokenRequest::for_context(m, interactive)?;
-    let limits = Limits::from_env()?;
+    let limits = settings.limits;
     let profile = req.profile.clone().or_else(|| env("AWS_PROFILE"));
     let region = match req.region.clone() {
         Some(r) => r,
@@ -109,8 +108,8 @@ fn probe(m: &ManagedContext, view: &View, cache_dir: &Path) -> Result<Facts> {
         req.identity(),
         &region,
         req.interactive,
-        Some(cache_dir),
-        &limits,
+        settings,
+        true,
         &origin,
     );
     facts.credentials = match &creds {
@@ -127,10 +126,7 @@ fn probe(m: &ManagedContext, view: &View, cache_dir: &Path) -> Result<Facts> {
     aws_links(&mut facts, creds.as_ref().ok(), &req, &limits);
 
     // 5. The API server, with the token kubectl would get.
-    let margin = env("EKS_KC_REFRESH_MARGIN")
-        .and_then(|t| cache::parse_margin(&t).ok())
-        .unwrap_or(cache::DEFAULT_MARGIN);
-    match obtain(&req, Some(cache_dir), margin, &limits) {
+    match obtain(&req, settings, true) {
         Ok(entry) => {
             facts.api = match &m.server {
                 Some(server) => api_link(

@@ -1,13 +1,13 @@
 //! `eks-kc list`: the managed contexts and their token state, from local files only.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::cli::{ListArgs, ListOutput};
+use crate::config::Settings;
 use crate::summary;
 use crate::tokens::TokenCache;
 
@@ -27,13 +27,13 @@ struct Row {
     token_seconds_left: Option<i64>,
 }
 
-pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
-    let summary = summary::load(args.kubeconfig.as_deref(), cache_dir)?;
+pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    let summary = summary::load(args.kubeconfig.as_deref(), &settings.cache_dir)?;
     for name in &summary.unusable {
         eprintln!("eks-kc: {}", super::unusable_message(name));
     }
     let current = summary.current;
-    let tokens = TokenCache::new(cache_dir);
+    let tokens = TokenCache::new(&settings.cache_dir);
     let now = Utc::now();
     let rows: Vec<Row> = summary
         .managed
@@ -42,7 +42,7 @@ pub fn run(args: &ListArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()>
             let cached = super::context_token_key(&m).and_then(|k| tokens.get(&k));
             let left = cached.as_ref().map(|e| e.expiration - now);
             let token = match &cached {
-                Some(e) if e.is_fresh(now, args.refresh_margin) => "fresh",
+                Some(e) if e.is_fresh(now, settings.refresh_margin) => "fresh",
                 Some(_) if left.is_some_and(|l| l > Duration::zero()) => "expiring",
                 _ => "none",
             };

@@ -2,18 +2,17 @@
 //! in the credential cache, and tokens pre-warmed for the profile's managed contexts.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::Result;
 use chrono::Utc;
 
 use crate::aws::CredentialSource;
-use crate::cache;
 use crate::cli::LoginArgs;
-use crate::tokens::{Limits, Origin, TokenRequest, credentials, obtain};
+use crate::config::Settings;
+use crate::tokens::{Origin, TokenRequest, credentials, obtain};
 use crate::{aws, summary};
 
-pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
+pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let profiles = if args.profiles.is_empty() {
         vec![env("AWS_PROFILE").unwrap_or_else(|| "default".into())]
@@ -21,7 +20,7 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         args.profiles.clone()
     };
     let files = aws::profiles::load_blocking()?;
-    let managed = summary::load(args.kubeconfig.as_deref(), cache_dir)?.managed;
+    let managed = summary::load(args.kubeconfig.as_deref(), &settings.cache_dir)?.managed;
 
     for profile in profiles {
         let region = env("AWS_REGION")
@@ -32,13 +31,12 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
             profile: Some(&profile),
             role_arn: None,
         };
-        let limits = Limits::from_env()?;
         let creds = credentials(
             identity,
             &region,
             true,
-            Some(cache_dir),
-            &limits,
+            settings,
+            true,
             &Origin::new(identity),
         )?;
 
@@ -47,7 +45,7 @@ pub fn run(args: &LoginArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
             m.exec.profile.as_deref() == Some(profile.as_str()) && m.exec.role_arn.is_none()
         }) {
             let req = TokenRequest::for_context(m, true)?;
-            obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN, &limits)?;
+            obtain(&req, settings, true)?;
             warmed += 1;
         }
         match creds.expiry {

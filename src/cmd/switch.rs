@@ -9,7 +9,6 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::UseArgs;
 use crate::kubefile::{self, View};
-use crate::paths;
 use crate::store::PrivateDir;
 
 const STATE_FILE: &str = "previous-context.json";
@@ -89,7 +88,7 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
             .to_path_buf(),
     };
     let key = file.display().to_string();
-    let state = PrivateDir::new(paths::state_dir()?);
+    let state = PrivateDir::new(crate::config::state_dir()?);
     let previous = read_state(&state);
 
     let (target, was) = {

@@ -2,15 +2,14 @@
 //! one ExecCredential (or a bare token) out; the work is the token engine's (`crate::tokens`).
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use anyhow::Result;
 
-use crate::aws;
 use crate::cli::{TokenArgs, TokenOutput};
+use crate::config::Settings;
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::token;
-use crate::tokens::{self, Limits, TokenRequest};
+use crate::tokens::{self, TokenRequest};
 
 /// Applies the precedence flags > exec info > environment. `env` looks a variable up.
 pub fn resolve_request(
@@ -27,7 +26,7 @@ pub fn resolve_request(
     tokens::resolve(flags, exec_info, env)
 }
 
-pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()> {
+pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     let exec_info = match std::env::var("KUBERNETES_EXEC_INFO") {
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,
@@ -38,14 +37,7 @@ pub fn run(args: &TokenArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<()
         // Run by a person (or a script): it may ask when there is a terminal to ask on.
         req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     }
-    let limits = Limits::new(
-        args.lock_timeout
-            .to_std()
-            .unwrap_or(tokens::DEFAULT_LOCK_TIMEOUT),
-        args.timeout.to_std().unwrap_or(aws::DEFAULT_TIMEOUT),
-    );
-    let cache = (!args.no_cache).then_some(cache_dir);
-    let entry = tokens::obtain(&req, cache, args.refresh_margin, &limits)?;
+    let entry = tokens::obtain(&req, settings, !args.no_cache)?;
     let line = match args.output {
         TokenOutput::ExecCredential => exec::exec_credential_json(
             req.api_version,

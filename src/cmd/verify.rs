@@ -2,17 +2,17 @@
 //! `--online` ask STS who it belongs to.
 
 use std::io::{Read, Write};
-use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use serde::Serialize;
 
 use crate::cli::{ListOutput, VerifyArgs};
+use crate::config::Settings;
 use crate::kubefile::View;
-use crate::tokens::{Limits, TokenRequest, obtain};
+use crate::tokens::{TokenRequest, obtain};
 use crate::verify::{self, Findings};
-use crate::{aws, cache, exit};
+use crate::{aws, exit};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,7 +40,7 @@ struct Report {
     online: Option<Online>,
 }
 
-pub fn run(args: &VerifyArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u8> {
+pub fn run(args: &VerifyArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let (token_text, minted_for) = match args.token.as_deref() {
         Some("-") => {
             let mut s = String::new();
@@ -51,7 +51,7 @@ pub fn run(args: &VerifyArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u
         }
         Some(t) => (t.trim().to_owned(), None),
         None => {
-            let (token, cluster) = mint_for_current_context(args, cache_dir)?;
+            let (token, cluster) = mint_for_current_context(args, settings)?;
             (token, Some(cluster))
         }
     };
@@ -65,7 +65,7 @@ pub fn run(args: &VerifyArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u
         let Some(url) = findings.url.as_deref() else {
             bail!("the token has no readable URL to send to STS");
         };
-        Some(ask_sts(url, cluster)?)
+        Some(ask_sts(url, cluster, settings)?)
     } else {
         None
     };
@@ -87,7 +87,7 @@ pub fn run(args: &VerifyArgs, cache_dir: &Path, out: &mut dyn Write) -> Result<u
 }
 
 /// A token for the current context, obtained exactly as kubectl would get it.
-fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(String, String)> {
+fn mint_for_current_context(args: &VerifyArgs, settings: &Settings) -> Result<(String, String)> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let Some(current) = view.current_context() else {
         bail!("no current context: pass a TOKEN, or pick a context with `eks-kc use`");
@@ -100,13 +100,12 @@ fn mint_for_current_context(args: &VerifyArgs, cache_dir: &Path) -> Result<(Stri
         bail!("the current context '{current}' is not managed by eks-kc: pass a TOKEN");
     };
     let req = TokenRequest::for_context(m, false)?;
-    let limits = Limits::from_env()?;
-    let entry = obtain(&req, Some(cache_dir), cache::DEFAULT_MARGIN, &limits)?;
+    let entry = obtain(&req, settings, true)?;
     Ok((entry.token, req.cluster))
 }
 
-fn ask_sts(url: &str, cluster: &str) -> Result<Online> {
-    let reply = aws::sts::replay(url, cluster, aws::timeout_from_env()?)?;
+fn ask_sts(url: &str, cluster: &str, settings: &Settings) -> Result<Online> {
+    let reply = aws::sts::replay(url, cluster, settings.limits.network)?;
     if reply.status == 200 {
         let caller = verify::xml_field(&reply.body, "Arn");
         return Ok(Online {

@@ -2,15 +2,15 @@
 //! MFA prompt on the controlling terminal.
 
 use std::io::Write;
-use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 
-use super::{Limits, Origin, Validity};
+use super::{Origin, Validity};
 use crate::aws;
 use crate::aws::AwsCredentials;
 use crate::aws::CredentialSource;
+use crate::config::Settings;
 use crate::credcache::{self, CredEntry, IdentityKey};
 use crate::store::{LockError, PrivateDir};
 
@@ -22,10 +22,12 @@ pub fn credentials(
     identity: CredentialSource<'_>,
     region: &str,
     interactive: bool,
-    cache_dir: Option<&Path>,
-    limits: &Limits,
+    settings: &Settings,
+    use_cache: bool,
     origin: &Origin<'_>,
 ) -> Result<AwsCredentials> {
+    let limits = &settings.limits;
+    let cache_dir = use_cache.then_some(settings.cache_dir.as_path());
     // Provenance first: it must describe the files as they were before credentials are read.
     let provenance = cache_dir.and(origin.current()).cloned();
     let prompt = |message: &str| tty_prompt(message);
@@ -40,12 +42,8 @@ pub fn credentials(
     let Some(dir) = cache_dir.filter(|_| !identity.uses_env_keys()) else {
         return resolve();
     };
-    let margin = match std::env::var("EKS_KC_CREDENTIAL_REFRESH_MARGIN") {
-        Ok(text) => crate::cache::parse_duration(&text)
-            .map_err(|e| anyhow::anyhow!("EKS_KC_CREDENTIAL_REFRESH_MARGIN: {e}"))?,
-        Err(_) => credcache::DEFAULT_MARGIN,
-    };
-    let store = credcache::Store::open(PrivateDir::new(dir), &mut |w| {
+    let margin = settings.credential_margin;
+    let store = credcache::Store::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
         eprintln!("eks-kc: warning: {w}")
     });
     let key = IdentityKey::new(identity.profile, identity.role_arn, |name| {

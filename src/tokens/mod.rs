@@ -11,20 +11,18 @@ mod cache;
 mod credentials;
 mod origin;
 
-use std::path::Path;
-use std::time::Instant;
-
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::{self, CredentialSource};
 use crate::cache::{TokenEntry, TokenKey};
+use crate::config::Settings;
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::kubeconfig::ManagedContext;
 use crate::provenance::Provenance;
-use crate::store::LockWait;
 use crate::token;
 
+pub use crate::config::Limits;
 pub use cache::TokenCache;
 pub use credentials::credentials;
 pub use origin::{Origin, Validity};
@@ -142,60 +140,12 @@ pub fn resolve(
     })
 }
 
-/// How long a call may wait: for locks held by other eks-kc processes, and for the network.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// All lock waits of one call together (`EKS_KC_LOCK_TIMEOUT`, `--lock-timeout`).
-    pub lock: std::time::Duration,
-    /// Network calls, retries included (`EKS_KC_TIMEOUT`, `--timeout`).
-    pub network: std::time::Duration,
-    started: Instant,
-}
-
-/// Default bound of all lock waits of one call.
-pub const DEFAULT_LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl Limits {
-    pub fn new(lock: std::time::Duration, network: std::time::Duration) -> Self {
-        Limits {
-            lock,
-            network,
-            started: Instant::now(),
-        }
-    }
-
-    /// From `EKS_KC_LOCK_TIMEOUT` and `EKS_KC_TIMEOUT`, for the commands without the flags.
-    pub fn from_env() -> Result<Self> {
-        let lock = match std::env::var("EKS_KC_LOCK_TIMEOUT") {
-            Ok(text) if !text.trim().is_empty() => crate::cache::parse_duration(&text)
-                .ok()
-                .and_then(|d| d.to_std().ok())
-                .with_context(|| {
-                    format!("EKS_KC_LOCK_TIMEOUT: '{text}' is not a duration (try 10s)")
-                })?,
-            _ => DEFAULT_LOCK_TIMEOUT,
-        };
-        Ok(Limits::new(lock, aws::timeout_from_env()?))
-    }
-
-    /// The wait for the next lock: what is left of the lock budget.
-    fn lock_wait(&self, interactive: bool) -> LockWait {
-        LockWait {
-            timeout: self.lock.saturating_sub(self.started.elapsed()),
-            fail_if_prompting: !interactive,
-        }
-    }
-}
-
-/// The token for `req`: from the cache in `cache_dir` while it has `margin` left and the
-/// configuration that produced it is unchanged, else newly signed (and cached). `None` skips
-/// the cache. Warnings go to stderr.
-pub fn obtain(
-    req: &TokenRequest,
-    cache_dir: Option<&Path>,
-    margin: Duration,
-    limits: &Limits,
-) -> Result<TokenEntry> {
+/// The token for `req`: from the token cache while it has the refresh margin left and the
+/// configuration that produced it is unchanged, else newly signed (and cached). `use_cache`
+/// false (`--no-cache`) skips both caches. Warnings go to stderr.
+pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Result<TokenEntry> {
+    let limits = &settings.limits;
+    let margin = settings.refresh_margin;
     let env = |name: &str| std::env::var(name).ok();
     let region = match &req.region {
         Some(r) => r.clone(),
@@ -220,8 +170,8 @@ pub fn obtain(
         env,
     );
     let origin = Origin::new(req.identity());
-    let mint = || sign(req, &region, cache_dir, limits, &origin);
-    let entry = match cache_dir {
+    let mint = || sign(req, &region, settings, use_cache, &origin);
+    let entry = match use_cache.then_some(settings.cache_dir.as_path()) {
         None => {
             let m = mint()?;
             TokenEntry::new(
@@ -258,16 +208,16 @@ pub(crate) struct Minted {
 fn sign(
     req: &TokenRequest,
     region: &str,
-    cache_dir: Option<&Path>,
-    limits: &Limits,
+    settings: &Settings,
+    use_cache: bool,
     origin: &Origin<'_>,
 ) -> Result<Minted> {
     let creds = credentials(
         req.identity(),
         region,
         req.interactive,
-        cache_dir,
-        limits,
+        settings,
+        use_cache,
         origin,
     )?;
     let signed_at = Utc::now();

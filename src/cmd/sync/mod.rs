@@ -67,7 +67,7 @@ impl Report {
     }
 }
 
-pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
+pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
     let template = NameTemplate::parse(&args.name_template)?;
     let profiles = profiles::load_blocking()?;
@@ -95,6 +95,7 @@ pub fn run(args: &SyncArgs, out: &mut dyn Write) -> Result<u8> {
             concurrency: args.concurrency.into(),
             role_arn: args.role_arn.clone(),
             credential_regions: plan.credential_regions.clone(),
+            attempt_timeout: settings.limits.network,
         },
         progress,
     )?;

@@ -1,0 +1,190 @@
+//! One resolved settings value: the flags a command was given (with the environment clap reads
+//! for them) and the remaining `EKS_KC_*` variables, read here and nowhere else, each named in
+//! its error. `lib::run` resolves it once per command and passes it down. The token hit path
+//! builds it from the few variables it needs (no AWS config, no file of its own).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
+
+use anyhow::Result;
+use chrono::Duration;
+
+use crate::store::LockWait;
+use crate::{cache, credcache, paths, store};
+
+/// Default bound of all lock waits of one call.
+pub const DEFAULT_LOCK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// Default network time limit of one command (see `aws::Timeouts`).
+pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(15);
+
+/// How long a call may wait: for locks held by other eks-kc processes, and for the network.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// All lock waits of one call together (`EKS_KC_LOCK_TIMEOUT`, `--lock-timeout`).
+    pub lock: StdDuration,
+    /// Network calls, retries included (`EKS_KC_TIMEOUT`, `--timeout`).
+    pub network: StdDuration,
+    started: Instant,
+}
+
+impl Limits {
+    pub fn new(lock: StdDuration, network: StdDuration) -> Self {
+        Limits {
+            lock,
+            network,
+            started: Instant::now(),
+        }
+    }
+
+    /// The wait for the next lock: what is left of the lock budget. A call nobody can watch
+    /// (not interactive) does not wait behind a prompt at all.
+    pub fn lock_wait(&self, interactive: bool) -> LockWait {
+        LockWait {
+            timeout: self.lock.saturating_sub(self.started.elapsed()),
+            fail_if_prompting: !interactive,
+        }
+    }
+}
+
+/// What the command line said, where it has a say (`None`: not given, or the command has no
+/// such flag; clap has already merged the flag's environment variable in).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags<'a> {
+    pub cache_dir: Option<&'a Path>,
+    pub refresh_margin: Option<Duration>,
+    pub lock_timeout: Option<StdDuration>,
+    pub timeout: Option<StdDuration>,
+}
+
+/// Everything a command needs to know about where eks-kc keeps things and how long it waits.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The cache directory: the configured one, or its private subdirectory when that one is
+    /// shared (see `store::effective_dir`).
+    pub cache_dir: PathBuf,
+    /// Refresh a cached token when less than this is left (`--refresh-margin`,
+    /// `EKS_KC_REFRESH_MARGIN`).
+    pub refresh_margin: Duration,
+    /// Renew cached AWS credentials when less than this is left
+    /// (`EKS_KC_CREDENTIAL_REFRESH_MARGIN`).
+    pub credential_margin: Duration,
+    /// Whether the OS keyring may hold credentials (`EKS_KC_KEYRING=off` says no).
+    pub keyring: bool,
+    pub limits: Limits,
+}
+
+impl Settings {
+    /// Resolves `flags` and the environment (`env` looks a variable up).
+    pub fn resolve(flags: Flags<'_>, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let parsed = |name: &str, parse: fn(&str) -> Result<Duration, String>| {
+            env(name)
+                .map(|text| parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}")))
+                .transpose()
+        };
+        let duration = |name: &str| parsed(name, cache::parse_duration);
+        let std = |d: Duration| d.to_std().unwrap_or_default();
+        let cache_dir = match flags.cache_dir.filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => dir.to_path_buf(),
+            None => paths::cache_dir(env("EKS_KC_CACHE_DIR").map(PathBuf::from).as_deref())?,
+        };
+        let refresh_margin = match flags.refresh_margin {
+            Some(m) => m,
+            None => parsed("EKS_KC_REFRESH_MARGIN", cache::parse_margin)?
+                .unwrap_or(cache::DEFAULT_MARGIN),
+        };
+        let lock = match flags.lock_timeout {
+            Some(t) => t,
+            None => duration("EKS_KC_LOCK_TIMEOUT")?
+                .map(std)
+                .unwrap_or(DEFAULT_LOCK_TIMEOUT),
+        };
+        let network = match flags.timeout {
+            Some(t) => t,
+            None => parsed("EKS_KC_TIMEOUT", cache::parse_positive_duration)?
+                .map(std)
+                .unwrap_or(DEFAULT_TIMEOUT),
+        };
+        Ok(Settings {
+            cache_dir: store::effective_dir(&cache_dir),
+            refresh_margin,
+            credential_margin: duration("EKS_KC_CREDENTIAL_REFRESH_MARGIN")?
+                .unwrap_or(credcache::DEFAULT_MARGIN),
+            keyring: env("EKS_KC_KEYRING").is_none_or(|v| v != "off"),
+            limits: Limits::new(lock, network),
+        })
+    }
+
+    /// The settings of this process's environment with no flags.
+    pub fn from_env() -> Result<Settings> {
+        Settings::resolve(Flags::default(), |name| std::env::var(name).ok())
+    }
+}
+
+/// Where eks-kc remembers small things between runs (`EKS_KC_STATE_DIR`, else the platform's).
+pub fn state_dir() -> Result<PathBuf> {
+    paths::state_dir(
+        std::env::var_os("EKS_KC_STATE_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .as_deref(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn flags_beat_the_environment_which_beats_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let pairs = [
+            ("EKS_KC_CACHE_DIR", dir.path().to_str().unwrap()),
+            ("EKS_KC_REFRESH_MARGIN", "2m"),
+            ("EKS_KC_LOCK_TIMEOUT", "3s"),
+            ("EKS_KC_KEYRING", "off"),
+        ];
+        let env = env_of(&pairs);
+        let s = Settings::resolve(Flags::default(), &env).unwrap();
+        assert_eq!(s.cache_dir, dir.path());
+        assert_eq!(s.refresh_margin, Duration::minutes(2));
+        assert_eq!(s.credential_margin, credcache::DEFAULT_MARGIN);
+        assert_eq!(s.limits.lock, StdDuration::from_secs(3));
+        assert_eq!(s.limits.network, DEFAULT_TIMEOUT);
+        assert!(!s.keyring);
+        let s = Settings::resolve(
+            Flags {
+                refresh_margin: Some(Duration::minutes(1)),
+                timeout: Some(StdDuration::from_secs(2)),
+                ..Flags::default()
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(s.refresh_margin, Duration::minutes(1));
+        assert_eq!(s.limits.network, StdDuration::from_secs(2));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("EKS_KC_REFRESH_MARGIN", "soon"),
+            ("EKS_KC_LOCK_TIMEOUT", "x"),
+            ("EKS_KC_TIMEOUT", "0"),
+            ("EKS_KC_CREDENTIAL_REFRESH_MARGIN", "-"),
+        ] {
+            let err = Settings::resolve(Flags::default(), env_of(&[(name, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+}
