@@ -1,0 +1,129 @@
+//! `eks-kc sync`'s flags (clap types only; the doc comments are the help text).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::Verbosity;
+
+/// Discover EKS clusters across AWS profiles and regions and write them to the kubeconfig.
+///
+/// Lists every cluster of every (profile, region) target concurrently (ListClusters and
+/// DescribeCluster), then writes one cluster and one context per EKS cluster, all sharing one
+/// generic exec user `eks-kc` that runs `eks-kc token` (or, with `--exec-style per-context`,
+/// a user per context). The cluster's profile, region and role
+/// travel in its `client.authentication.k8s.io/exec` extension.
+///
+/// sync only changes entries it created (they carry an `eks-kc` extension): other clusters,
+/// contexts, users and preferences are left alone, and so is a `current-context` that is set
+/// (an empty one is set to the first synced context). Context names never change
+/// once written, and a name already taken is reported as a conflict, never overwritten.
+///
+/// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
+/// names conflicted (everything else was still written); 1 when nothing could be done (every
+/// target failed: nothing is written).
+#[derive(Debug, Args)]
+#[command(after_long_help = SYNC_EXAMPLES)]
+pub struct SyncArgs {
+    /// AWS profile to discover with (repeatable) [default: AWS_PROFILE, else the default
+    /// credential chain].
+    #[arg(long = "profile", short = 'p', value_name = "PROFILE",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
+    pub profiles: Vec<String>,
+
+    /// Every profile in the AWS config and credentials files.
+    #[arg(long, conflicts_with = "profiles")]
+    pub all_profiles: bool,
+
+    /// Region to list (repeatable) [default: the profile's region, or AWS_REGION]. A name eks-kc
+    /// does not know is used with a warning; a malformed one is refused.
+    #[arg(long = "region", short = 'r', value_name = "REGION", value_parser = crate::regions::parse,
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::regions))]
+    pub regions: Vec<String>,
+
+    /// Every EKS region of the profile's partition (opt-in regions an account has not enabled
+    /// are skipped).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+
+    /// IAM role to assume (on top of each profile) for discovery and, later, for tokens.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// Name of new contexts and clusters; variables: {cluster} {region} {profile} {account}.
+    #[arg(long, value_name = "TEMPLATE", default_value = crate::kubeconfig::DEFAULT_TEMPLATE)]
+    pub name_template: String,
+
+    /// Remove eks-kc's entries for clusters that no longer exist (only in targets listed
+    /// successfully in this run).
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Show what would change; write nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+
+    /// Summary format: text on stderr, or JSON on stdout.
+    #[arg(long, short = 'o', value_enum, default_value_t = SyncOutput::Text)]
+    pub output: SyncOutput,
+
+    /// How many AWS API calls may be in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// The kubeconfig to write [default: the KUBECONFIG file holding eks-kc's entries, else the
+    /// first KUBECONFIG file, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The exec command written into eks-kc's users [default: the absolute path of the
+    /// `eks-kc` that PATH finds, when that is this binary (links are kept, so a package
+    /// manager's stable link survives upgrades), else this binary's path]. An absolute path
+    /// works in GUI and IDE clients started from a desktop, which do not get the shell's PATH.
+    #[arg(long, value_name = "COMMAND")]
+    pub exec_command: Option<String>,
+
+    /// How contexts authenticate: `shared` writes one generic user `eks-kc` for every context
+    /// (the cluster comes from the cluster's exec extension, which clients built on client-go
+    /// pass: kubectl, k9s, Lens, Headlamp, Python kubernetes 34.1+); `per-context` writes a user
+    /// `eks-kc@<context>` per context whose args name the cluster, for every other client
+    /// (older Python kubernetes, kubernetes_asyncio, lightkube, kr8s, JavaScript client-node)
+    /// [default: the style the kubeconfig already uses, else shared].
+    #[arg(long, value_enum, value_name = "STYLE")]
+    pub exec_style: Option<ExecStyleArg>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    pub lock_timeout: u64,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+const SYNC_EXAMPLES: &str = "\
+Examples:
+
+  eks-kc sync                                  # AWS_PROFILE (or default), its region
+  eks-kc sync -p dev -p prod -r eu-west-1 -r us-east-1
+  eks-kc sync --all-profiles --all-regions --prune
+  eks-kc sync --dry-run -o json | jq .added
+  eks-kc sync --name-template '{profile}-{cluster}'
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExecStyleArg {
+    /// One generic `eks-kc` user; needs a client that passes the cluster (client-go).
+    Shared,
+    /// A user per context whose args name the cluster; works with every client.
+    PerContext,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncOutput {
+    /// A human summary on stderr.
+    Text,
+    /// A JSON report on stdout (the summary still goes to stderr).
+    Json,
+}

@@ -1,0 +1,106 @@
+//! `eks-kc token`'s flags (clap types only; the doc comments are the help text).
+
+use clap::{Args, ValueEnum};
+
+use super::{CacheDir, Verbosity};
+
+/// Print an EKS bearer token as a client-go ExecCredential (the kubectl exec plugin).
+///
+/// kubectl runs this for every request that needs credentials. Cluster, region, profile and role
+/// come from the flags, else from the cluster's `client.authentication.k8s.io/exec` kubeconfig
+/// extension (passed by kubectl in KUBERNETES_EXEC_INFO when the user sets
+/// `provideClusterInfo: true`), else from AWS_PROFILE, AWS_REGION / AWS_DEFAULT_REGION and the
+/// profile's region.
+///
+/// Tokens are cached on disk (files 0600 in a 0700 directory) and served until they come within
+/// the refresh margin of their expiry, so repeated and parallel kubectl calls sign once.
+#[derive(Debug, Args)]
+#[command(after_long_help = TOKEN_EXAMPLES)]
+pub struct TokenArgs {
+    /// EKS cluster name the token is for (signed into the token as x-k8s-aws-id).
+    #[arg(long, short = 'c', value_name = "NAME")]
+    pub cluster_name: Option<String>,
+
+    /// AWS region of the cluster; selects the STS endpoint named in the token.
+    // Checked when used, not by clap: a plugin's failure is one line on stderr, exit 1.
+    #[arg(long, value_name = "REGION",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::regions))]
+    pub region: Option<String>,
+
+    /// AWS profile whose credentials sign the token.
+    #[arg(long, value_name = "PROFILE",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
+    pub profile: Option<String>,
+
+    /// IAM role to assume (with STS AssumeRole) on top of the profile's credentials.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// What to print on stdout.
+    #[arg(long, short = 'o', value_enum, default_value_t = TokenOutput::ExecCredential)]
+    pub output: TokenOutput,
+
+    /// Renew a cached token when less than this is left before it expires (e.g. 300s, 5m).
+    #[arg(long, env = "EKS_KC_REFRESH_MARGIN", hide_env_values = true, value_name = "DURATION",
+          default_value = "5m", value_parser = crate::cache::parse_margin)]
+    pub refresh_margin: chrono::Duration,
+
+    /// Sign a fresh token and leave the cache alone.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Wait at most this long for another eks-kc working on the same cluster or identity (e.g.
+    /// 10s); a call kubectl runs non-interactively does not wait behind an MFA prompt at all.
+    #[arg(long, env = "EKS_KC_LOCK_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = crate::cache::parse_duration)]
+    pub lock_timeout: chrono::Duration,
+
+    /// Give up on the network (STS, SSO, container or instance credentials) after this long,
+    /// retries included (e.g. 15s).
+    #[arg(long, env = "EKS_KC_TIMEOUT", value_name = "DURATION", default_value = "15s",
+          value_parser = crate::cache::parse_positive_duration)]
+    pub timeout: chrono::Duration,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+
+    #[command(flatten)]
+    pub verbosity: Verbosity,
+}
+
+const TOKEN_EXAMPLES: &str = "\
+A kubeconfig user that works for every EKS cluster:
+
+  users:
+  - name: eks-kc
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: eks-kc
+        args: [token]
+        provideClusterInfo: true
+        interactiveMode: IfAvailable
+
+and on each cluster the settings eks-kc needs:
+
+  clusters:
+  - name: prod
+    cluster:
+      server: https://ABC.gr7.eu-west-1.eks.amazonaws.com
+      certificate-authority-data: LS0t...
+      extensions:
+      - name: client.authentication.k8s.io/exec
+        extension: {clusterName: prod, region: eu-west-1, profile: ops}
+
+For curl and scripts:
+
+  curl -H \"Authorization: Bearer $(eks-kc token -c prod --region eu-west-1 -o token)\" ...
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenOutput {
+    /// A client-go ExecCredential JSON object (what kubectl expects).
+    ExecCredential,
+    /// The bare bearer token, for curl and scripts.
+    Token,
+}
