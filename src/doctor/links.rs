@@ -1,0 +1,279 @@
+//! The credentials, principal and cluster links.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+
+pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
+    let mut commands = vec![];
+    if facts.uses_sso {
+        commands.push(format!("aws sso login{}", profile_flag(facts)));
+    }
+    commands.push(format!("eks-kc cache clear --context {}", facts.context));
+    let how = if facts.uses_sso {
+        "sign in again"
+    } else {
+        "renew them (new session keys in the credentials file or environment, or `eks-kc \
+         login` for an MFA profile)"
+    };
+    Fix {
+        summary: format!("{what}; {how}, then drop the tokens signed with the old ones"),
+        commands,
+        snippet: None,
+    }
+}
+
+pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Option<Fix>) {
+    const ID: &str = "credentials";
+    const TITLE: &str = "credentials";
+    let creds = match &facts.credentials {
+        Ok(c) => c,
+        Err(e) => {
+            let l = link(ID, TITLE, Status::Failed, format!("none usable: {e}"));
+            let fix = Fix {
+                summary: format!("eks-kc cannot get AWS credentials for the context: {e}"),
+                commands: facts
+                    .uses_sso
+                    .then(|| format!("aws sso login{}", profile_flag(facts)))
+                    .into_iter()
+                    .collect(),
+                snippet: None,
+            };
+            return (l, Some(fix));
+        }
+    };
+    let kind = if creds.temporary {
+        "temporary session credentials"
+    } else {
+        "long-term access keys"
+    };
+    let expiry = match creds.expiry {
+        Some(at) if at <= now => format!(", expired {}", at.format("%Y-%m-%dT%H:%M:%SZ")),
+        Some(at) => format!(
+            ", expire {} (in {} min)",
+            at.format("%Y-%m-%dT%H:%M:%SZ"),
+            (at - now).num_minutes()
+        ),
+        None => String::new(),
+    };
+    let mut evidence = vec![format!(
+        "{} from {}{expiry}",
+        creds.access_key_id, creds.source
+    )];
+    let summary = format!("{kind} from {}", creds.source);
+    if let Some(at) = creds.expiry.filter(|at| *at <= now) {
+        let mut l = link(ID, TITLE, Status::Failed, format!("{summary}, expired"));
+        l.evidence = evidence;
+        let what = format!(
+            "the credentials expired at {}",
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        return (l, Some(expired_fix(facts, &what)));
+    }
+    match &facts.caller {
+        Ok(c) => {
+            evidence.push(format!(
+                "STS GetCallerIdentity: {}{}",
+                c.arn,
+                c.account
+                    .as_deref()
+                    .map(|a| format!(" (account {a})"))
+                    .unwrap_or_default()
+            ));
+            let mut l = link(
+                ID,
+                TITLE,
+                Status::Ok,
+                format!("{summary}, caller {}", c.arn),
+            );
+            l.evidence = evidence;
+            (l, None)
+        }
+        Err(Ok(p)) if p.rejects_credentials() => {
+            evidence.push(format!("STS GetCallerIdentity: {}", p.text()));
+            let mut l = link(
+                ID,
+                TITLE,
+                Status::Failed,
+                format!(
+                    "{summary}, rejected by STS ({})",
+                    p.code.as_deref().unwrap_or("")
+                ),
+            );
+            l.evidence = evidence;
+            let fix = if p.is_expired() {
+                expired_fix(facts, "AWS says the credentials have expired")
+            } else {
+                Fix {
+                    summary: format!(
+                        "AWS does not accept the credentials ({}): the access key was deleted \
+                         or deactivated, or the secret key is wrong; configure valid keys for \
+                         {}",
+                        p.text(),
+                        creds.source
+                    ),
+                    commands: vec![format!("aws configure{}", profile_flag(facts))],
+                    snippet: None,
+                }
+            };
+            (l, Some(fix))
+        }
+        Err(reason) => {
+            evidence.push(format!(
+                "STS GetCallerIdentity could not be asked: {}",
+                not_checked(reason)
+            ));
+            let mut l = link(
+                ID,
+                TITLE,
+                Status::CouldNotCheck,
+                format!("{summary}; the caller is unknown"),
+            );
+            l.evidence = evidence;
+            (l, None)
+        }
+    }
+}
+
+pub(super) fn principal_link(facts: &Facts, principal: Option<&str>) -> (Link, Option<Fix>) {
+    const ID: &str = "principal";
+    const TITLE: &str = "principal";
+    let (Ok(caller), Some(principal)) = (&facts.caller, principal) else {
+        return (
+            link(
+                ID,
+                TITLE,
+                Status::CouldNotCheck,
+                "unknown: needs the caller ARN".to_owned(),
+            ),
+            None,
+        );
+    };
+    let mut l = link(ID, TITLE, Status::Ok, principal.to_owned());
+    if principal != caller.arn {
+        l.evidence.push(format!(
+            "the assumed-role session {} maps to its role {principal}",
+            caller.arn
+        ));
+        l.evidence.push(
+            "EKS matches the role ARN without its path (an assumed-role ARN carries none): an \
+             access entry or aws-auth mapping for arn:…:role/PATH/NAME does not match"
+                .to_owned(),
+        );
+    } else {
+        l.evidence
+            .push("EKS matches this ARN as it is (an IAM user or role ARN)".to_owned());
+    }
+    (l, None)
+}
+
+pub(super) fn same_url(a: &str, b: &str) -> bool {
+    let norm = |u: &str| u.trim().trim_end_matches('/').to_ascii_lowercase();
+    norm(a) == norm(b)
+}
+
+/// The kubeconfig sends the token to another server than the cluster's endpoint.
+pub(super) fn endpoint_mismatch(facts: &Facts) -> Option<(String, String)> {
+    let c = facts.cluster_info.as_ref().ok()?;
+    let endpoint = c.endpoint.as_deref()?;
+    let server = facts.server.as_deref()?;
+    (!same_url(endpoint, server)).then(|| (server.to_owned(), endpoint.to_owned()))
+}
+
+pub(super) fn access_mode(c: &Cluster) -> String {
+    match (c.public_access, c.private_access) {
+        (Some(true), Some(true)) => "public and private".to_owned(),
+        (Some(true), _) => "public".to_owned(),
+        (Some(false), Some(true)) => "private only".to_owned(),
+        (Some(false), _) => "neither public nor private".to_owned(),
+        (None, _) => "access unknown".to_owned(),
+    }
+}
+
+pub(super) fn cluster_link(facts: &Facts) -> (Link, Option<Fix>) {
+    const ID: &str = "cluster";
+    const TITLE: &str = "cluster";
+    let c = match &facts.cluster_info {
+        Ok(c) => c,
+        Err(Ok(p)) if p.is_not_found() => {
+            let mut l = link(
+                ID,
+                TITLE,
+                Status::Failed,
+                format!("no cluster '{}' in {}", facts.cluster, facts.region),
+            );
+            l.evidence
+                .push(format!("EKS DescribeCluster: {}", p.text()));
+            let fix = Fix {
+                summary: format!(
+                    "EKS has no cluster '{}' in {} for this account: it was deleted, or the \
+                     context uses the wrong profile, account or region; remove stale contexts \
+                     with sync --prune",
+                    facts.cluster, facts.region
+                ),
+                commands: vec![format!(
+                    "eks-kc sync{} --region {} --prune",
+                    profile_flag(facts),
+                    facts.region
+                )],
+                snippet: None,
+            };
+            return (l, Some(fix));
+        }
+        Err(reason) => {
+            let mut l = link(ID, TITLE, Status::CouldNotCheck, "unknown".to_owned());
+            l.evidence.push(format!(
+                "EKS DescribeCluster could not be asked: {}",
+                not_checked(reason)
+            ));
+            return (l, None);
+        }
+    };
+    let status = c.status.as_deref().unwrap_or("UNKNOWN");
+    let mode = c.authentication_mode.as_deref().unwrap_or("unknown");
+    let summary = format!(
+        "{status}{}, endpoint {}, authentication mode {mode}",
+        c.version
+            .as_deref()
+            .map(|v| format!(", Kubernetes {v}"))
+            .unwrap_or_default(),
+        access_mode(c)
+    );
+    let usable = matches!(status, "ACTIVE" | "UPDATING");
+    let mut l = link(
+        ID,
+        TITLE,
+        if usable { Status::Ok } else { Status::Failed },
+        summary,
+    );
+    if let Some(e) = &c.endpoint {
+        l.evidence.push(format!("endpoint {e}"));
+    }
+    if c.public_access == Some(true)
+        && !c.public_access_cidrs.is_empty()
+        && !c.public_access_cidrs.iter().any(|x| x == "0.0.0.0/0")
+    {
+        l.evidence.push(format!(
+            "public access only from {}",
+            c.public_access_cidrs.join(", ")
+        ));
+    }
+    if let Some((server, endpoint)) = endpoint_mismatch(facts) {
+        l.evidence.push(format!(
+            "the kubeconfig's server {server} is not this cluster's endpoint {endpoint}"
+        ));
+    }
+    let fix = (!usable).then(|| Fix {
+        summary: format!(
+            "the cluster is {status}; only an ACTIVE (or UPDATING) cluster serves kubectl"
+        ),
+        commands: vec![format!(
+            "aws eks describe-cluster --name {} --region {}{} --query cluster.status",
+            facts.cluster,
+            facts.region,
+            profile_flag(facts)
+        )],
+        snippet: None,
+    });
+    (l, fix)
+}
