@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::digest;
 use crate::provenance::Provenance;
 
 /// Bumped whenever the entry layout changes; other versions are treated as misses. Version 2
@@ -63,7 +63,7 @@ impl TokenKey {
             .filter_map(|&name| {
                 let value = env(name).filter(|v| !v.is_empty())?;
                 let value = if HASHED_ENV.contains(&name) {
-                    format!("sha256:{}", hex(&Sha256::digest(value.as_bytes())))
+                    digest::sha256(value.as_bytes())
                 } else {
                     value
                 };
@@ -82,8 +82,7 @@ impl TokenKey {
     /// The file name stem of this key's entry: a hash, so names never leak into `ls` output and
     /// any cluster or profile name is a safe file name.
     pub fn file_stem(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("serializing strings cannot fail");
-        format!("token-{}", &hex(&Sha256::digest(&canonical))[..32])
+        digest::stem("token", &serde_json::to_vec(self).unwrap_or_default())
     }
 }
 
@@ -208,14 +207,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
     };
     Ok(d)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::cache::{TokenKey, hex};
+use crate::cache::TokenKey;
+use crate::digest;
 use crate::provenance::Provenance;
 use crate::secret::Secret;
 use crate::store::PrivateDir;
@@ -58,8 +58,7 @@ impl IdentityKey {
     }
 
     pub fn file_stem(&self) -> String {
-        let canonical = serde_json::to_vec(self).expect("serializing strings cannot fail");
-        format!("creds-{}", &hex(&Sha256::digest(&canonical))[..32])
+        digest::stem("creds", &serde_json::to_vec(self).unwrap_or_default())
     }
 }
 

@@ -3,6 +3,7 @@
 //! Pure logic (token format, cache policy, exec protocol) is kept apart from the I/O edges
 //! (`aws` for the network, `store` for the filesystem) so it can be tested without either.
 
+pub mod access;
 pub mod aws;
 pub mod cache;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod complete;
 pub mod config;
 pub mod credcache;
 pub mod diagnose;
+pub mod digest;
 pub mod doctor;
 pub mod exec;
 pub mod exit;

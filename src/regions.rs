@@ -6,7 +6,33 @@
 //! in these lists is a warning, not an error); an opt-in region that an account has not enabled
 //! is reported as "not enabled" and skipped, not failed.
 
-use crate::token::partition_of;
+/// An AWS partition as far as eks-kc cares: which DNS suffix its endpoints use (the
+/// token names the STS host in it) and which name appears in ARNs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    pub name: &'static str,
+    pub dns_suffix: &'static str,
+}
+
+/// The partition a region belongs to, by the region-name prefixes AWS publishes.
+pub fn partition_of(region: &str) -> Partition {
+    const TABLE: &[(&str, &str, &str)] = &[
+        ("cn-", "aws-cn", "amazonaws.com.cn"),
+        ("us-gov-", "aws-us-gov", "amazonaws.com"),
+        ("us-isob-", "aws-iso-b", "sc2s.sgov.gov"),
+        ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
+        ("us-iso-", "aws-iso", "c2s.ic.gov"),
+        ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"),
+    ];
+    TABLE
+        .iter()
+        .find(|(prefix, _, _)| region.starts_with(prefix))
+        .map(|&(_, name, dns_suffix)| Partition { name, dns_suffix })
+        .unwrap_or(Partition {
+            name: "aws",
+            dns_suffix: "amazonaws.com",
+        })
+}
 
 const AWS: &[&str] = &[
     "af-south-1",

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::digest;
 use crate::kubeconfig::ManagedContext;
 use crate::kubefile::{self, View};
 use crate::store::PrivateDir;
@@ -86,10 +86,7 @@ pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
         .join("\n");
-    let name = format!(
-        "contexts-{}.json",
-        &format!("{:x}", Sha256::digest(key.as_bytes()))[..16]
-    );
+    let name = format!("{}.json", digest::stem("contexts", key.as_bytes()));
     if let Ok(Some(bytes)) = dir.read(&name)
         && let Ok(d) = serde_json::from_slice::<Stored>(&bytes)
         && d.version == VERSION

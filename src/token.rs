@@ -29,33 +29,7 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 /// The query of every presigned request, before the SigV4 parameters.
 pub const BASE_QUERY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 
-/// An AWS partition as far as the token cares: which DNS suffix its STS endpoints use and which
-/// name appears in ARNs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    pub name: &'static str,
-    pub dns_suffix: &'static str,
-}
-
-/// The partition a region belongs to, by the region-name prefixes AWS publishes.
-pub fn partition_of(region: &str) -> Partition {
-    const TABLE: &[(&str, &str, &str)] = &[
-        ("cn-", "aws-cn", "amazonaws.com.cn"),
-        ("us-gov-", "aws-us-gov", "amazonaws.com"),
-        ("us-isob-", "aws-iso-b", "sc2s.sgov.gov"),
-        ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
-        ("us-iso-", "aws-iso", "c2s.ic.gov"),
-        ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"),
-    ];
-    TABLE
-        .iter()
-        .find(|(prefix, _, _)| region.starts_with(prefix))
-        .map(|&(_, name, dns_suffix)| Partition { name, dns_suffix })
-        .unwrap_or(Partition {
-            name: "aws",
-            dns_suffix: "amazonaws.com",
-        })
-}
+pub use crate::regions::{Partition, partition_of};
 
 /// Whether `region` looks like an AWS region name (`eu-west-1`, `us-gov-east-1`), so that a
 /// typo or an injected string never ends up in a host name.

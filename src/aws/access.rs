@@ -5,7 +5,7 @@
 //! Every call signs with the credentials eks-kc itself would sign tokens with (resolved once by
 //! the token engine, passed in), so no second MFA prompt or SSO round trip happens, and every
 //! call is bounded by the network limit. A failure comes back as a [`Problem`] carrying the AWS
-//! error code: the judgement (denied = could not check) is `crate::doctor`'s.
+//! error code: the judgement (denied = could not check) is `crate::doctor`'s (the data is `crate::access`).
 
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
 
 use super::sdk::AwsCredentials;
-use crate::doctor::{Caller, Cluster, Entry, Policy, Problem, Scope};
+use crate::access::{Caller, Cluster, Entry, Policy, Problem, Scope};
 
 /// At most this many pages of ListAccessEntries (100 each): a cluster with more entries than
 /// that is checked with DescribeAccessEntry alone.

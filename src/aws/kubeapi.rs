@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 
-use crate::doctor::NetKind;
+use crate::access::NetKind;
 use crate::secret::Secret;
 
 /// An HTTP answer: status and body (bounded in size).
