@@ -34,7 +34,7 @@ fn clients_dir() -> PathBuf {
 /// endpoint is the token-checking API server.
 fn setup() -> (TestEnv, ApiServer, FakeEks) {
     let mut env = TestEnv::new();
-    let (script, _) = env.counting_credential_process(None);
+    let (script, _) = env.counting_credential_process();
     env.write_aws_config(&format!(
         "[profile team]\nregion = {REGION}\ncredential_process = {}\n",
         script.display()

@@ -32,7 +32,7 @@ fn token_for(env: &TestEnv, cluster: &str, profile: &str) -> Run {
 #[test]
 fn five_clusters_of_one_identity_cost_one_assume_role_then_one_more_at_refresh() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);
     let mut tokens = vec![];
     for cluster in ["c1", "c2", "c3", "c4", "c5"] {
@@ -93,7 +93,7 @@ fn five_clusters_of_one_identity_cost_one_assume_role_then_one_more_at_refresh()
 #[test]
 fn parallel_cold_tokens_for_many_clusters_assume_the_role_once() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);
     let children: Vec<_> = (0..16)
         .map(|i| {
@@ -117,7 +117,7 @@ fn parallel_cold_tokens_for_many_clusters_assume_the_role_once() {
 #[test]
 fn cached_credentials_are_private_and_static_keys_are_never_cached() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);
     token_for(&env, "c1", "ops").ok();
     let creds: Vec<_> = env
@@ -152,7 +152,7 @@ fn cached_credentials_are_private_and_static_keys_are_never_cached() {
 #[test]
 fn short_lived_session_credentials_cap_the_token() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 15, None);
+    let sts = FakeSts::builder(&env).duration_minutes(15).start();
     assume_role_env(&sts, &mut env);
     env.set("EKS_KC_CREDENTIAL_REFRESH_MARGIN", "1m");
     let run = token_for(&env, "c1", "ops");
@@ -169,7 +169,7 @@ fn short_lived_session_credentials_cap_the_token() {
 #[test]
 fn web_identity_credentials_sign_accepted_tokens() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     let token_file = env.path("web-identity-token");
     fs::write(&token_file, "eyJhbGciOi.test-oidc-token.sig").unwrap();
     env.set(
@@ -193,7 +193,9 @@ fn web_identity_credentials_sign_accepted_tokens() {
 #[test]
 fn container_credentials_send_the_authorization_token_file() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, Some("pod-identity-secret-token"));
+    let sts = FakeSts::builder(&env)
+        .container_token("pod-identity-secret-token")
+        .start();
     let auth_file = env.path("eks-pod-identity-token");
     fs::write(&auth_file, "pod-identity-secret-token").unwrap();
     env.set(
@@ -216,7 +218,7 @@ fn container_credentials_send_the_authorization_token_file() {
 #[test]
 fn without_a_keyring_credentials_fall_back_to_files_and_warn_once() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);
     let mut first = env.eks_kc(&["token"]);
     first
@@ -301,7 +303,7 @@ fn sso_env(sts: &FakeSts, env: &mut TestEnv, expires_at: DateTime<Utc>) {
 #[test]
 fn sso_with_a_valid_cached_login_signs_accepted_tokens() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start_with(&env, 60, None, Some("sso-access-token"));
+    let sts = FakeSts::builder(&env).sso_token("sso-access-token").start();
     sso_env(&sts, &mut env, Utc::now() + Duration::hours(4));
     for cluster in ["a", "b"] {
         let run = token_for(&env, cluster, "sso");
@@ -317,7 +319,7 @@ fn sso_with_a_valid_cached_login_signs_accepted_tokens() {
 #[test]
 fn an_expired_sso_login_fails_fast_naming_the_fix() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start_with(&env, 60, None, Some("sso-access-token"));
+    let sts = FakeSts::builder(&env).sso_token("sso-access-token").start();
     sso_env(&sts, &mut env, Utc::now() - Duration::hours(1));
     let started = std::time::Instant::now();
     let run = token_for(&env, "a", "sso");
@@ -364,7 +366,7 @@ fn in_pty(env: &TestEnv, args: &str, typed: &str) -> Run {
 #[test]
 fn mfa_prompts_once_on_the_terminal_and_the_code_reaches_sts() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     mfa_env(&sts, &mut env);
     let run = in_pty(
         &env,
@@ -398,7 +400,7 @@ fn mfa_prompts_once_on_the_terminal_and_the_code_reaches_sts() {
 #[test]
 fn mfa_without_a_terminal_fails_at_once_naming_the_fix() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     mfa_env(&sts, &mut env);
     let started = std::time::Instant::now();
     let run = token_for(&env, "c1", "mfa"); // spec.interactive: false, stdin not a terminal
@@ -421,7 +423,7 @@ fn mfa_without_a_terminal_fails_at_once_naming_the_fix() {
 #[test]
 fn login_asks_once_and_prewarms_the_profiles_contexts() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     mfa_env(&sts, &mut env);
     fs::write(
         &env.kubeconfig,
@@ -481,7 +483,7 @@ fn managed_kubeconfig(profile: &str, clusters: &[&str]) -> String {
 #[test]
 fn a_role_arn_chained_on_a_profile_signs_accepted_tokens_and_is_cached_per_chain() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);
     let role = "arn:aws:iam::111122223333:role/cluster-admin";
     for cluster in ["c1", "c2"] {

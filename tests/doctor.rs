@@ -24,7 +24,7 @@ struct Setup {
 
 /// Profile `team` assumes role Admin (through fake STS) with the fixture keys of profile
 /// `base`; cluster `prod` is served by the API server (mapping `users`, see
-/// `ApiServer::start_with`) and described by fake EKS with `spec`'s extra fields; the
+/// `ApiServerBuilder::users`) and described by fake EKS with `spec`'s extra fields; the
 /// kubeconfig comes from `eks-kc sync -p team`.
 fn setup(spec: Value, users: Value) -> Setup {
     setup_with(spec, users, |_| {})
@@ -40,9 +40,11 @@ fn setup_with(spec: Value, users: Value, tweak: impl FnOnce(&mut TestEnv)) -> Se
          region = {REGION}\n"
     ));
     tweak(&mut env);
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
-    let api = ApiServer::start_with(&env, "prod", REGION, Some(&users));
+    let api = ApiServer::builder(&env, "prod", REGION)
+        .users(&users)
+        .start();
     let mut cluster = json!({"name": "prod", "endpoint": api.url(), "ca": api.ca_data()});
     if let (Some(c), Some(extra)) = (cluster.as_object_mut(), spec.as_object()) {
         c.extend(extra.clone());
@@ -302,7 +304,9 @@ fn an_unreachable_private_endpoint_is_named() {
 fn a_token_sent_to_another_cluster_is_caught() {
     let s = setup(json!({"accessEntries": [admin_entry()]}), mapped());
     // The context's server is now another cluster's ('staging'), which rejects prod's token.
-    let staging = ApiServer::start_with(&s.env, "staging", REGION, Some(&mapped()));
+    let staging = ApiServer::builder(&s.env, "staging", REGION)
+        .users(&mapped())
+        .start();
     let text = fs::read_to_string(&s.env.kubeconfig).unwrap();
     fs::write(
         &s.env.kubeconfig,
@@ -417,7 +421,7 @@ fn an_unmanaged_or_unknown_context_is_an_error() {
 fn a_certificate_authority_that_does_not_match_is_a_tls_failure() {
     let s = setup(json!({"accessEntries": [admin_entry()]}), mapped());
     // The kubeconfig trusts another cluster's CA.
-    let other = ApiServer::start_with(&s.env, "staging", REGION, None);
+    let other = ApiServer::start(&s.env, "staging", REGION);
     let text = fs::read_to_string(&s.env.kubeconfig).unwrap();
     fs::write(
         &s.env.kubeconfig,

@@ -142,7 +142,7 @@ fn kubeconfig_is_old_or_new_after_kill_9_and_a_dead_lock_is_reported() {
 #[test]
 fn two_hundred_fifty_six_parallel_cold_calls_resolve_credentials_once() {
     let env = TestEnv::new();
-    let (script, counter) = env.counting_credential_process(None);
+    let (script, counter) = env.counting_credential_process();
     env.write_aws_config(&format!(
         "[profile counted]\ncredential_process = {}\nregion = {REGION}\n",
         script.display()
@@ -301,7 +301,7 @@ fn effective_uid() -> u32 {
 #[test]
 fn no_secret_reaches_stderr_at_any_verbosity() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     env.write_static_profile("base");
     env.write_aws_config(
         "[profile ops]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\nsource_profile = base\n",

@@ -61,7 +61,7 @@ fn edit(path: &std::path::Path, text: &str) {
 #[test]
 fn a_role_changed_in_the_config_signs_the_next_token_with_the_new_role() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     env.write_static_profile("base");
     env.write_aws_config(&ops_config(READ_ONLY, ""));
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
@@ -89,7 +89,7 @@ fn a_role_changed_in_the_config_signs_the_next_token_with_the_new_role() {
 #[test]
 fn an_edit_to_an_unrelated_profile_keeps_both_caches() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     env.write_static_profile("base");
     env.write_aws_config(&ops_config(READ_ONLY, ""));
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
@@ -155,7 +155,7 @@ fn a_rotated_static_key_signs_the_next_token() {
 #[test]
 fn a_static_profile_turned_into_a_role_signs_with_the_role() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env, 60, None);
+    let sts = FakeSts::start(&env);
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
     env.write_static_profile("team");
     env.write_aws_config("[profile team]\nregion = eu-west-1\n");
@@ -214,7 +214,7 @@ fn sso_config(account: &str) -> String {
 #[test]
 fn an_sso_logout_stops_tokens_from_cached_role_credentials() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start_with(&env, 60, None, Some("sso-access-token"));
+    let sts = FakeSts::builder(&env).sso_token("sso-access-token").start();
     let login = sso_env(&sts, &mut env, "111122223333");
     token_for(&env, "c1", "sso").ok();
     assert_eq!(sts.calls("GetRoleCredentials").len(), 1);
@@ -234,7 +234,7 @@ fn an_sso_logout_stops_tokens_from_cached_role_credentials() {
 #[test]
 fn a_changed_sso_account_fetches_credentials_for_the_new_account() {
     let mut env = TestEnv::new();
-    let sts = FakeSts::start_with(&env, 60, None, Some("sso-access-token"));
+    let sts = FakeSts::builder(&env).sso_token("sso-access-token").start();
     sso_env(&sts, &mut env, "111122223333");
     let before = token_for(&env, "c1", "sso").ok().token();
 

@@ -32,7 +32,7 @@ fn kubectls() -> Vec<String> {
 
 fn profile_env() -> (TestEnv, std::path::PathBuf) {
     let env = TestEnv::new();
-    let (script, counter) = env.counting_credential_process(None);
+    let (script, counter) = env.counting_credential_process();
     env.write_aws_config(&format!(
         "[profile team]\ncredential_process = {}\n",
         script.display()

@@ -337,7 +337,7 @@ fn credentials_are_resolved_once_per_profile_across_regions() {
     moto.create("eu-west-1", &["alpha"]);
     moto.create("us-east-1", &["beta"]);
     let env = TestEnv::new();
-    let (script, counter) = env.counting_credential_process(None);
+    let (script, counter) = env.counting_credential_process();
     env.write_aws_config(&format!(
         "[profile counted]\nregion = eu-west-1\nendpoint_url = {}\ncredential_process = {}\n",
         moto.url(),

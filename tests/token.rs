@@ -21,7 +21,10 @@ fn exec_info_raw(api_version: &str, config: &str) -> String {
 /// A profile whose credentials come from a counting `credential_process`.
 fn env_with_counting_profile(expiration: Option<&str>) -> (TestEnv, std::path::PathBuf) {
     let env = TestEnv::new();
-    let (script, counter) = env.counting_credential_process(expiration);
+    let (script, counter) = match expiration {
+        Some(at) => env.counting_credential_process_expiring(at),
+        None => env.counting_credential_process(),
+    };
     env.write_aws_config(&format!(
         "[profile counted]\ncredential_process = {}\nregion = {REGION}\n",
         script.display()

@@ -1,0 +1,267 @@
+//! Where eks-kc keeps its files and how it reads them: the private directory (0700, this
+//! user's, writable by nobody else), the private subdirectory used inside a shared one, and
+//! reads that refuse anything but a small regular file of this user's without blocking on it.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::write::{remove_temps_of, write_atomic};
+use super::{DIR_MODE, FILE_MODE, MAX_FILE_SIZE, euid};
+
+/// The directory eks-kc keeps its files in, given the one configured (`EKS_KC_CACHE_DIR` or
+/// the platform default). One `lstat`, so it is cheap enough for every cache hit.
+///
+/// eks-kc never changes the mode of a directory it did not create, and never keeps secrets in
+/// a directory that someone else owns or can write to (a shared `/tmp`, a 0777 directory):
+/// there it uses its own subdirectory `eks-kc-<uid>`, created 0700 (see [`PrivateDir::ensure`]
+/// for what is refused). A missing directory is created 0700 on the first write.
+pub fn effective_dir(configured: &Path) -> PathBuf {
+    match fs::symlink_metadata(configured) {
+        Ok(meta) if meta.is_dir() && (meta.uid() != euid() || meta.mode() & 0o022 != 0) => {
+            configured.join(format!("eks-kc-{}", euid()))
+        }
+        _ => configured.to_path_buf(),
+    }
+}
+
+/// A private directory (0700) holding private files (0600).
+#[derive(Debug, Clone)]
+pub struct PrivateDir {
+    path: PathBuf,
+}
+
+impl PrivateDir {
+    /// A handle on `path`; nothing is touched until a read, write or lock needs the directory.
+    /// Callers pass the result of [`effective_dir`].
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        PrivateDir { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// Whether the directory exists and is safe to keep secrets in: a real directory (not a
+    /// symlink), owned by this user, writable by nobody else. Never changes its mode: a
+    /// directory eks-kc did not create is not its to change.
+    pub fn check(&self) -> io::Result<bool> {
+        let meta = match fs::symlink_metadata(&self.path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if !meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a directory", self.path.display()),
+            ));
+        }
+        let me = euid();
+        if meta.uid() != me {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} belongs to uid {}, not to you (uid {me}); remove it or point \
+                     EKS_KC_CACHE_DIR elsewhere",
+                    self.path.display(),
+                    meta.uid()
+                ),
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is writable by other users (mode {:o}), so eks-kc keeps nothing there; \
+                     `chmod 700 {}` if it is yours alone",
+                    self.path.display(),
+                    meta.mode() & 0o7777,
+                    self.path.display()
+                ),
+            ));
+        }
+        Ok(true)
+    }
+
+    /// Creates the directory (and parents) as 0700 when missing; refuses one that is not safe
+    /// (see [`PrivateDir::check`]).
+    pub fn ensure(&self) -> io::Result<()> {
+        if self.check()? {
+            return Ok(());
+        }
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(&self.path)?;
+        // Created by someone else in between, or by us through a loose umask: check again.
+        self.check().map(|_| ())
+    }
+
+    /// The content of `name`, or `None` when it (or the directory) does not exist.
+    ///
+    /// Only a regular file owned by this user and at most [`MAX_FILE_SIZE`] long is read: a
+    /// symlink is refused rather than followed, and a FIFO or device in place of an entry is
+    /// opened non-blocking and refused after `fstat`, so a planted file can neither hang nor
+    /// flood the caller.
+    pub fn read(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        if !self.check()? {
+            return Ok(None);
+        }
+        read_private_file(&self.file(name))
+    }
+
+    /// Replaces `name` atomically with `bytes`, as a 0600 file. Temporary files of earlier
+    /// writers of `name` that died before their rename (kill -9) are removed first. Token and
+    /// credential entries are written under their lock, so such a file belongs to nobody alive;
+    /// the few names written without one (the kubeconfig digest, the keyring marker) are best
+    /// effort, and a concurrent writer that loses its temporary file just fails its write.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        self.ensure()?;
+        self.remove_dead_temps(name);
+        write_atomic(&self.file(name), bytes, FILE_MODE)
+    }
+
+    fn remove_dead_temps(&self, name: &str) {
+        remove_temps_of(&self.file(name));
+    }
+}
+
+/// Reads a small regular file this user owns without following a symlink or blocking on a FIFO
+/// (see [`PrivateDir::read`]); `None` when it does not exist.
+pub fn read_private_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    // A file someone else owns was not written by us: never trust it.
+    if meta.uid() != euid() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{} belongs to another user", path.display()),
+        ));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is {} bytes, more than a cache file ever is",
+                path.display(),
+                meta.len()
+            ),
+        ));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} grew past {MAX_FILE_SIZE} bytes", path.display()),
+        ));
+    }
+    Ok(Some(buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn writes_are_private_and_atomic() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path().join("a/b"));
+        assert_eq!(dir.read("x").unwrap(), None);
+        dir.write("x", b"one").unwrap();
+        dir.write("x", b"two").unwrap();
+        assert_eq!(dir.read("x").unwrap().unwrap(), b"two");
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700);
+        assert_eq!(mode(&dir.file("x")), 0o600);
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn shared_directories_are_left_alone_and_a_private_subdirectory_is_used() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shared = tmp.path().join("shared");
+        fs::create_dir(&shared).unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+        let dir = PrivateDir::new(effective_dir(&shared));
+        assert_eq!(dir.path(), shared.join(format!("eks-kc-{}", euid())));
+        dir.write("x", b"secret").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&shared), 0o1777, "the shared directory keeps its mode");
+        assert_eq!(mode(dir.path()), 0o700);
+        // A directory of our own that only others may read is used as it is, untouched.
+        let own = tmp.path().join("own");
+        fs::create_dir(&own).unwrap();
+        fs::set_permissions(&own, fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(effective_dir(&own), own);
+        PrivateDir::new(&own).write("x", b"y").unwrap();
+        assert_eq!(mode(&own), 0o755);
+        // A private directory that became writable by others is refused, never chmod'ed.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let err = dir.read("x").unwrap_err().to_string();
+        assert!(err.contains("writable by other users"), "{err}");
+        assert!(dir.write("x", b"z").is_err());
+        assert_eq!(mode(dir.path()), 0o777);
+    }
+
+    #[test]
+    fn fifos_devices_and_huge_files_are_refused_without_blocking() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path());
+        let fifo = std::ffi::CString::new(
+            tmp.path()
+                .join("fifo")
+                .into_os_string()
+                .into_encoded_bytes(),
+        )
+        .unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        let err = dir.read("fifo").unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        std::os::unix::fs::symlink("/dev/zero", tmp.path().join("zero")).unwrap();
+        assert!(dir.read("zero").is_err());
+        let big = fs::File::create(tmp.path().join("big")).unwrap();
+        big.set_len(MAX_FILE_SIZE + 1).unwrap();
+        assert!(dir.read("big").is_err());
+        assert!(dir.read("missing").unwrap().is_none());
+        assert!(
+            PrivateDir::new(tmp.path().join("nodir"))
+                .read("x")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn symlinks_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path());
+        fs::write(tmp.path().join("target"), b"secret").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("target"), tmp.path().join("link")).unwrap();
+        assert!(dir.read("link").is_err());
+    }
+}

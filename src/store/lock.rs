@@ -1,0 +1,337 @@
+//! Advisory locks on `<name>.lock` files beside the files they guard: taken with a bounded
+//! wait, released by the kernel when the holder dies, and annotated with the holder's pid (and
+//! "prompting" while it asks a person something) so that a waiter which gives up can say who
+//! holds the lock, and a non-interactive one need not queue behind a prompt.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{FILE_MODE, PrivateDir, euid};
+
+impl PrivateDir {
+    /// Takes an exclusive lock on `<name>.lock`, waiting at most `wait.timeout` for another
+    /// holder. The lock is released when the guard is dropped or the process dies. The holder
+    /// writes its pid into the file, so a waiter that gives up can say who holds it.
+    pub fn lock(&self, name: &str, wait: &LockWait) -> Result<FileLock, LockError> {
+        self.ensure()?;
+        let path = self.file(&format!("{name}.lock"));
+        let mut file = open_lock_file(&path)?;
+        let deadline = Instant::now() + wait.timeout;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            // fs4's trait method, named in full: std's inherent `File::try_lock` (Rust 1.89)
+            // has the same name and is the one a method call would pick.
+            match fs4::FileExt::try_lock(&file) {
+                // `cache clear` may have removed the file between our open and our lock: a lock
+                // on an unlinked file excludes nobody, so take the one at the path instead.
+                Ok(()) if same_file(&file, &path) => break,
+                Ok(()) => {
+                    file = open_lock_file(&path)?;
+                    continue;
+                }
+                Err(fs4::TryLockError::Error(e)) => return Err(e.into()),
+                Err(fs4::TryLockError::WouldBlock) => {}
+            }
+            let holder = Holder::read(&path, &file);
+            if wait.fail_if_prompting && holder.as_ref().is_some_and(|h| h.prompting) {
+                return Err(LockError::Prompting {
+                    path,
+                    pid: holder.map(|h| h.pid),
+                });
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(LockError::Timeout {
+                    path,
+                    waited: wait.timeout,
+                    pid: holder.map(|h| h.pid),
+                });
+            }
+            std::thread::sleep(pause.min(deadline - now));
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+        let lock = FileLock { file, path };
+        lock.note("");
+        held_locks().push(lock.path.clone());
+        Ok(lock)
+    }
+
+    /// Removes the `.lock` files in this directory whose names pass `wanted` and that no live
+    /// process holds (the lock can be taken at once); returns how many were removed. A lock
+    /// someone holds is left alone: removing it would let a second holder in.
+    pub fn remove_idle_locks(&self, wanted: impl Fn(&str) -> bool) -> usize {
+        let Ok(true) = self.check() else {
+            return 0;
+        };
+        let Ok(entries) = fs::read_dir(self.path()) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".lock") || !wanted(&name) {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(file) = open_lock_file(&path) else {
+                continue;
+            };
+            if fs4::FileExt::try_lock(&file).is_ok() && fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
+
+/// Whether `path` still names the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    match (file.metadata(), fs::symlink_metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.uid() != euid() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is not a regular file of yours; remove it",
+                path.display()
+            ),
+        ));
+    }
+    Ok(file)
+}
+
+/// How long, and how, to wait for a lock.
+#[derive(Debug, Clone, Copy)]
+pub struct LockWait {
+    pub timeout: Duration,
+    /// Give up at once when the holder is asking a person something (an MFA code): a call
+    /// nobody can watch must not queue behind a prompt in another terminal.
+    pub fail_if_prompting: bool,
+}
+
+/// Why a lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "waited {:.1}s for the lock {} held by {}; if that process is stuck, end it, or raise \
+         EKS_KC_LOCK_TIMEOUT (or --lock-timeout)",
+        waited.as_secs_f32(), path.display(), describe_holder(*pid)
+    )]
+    Timeout {
+        path: PathBuf,
+        waited: Duration,
+        pid: Option<u32>,
+    },
+    #[error(
+        "{} is asking for an MFA code in another terminal (lock {}); answer it there, or run \
+         `eks-kc login` in a terminal, then retry",
+        describe_holder(*pid), path.display()
+    )]
+    Prompting { path: PathBuf, pid: Option<u32> },
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// "pid 123 (eks-kc)" where known.
+fn describe_holder(pid: Option<u32>) -> String {
+    match pid {
+        None => "another process".into(),
+        Some(pid) => {
+            let name = fs::read_to_string(format!("/proc/{pid}/comm"))
+                .ok()
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty());
+            match name {
+                Some(name) => format!("pid {pid} ({name})"),
+                None => format!("pid {pid}"),
+            }
+        }
+    }
+}
+
+/// What a lock holder wrote into its lock file: `<pid>[ prompting]`.
+struct Holder {
+    pid: u32,
+    prompting: bool,
+}
+
+impl Holder {
+    fn parse(text: &str) -> Option<Holder> {
+        let mut words = text.split_whitespace();
+        let pid = words.next()?.parse().ok()?;
+        Some(Holder {
+            pid,
+            prompting: words.any(|w| w == "prompting"),
+        })
+    }
+
+    /// Who holds the lock on `file`: the kernel's answer (`/proc/locks`) where there is one,
+    /// else what the holder wrote into the file.
+    fn read(path: &Path, file: &File) -> Option<Holder> {
+        let mut text = String::new();
+        let written = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .ok()
+            .and_then(|f| f.take(64).read_to_string(&mut text).ok())
+            .and_then(|_| Holder::parse(&text));
+        let kernel = file.metadata().ok().and_then(|meta| {
+            let locks = fs::read_to_string("/proc/locks").ok()?;
+            flock_holder(&locks, meta.dev(), meta.ino())
+        });
+        match (kernel, written) {
+            (Some(pid), Some(w)) if w.pid == pid => Some(w),
+            (Some(pid), _) => Some(Holder {
+                pid,
+                prompting: false,
+            }),
+            (None, w) => w,
+        }
+    }
+}
+
+/// The pid holding a `flock` on the file (`dev`, `ino`), from the text of `/proc/locks`
+/// (`1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF`).
+fn flock_holder(locks: &str, dev: u64, ino: u64) -> Option<u32> {
+    let (major, minor) = (libc::major(dev), libc::minor(dev));
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // A waiter's line starts with "->": only the holder counts.
+        if fields.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let mut id = fields.get(5)?.split(':');
+        let ma = u32::from_str_radix(id.next()?, 16).ok()?;
+        let mi = u32::from_str_radix(id.next()?, 16).ok()?;
+        let i: u64 = id.next()?.parse().ok()?;
+        (ma == major && mi == minor && i == ino)
+            .then(|| fields.get(4)?.parse().ok())
+            .flatten()
+    })
+}
+
+/// The lock files this process holds, so that a prompt can tell waiters about itself.
+fn held_locks() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    static HELD: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Marks every lock this process holds as "prompting" (just before asking a person something),
+/// so that non-interactive callers waiting for them give up at once instead of queueing.
+pub fn note_prompting() {
+    for path in held_locks().iter() {
+        if let Ok(mut f) = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+        {
+            let _ = f.set_len(0);
+            let _ = write!(f, "{} prompting", std::process::id());
+        }
+    }
+}
+
+/// Holds an advisory lock until dropped.
+pub struct FileLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl FileLock {
+    /// Records this process (and `state`) in the lock file for waiters to report.
+    fn note(&self, state: &str) {
+        use std::os::unix::fs::FileExt;
+        let _ = self.file.set_len(0);
+        let _ = self
+            .file
+            .write_at(format!("{} {state}", std::process::id()).as_bytes(), 0);
+    }
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // No stale pid for the next waiter to blame; the lock goes when the file closes.
+        let _ = self.file.set_len(0);
+        held_locks().retain(|p| p != &self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_holders_are_read_from_proc_locks() {
+        let dev = libc::makedev(8, 1);
+        let locks = "1: FLOCK  ADVISORY  WRITE 4242 08:01:77 0 EOF\n\
+                     1: -> FLOCK  ADVISORY  WRITE 99 08:01:78 0 EOF\n\
+                     2: POSIX  ADVISORY  WRITE 7 08:01:79 0 EOF\n";
+        assert_eq!(flock_holder(locks, dev, 77), Some(4242));
+        assert_eq!(flock_holder(locks, dev, 78), None);
+        assert_eq!(flock_holder(locks, dev, 79), None);
+        assert_eq!(flock_holder(locks, libc::makedev(8, 2), 77), None);
+        assert_eq!(flock_holder("garbage\n1: FLOCK", dev, 77), None);
+    }
+
+    #[test]
+    fn a_held_lock_times_out_naming_the_holder_and_idle_locks_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = PrivateDir::new(tmp.path());
+        let wait = LockWait {
+            timeout: Duration::from_millis(200),
+            fail_if_prompting: true,
+        };
+        let held = dir.lock("a", &wait).unwrap();
+        // flock locks belong to the open file: a second open in this process conflicts too.
+        let started = Instant::now();
+        let err = dir.lock("a", &wait).err().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())) && text.contains("a.lock"),
+            "{text}"
+        );
+        assert!(matches!(err, LockError::Timeout { .. }));
+        // A holder that is prompting makes a non-interactive waiter give up at once.
+        note_prompting();
+        let started = Instant::now();
+        let err = dir
+            .lock(
+                "a",
+                &LockWait {
+                    timeout: Duration::from_secs(30),
+                    ..wait
+                },
+            )
+            .err()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(matches!(err, LockError::Prompting { .. }), "{err}");
+        // Clearing removes idle locks only.
+        let idle = dir.lock("b", &wait).unwrap();
+        drop(idle);
+        assert_eq!(dir.remove_idle_locks(|_| true), 1);
+        assert!(dir.file("a.lock").exists());
+        drop(held);
+        assert_eq!(dir.remove_idle_locks(|_| true), 1);
+        assert!(!dir.file("a.lock").exists());
+    }
+}

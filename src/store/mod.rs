@@ -1,0 +1,35 @@
+//! The filesystem edge: private directories, atomic writes and advisory locks.
+//!
+//! Every write goes to a temporary file in the same directory, is fsynced, then renamed over
+//! the target, so a reader (or a crash) sees the old file or the new one, never half of one.
+//! Locks are `fs4` advisory locks on separate `.lock` files, which the kernel releases when the
+//! holder dies, so a killed process never leaves a cache locked; every wait for one is bounded.
+//! Reads refuse anything but a small regular file of this user's, without blocking on it.
+//!
+//! - `dir`: where files are kept ([`effective_dir`], [`PrivateDir`]) and how they are read;
+//! - `lock`: the lock files, bounded waits, and who holds a lock (or is prompting under one);
+//! - `write`: atomic writes, and the kubectl-faithful rewrite of a kubeconfig.
+//!
+//! The parts are private; everything callers use is re-exported here, so `crate::store::X` is
+//! the one path to each of them.
+
+mod dir;
+mod lock;
+mod write;
+
+pub use dir::{PrivateDir, effective_dir, read_private_file};
+pub use lock::{FileLock, LockError, LockWait, note_prompting};
+pub use write::{remove_temps_of, replace_file, write_atomic};
+
+/// Mode of every directory eks-kc keeps secrets in.
+pub const DIR_MODE: u32 = 0o700;
+/// Mode of every file eks-kc keeps secrets in.
+pub const FILE_MODE: u32 = 0o600;
+/// The largest cache file eks-kc reads: entries are a few KiB; anything bigger was not written
+/// by eks-kc (a link to /dev/zero, a planted file) and is refused instead of read.
+pub const MAX_FILE_SIZE: u64 = 1 << 20;
+
+fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
