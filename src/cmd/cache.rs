@@ -108,23 +108,11 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
                     .entries
                     .iter()
                     .map(|e| {
-                        let identity = match (&e.profile, &e.role_arn) {
-                            (Some(p), Some(r)) => format!("profile {p}, role {r}"),
-                            (Some(p), None) => format!("profile {p}"),
-                            (None, Some(r)) => format!("role {r}"),
-                            (None, None) if e.identity.is_empty() => "default chain".into(),
-                            (None, None) => format!("env {}", e.identity.join(",")),
-                        };
-                        let left = if e.seconds_left > 0 {
-                            format!("{}m{:02}s", e.seconds_left / 60, e.seconds_left % 60)
-                        } else {
-                            "expired".into()
-                        };
                         [
                             e.cluster.clone(),
                             e.region.clone(),
-                            identity,
-                            left,
+                            identity(&e.profile, &e.role_arn, &e.identity),
+                            time_left(e.seconds_left),
                             e.file.clone(),
                         ]
                     })
