@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::digest;
+use crate::hashes;
 use crate::provenance::Provenance;
 
 /// Bumped whenever the entry layout changes; other versions are treated as misses. Version 2
@@ -63,7 +63,7 @@ impl TokenKey {
             .filter_map(|&name| {
                 let value = env(name).filter(|v| !v.is_empty())?;
                 let value = if HASHED_ENV.contains(&name) {
-                    digest::sha256(value.as_bytes())
+                    hashes::sha256(value.as_bytes())
                 } else {
                     value
                 };
@@ -82,7 +82,7 @@ impl TokenKey {
     /// The file name stem of this key's entry: a hash, so names never leak into `ls` output and
     /// any cluster or profile name is a safe file name.
     pub fn file_stem(&self) -> String {
-        digest::stem("token", &serde_json::to_vec(self).unwrap_or_default())
+        hashes::stem("token", &serde_json::to_vec(self).unwrap_or_default())
     }
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::TokenKey;
-use crate::digest;
+use crate::hashes;
 use crate::provenance::Provenance;
 use crate::secret::Secret;
 use crate::store::PrivateDir;
@@ -58,7 +58,7 @@ impl IdentityKey {
     }
 
     pub fn file_stem(&self) -> String {
-        digest::stem("creds", &serde_json::to_vec(self).unwrap_or_default())
+        hashes::stem("creds", &serde_json::to_vec(self).unwrap_or_default())
     }
 }
 
@@ -101,21 +101,21 @@ pub struct Stub {
 }
 
 /// Where credential entries live for this run.
-pub enum Store {
+pub enum CredentialCache {
     Keyring(PrivateDir),
     File(PrivateDir),
 }
 
-impl Store {
+impl CredentialCache {
     /// The keyring when it works (and `EKS_KC_KEYRING` is not `off`), else files in `dir`. The
     /// first time the keyring is found not to work, `warn` is called once; the finding is
     /// remembered in `dir` so later runs neither probe nor warn again.
     pub fn open(dir: PrivateDir, keyring: bool, warn: &mut dyn FnMut(&str)) -> Self {
         if !keyring || dir.file(NO_KEYRING_MARKER).exists() {
-            return Store::File(dir);
+            return CredentialCache::File(dir);
         }
         match probe_keyring() {
-            Ok(()) => Store::Keyring(dir),
+            Ok(()) => CredentialCache::Keyring(dir),
             Err(why) => {
                 warn(&format!(
                     "no usable OS keyring ({why}); temporary AWS credentials are cached in 0600 \
@@ -123,22 +123,22 @@ impl Store {
                     dir.path().display()
                 ));
                 let _ = dir.write(NO_KEYRING_MARKER, why.as_bytes());
-                Store::File(dir)
+                CredentialCache::File(dir)
             }
         }
     }
 
     pub fn dir(&self) -> &PrivateDir {
         match self {
-            Store::Keyring(d) | Store::File(d) => d,
+            CredentialCache::Keyring(d) | CredentialCache::File(d) => d,
         }
     }
 
     pub fn get(&self, key: &IdentityKey) -> Option<CredEntry> {
         let stem = key.file_stem();
         let bytes = match self {
-            Store::File(dir) => dir.read(&format!("{stem}.json")).ok()??,
-            Store::Keyring(_) => keyring::Entry::new(KEYRING_SERVICE, &stem)
+            CredentialCache::File(dir) => dir.read(&format!("{stem}.json")).ok()??,
+            CredentialCache::Keyring(_) => keyring::Entry::new(KEYRING_SERVICE, &stem)
                 .ok()?
                 .get_password()
                 .ok()?
@@ -151,11 +151,11 @@ impl Store {
         let stem = entry.key.file_stem();
         let bytes = serde_json::to_vec(entry)?;
         let store = match self {
-            Store::File(dir) => {
+            CredentialCache::File(dir) => {
                 dir.write(&format!("{stem}.json"), &bytes)?;
                 "file"
             }
-            Store::Keyring(_) => {
+            CredentialCache::Keyring(_) => {
                 keyring::Entry::new(KEYRING_SERVICE, &stem)?
                     .set_password(std::str::from_utf8(&bytes)?)?;
                 "keyring"
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn file_store_round_trips_and_never_shows_secrets_in_stubs() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = Store::File(PrivateDir::new(tmp.path()));
+        let store = CredentialCache::File(PrivateDir::new(tmp.path()));
         let entry = CredEntry {
             version: VERSION,
             key: key("p"),

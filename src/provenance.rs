@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::digest::hex;
+use crate::hashes::hex;
 
 /// What `stat` says of a file, enough to notice any edit: an in-place write changes mtime and
 /// ctime (which nobody can set back), an editor's rename changes the inode.

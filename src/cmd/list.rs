@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::{ListArgs, ListOutput};
 use crate::config::Settings;
-use crate::summary;
+use crate::digest;
 use crate::tokens::TokenCache;
 
 #[derive(Debug, Serialize)]
@@ -28,7 +28,7 @@ struct Row {
 }
 
 pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    let summary = summary::load(args.kubeconfig.as_deref(), &settings.cache_dir)?;
+    let summary = digest::load(args.kubeconfig.as_deref(), &settings.cache_dir)?;
     for name in &summary.unusable {
         eprintln!("eks-kc: {}", super::unusable_message(name));
     }

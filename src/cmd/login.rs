@@ -10,7 +10,7 @@ use crate::aws::CredentialSource;
 use crate::cli::LoginArgs;
 use crate::config::Settings;
 use crate::tokens::{Origin, TokenRequest, credentials, obtain};
-use crate::{aws, summary};
+use crate::{aws, digest};
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -20,7 +20,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         args.profiles.clone()
     };
     let files = aws::profiles::load_blocking()?;
-    let managed = summary::load(args.kubeconfig.as_deref(), &settings.cache_dir)?.managed;
+    let managed = digest::load(args.kubeconfig.as_deref(), &settings.cache_dir)?.managed;
 
     for profile in profiles {
         let region = env("AWS_REGION")

@@ -11,7 +11,7 @@ use crate::cache::{TokenEntry, TokenKey};
 use crate::provenance::Provenance;
 use crate::store::{LockError, LockWait, PrivateDir};
 
-/// The token cache in one directory (the credential cache's `credcache::Store` is its sibling).
+/// The token cache in one directory (its sibling is the credential cache, `credcache::CredentialCache`).
 pub struct TokenCache {
     dir: PrivateDir,
 }

@@ -43,13 +43,14 @@ pub fn credentials(
         return resolve();
     };
     let margin = settings.credential_margin;
-    let store = credcache::Store::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
-        eprintln!("eks-kc: warning: {w}")
-    });
+    let store =
+        credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
+            eprintln!("eks-kc: warning: {w}")
+        });
     let key = IdentityKey::new(identity.profile, identity.role_arn, |name| {
         std::env::var(name).ok()
     });
-    let fresh = |store: &credcache::Store| {
+    let fresh = |store: &credcache::CredentialCache| {
         store.get(&key).filter(|e| {
             e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
         })
