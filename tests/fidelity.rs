@@ -498,19 +498,6 @@ fn hard_links_are_kept_and_dangling_symlinks_are_written_through() {
     assert_eq!(fs::metadata(&target).unwrap().mode() & 0o777, 0o600);
 }
 
-/// A small deterministic pseudo-random sequence.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
-}
-
 #[test]
 fn sigint_sigterm_and_sighup_never_leave_a_lock_or_a_temporary_file() {
     let mut env = TestEnv::new();

@@ -13,19 +13,6 @@ use common::*;
 
 const REGION: &str = "eu-west-1";
 
-/// A small deterministic pseudo-random sequence (no dependency, reproducible runs).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % bound
-    }
-}
-
 fn kill_after(mut child: std::process::Child, delay: Duration) {
     std::thread::sleep(delay);
     let _ = child.kill(); // SIGKILL

@@ -46,3 +46,17 @@ pub fn child_path() -> String {
     let rest = std::env::var("PATH").unwrap_or_default();
     format!("{}:{rest}", ours.display())
 }
+
+/// A small deterministic pseudo-random sequence (no dependency, reproducible runs): the random
+/// points at which the fault-injection tests kill or signal a process.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % bound
+    }
+}
