@@ -28,6 +28,14 @@ struct Row {
 }
 
 pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    // One write for the whole listing, not one per row (stdout is line-buffered).
+    let mut buffered = std::io::BufWriter::new(out);
+    list(args, settings, &mut buffered)?;
+    buffered.flush()?;
+    Ok(())
+}
+
+fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     let summary = digest::load(args.kubeconfig.as_deref(), &settings.cache_dir)?;
     for name in &summary.unusable {
         eprintln!("eks-kc: {}", super::unusable_message(name));

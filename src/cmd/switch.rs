@@ -96,7 +96,8 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         let _lock = kubefile::lock(&file, Duration::from_secs(args.lock_timeout), &mut |l| {
             eprintln!("eks-kc: waiting for {}", l.display())
         })?;
-        let names = View::load(args.kubeconfig.as_deref())?.context_names();
+        let view = View::load(args.kubeconfig.as_deref())?;
+        let names = view.context_names();
         let target = if args.context == "-" {
             let Some(p) = previous.get(&key) else {
                 bail!(
@@ -110,7 +111,11 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         } else {
             resolve(&args.context, &names)?
         };
-        let mut cfg = kubefile::read(&file)?;
+        // The file was parsed for the view, under this same lock: no second parse.
+        let mut cfg = match view.files.into_iter().find(|(p, _)| *p == file) {
+            Some((_, cfg)) => cfg,
+            None => kubefile::read(&file)?,
+        };
         let was = cfg.current_context().map(str::to_owned);
         if was.as_deref() != Some(target.as_str()) {
             cfg.set_current_context(&target);

@@ -30,13 +30,19 @@ pub fn effective_dir(configured: &Path) -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct PrivateDir {
     path: PathBuf,
+    /// Set once the directory passed [`PrivateDir::check`]: one handle serves a whole command,
+    /// and `list` reads an entry per context, so the directory is looked at once, not each time.
+    safe: std::cell::OnceCell<()>,
 }
 
 impl PrivateDir {
     /// A handle on `path`; nothing is touched until a read, write or lock needs the directory.
     /// Callers pass the result of [`effective_dir`].
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        PrivateDir { path: path.into() }
+        PrivateDir {
+            path: path.into(),
+            safe: std::cell::OnceCell::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -51,6 +57,9 @@ impl PrivateDir {
     /// symlink), owned by this user, writable by nobody else. Never changes its mode: a
     /// directory eks-kc did not create is not its to change.
     pub fn check(&self) -> io::Result<bool> {
+        if self.safe.get().is_some() {
+            return Ok(true);
+        }
         let meta = match fs::symlink_metadata(&self.path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
@@ -86,6 +95,7 @@ impl PrivateDir {
                 ),
             ));
         }
+        let _ = self.safe.set(());
         Ok(true)
     }
 
@@ -219,8 +229,10 @@ mod tests {
         assert_eq!(effective_dir(&own), own);
         PrivateDir::new(&own).write("x", b"y").unwrap();
         assert_eq!(mode(&own), 0o755);
-        // A private directory that became writable by others is refused, never chmod'ed.
+        // A private directory that became writable by others is refused, never chmod'ed (by
+        // the next command: a handle checks its directory once).
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let dir = PrivateDir::new(dir.path());
         let err = dir.read("x").unwrap_err().to_string();
         assert!(err.contains("writable by other users"), "{err}");
         assert!(dir.write("x", b"z").is_err());
