@@ -79,6 +79,14 @@ impl TokenKey {
         }
     }
 
+    /// Who signs the tokens of this key.
+    pub fn source(&self) -> crate::source::CredentialSource<'_> {
+        crate::source::CredentialSource {
+            profile: self.profile.as_deref(),
+            role_arn: self.role_arn.as_deref(),
+        }
+    }
+
     /// The file name stem of this key's entry: a hash, so names never leak into `ls` output and
     /// any cluster or profile name is a safe file name.
     pub fn file_stem(&self) -> String {

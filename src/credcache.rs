@@ -16,6 +16,7 @@ use crate::cache::TokenKey;
 use crate::hashes;
 use crate::provenance::Provenance;
 use crate::secret::Secret;
+use crate::source::CredentialSource;
 use crate::store::PrivateDir;
 
 /// Version 2 added the provenance (entries without one are not served).
@@ -47,14 +48,18 @@ impl IdentityKey {
         }
     }
 
-    /// The key of a profile and role in this environment (`env` looks a variable up): the same
-    /// as [`IdentityKey::of`] the token key of any cluster of that identity.
-    pub fn new(
-        profile: Option<&str>,
-        role_arn: Option<&str>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        IdentityKey::of(&TokenKey::new("", "", profile, role_arn, env))
+    /// The key of `source` in this environment (`env` looks a variable up): the same as
+    /// [`IdentityKey::of`] the token key of any cluster of that identity.
+    pub fn new(source: CredentialSource<'_>, env: impl Fn(&str) -> Option<String>) -> Self {
+        IdentityKey::of(&TokenKey::new("", "", source.profile, source.role_arn, env))
+    }
+
+    /// Who these credentials belong to.
+    pub fn source(&self) -> CredentialSource<'_> {
+        CredentialSource {
+            profile: self.profile.as_deref(),
+            role_arn: self.role_arn.as_deref(),
+        }
     }
 
     pub fn file_stem(&self) -> String {

@@ -24,6 +24,16 @@ pub struct ClusterConfig {
     pub role_arn: Option<String>,
 }
 
+impl ClusterConfig {
+    /// Who signs for this cluster, as the extension says (flags and environment may override).
+    pub fn source(&self) -> crate::source::CredentialSource<'_> {
+        crate::source::CredentialSource {
+            profile: self.profile.as_deref(),
+            role_arn: self.role_arn.as_deref(),
+        }
+    }
+}
+
 /// What eks-kc takes from `KUBERNETES_EXEC_INFO`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecInfo {

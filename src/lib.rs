@@ -25,6 +25,7 @@ pub mod provenance;
 pub mod regions;
 pub mod secret;
 pub mod signals;
+pub mod source;
 pub mod store;
 pub mod token;
 pub mod tokens;

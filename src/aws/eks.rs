@@ -23,6 +23,16 @@ pub struct Target {
     pub region: String,
 }
 
+impl Target {
+    /// Who lists this target (`role_arn`: the run's `--role-arn`, assumed on top).
+    pub fn source<'a>(&'a self, role_arn: Option<&'a str>) -> super::sdk::CredentialSource<'a> {
+        super::sdk::CredentialSource {
+            profile: self.profile.as_deref(),
+            role_arn,
+        }
+    }
+}
+
 /// A cluster as DescribeCluster reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -95,10 +105,7 @@ async fn discover_async(
             .get(&t.label)
             .cloned()
             .unwrap_or_else(|| t.region.clone());
-        let source = super::sdk::CredentialSource {
-            profile: t.profile.as_deref(),
-            role_arn: opts.role_arn.as_deref(),
-        };
+        let source = t.source(opts.role_arn.as_deref());
         let conf = super::sdk::sdk_config(
             source,
             Some(Region::new(region)),

@@ -47,9 +47,7 @@ pub fn credentials(
         credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
             eprintln!("eks-kc: warning: {w}")
         });
-    let key = IdentityKey::new(identity.profile, identity.role_arn, |name| {
-        std::env::var(name).ok()
-    });
+    let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
     let fresh = |store: &credcache::CredentialCache| {
         store.get(&key).filter(|e| {
             e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
