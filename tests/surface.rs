@@ -165,7 +165,16 @@ fn use_and_kubectl_set_context_in_parallel_lose_nothing() {
             "kubectl's {w} was lost"
         );
     }
-    assert_eq!(current_context(&env), "prod-canary.eu-west-1.team");
+    // The current context is one of the two `use` switched between. Not always the last one:
+    // `kubectl config set-context` loads the kubeconfig before it takes the lock, and client-go's
+    // ModifyConfig then writes back a current-context that differs from the file's, so a
+    // set-context that started before the last `use` restores the context it had read (kubectl's
+    // own race; it showed up once in CI).
+    let current = current_context(&env);
+    assert!(
+        ["prod-canary.eu-west-1.team", "dev.eu-west-1.team"].contains(&current.as_str()),
+        "{current}"
+    );
     assert_no_kubeconfig_lock(&env);
 }
 
