@@ -73,16 +73,7 @@ fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> 
     let mut req = TokenRequest::for_context(m, interactive)?;
     let limits = settings.limits;
     let profile = req.profile.clone().or_else(|| env("AWS_PROFILE"));
-    let region = match req.region.clone() {
-        Some(r) => r,
-        None => aws::creds::profile_region(profile.as_deref())?.with_context(|| {
-            format!(
-                "no region for cluster '{}': set region in the context's exec extension, \
-                 AWS_REGION, or `region` in the profile",
-                req.cluster
-            )
-        })?,
-    };
+    let region = req.signing_region()?;
     req.region = Some(region.clone());
     let uses_env_keys = req.identity().uses_env_keys();
 

@@ -40,6 +40,29 @@ pub struct TokenRequest {
 }
 
 impl TokenRequest {
+    /// The region the token is signed for: the request's, else the profile's `region` (the
+    /// AWS config files, never IMDS); checked, so a typo never ends up in a host name.
+    pub fn signing_region(&self) -> Result<String> {
+        let region = match &self.region {
+            Some(r) => r.clone(),
+            None => {
+                let profile = self
+                    .profile
+                    .clone()
+                    .or_else(|| std::env::var("AWS_PROFILE").ok());
+                aws::creds::profile_region(profile.as_deref())?.with_context(|| {
+                    format!(
+                        "no region for cluster '{}': pass --region, set region in the kubeconfig \
+                         extension, AWS_REGION, or `region` in the profile",
+                        self.cluster
+                    )
+                })?
+            }
+        };
+        token::validate_region(&region)?;
+        Ok(region)
+    }
+
     /// Who signs this request's token.
     pub fn identity(&self) -> CredentialSource<'_> {
         CredentialSource {
@@ -147,20 +170,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     let limits = &settings.limits;
     let margin = settings.refresh_margin;
     let env = |name: &str| std::env::var(name).ok();
-    let region = match &req.region {
-        Some(r) => r.clone(),
-        None => {
-            let profile = req.profile.clone().or_else(|| env("AWS_PROFILE"));
-            aws::creds::profile_region(profile.as_deref())?.with_context(|| {
-                format!(
-                    "no region for cluster '{}': pass --region, set region in the kubeconfig \
-                     extension, AWS_REGION, or `region` in the profile",
-                    req.cluster
-                )
-            })?
-        }
-    };
-    token::validate_region(&region)?;
+    let region = req.signing_region()?;
 
     let key = TokenKey::new(
         &req.cluster,
