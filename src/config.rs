@@ -60,8 +60,9 @@ pub struct Flags<'a> {
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The cache directory: the configured one, or its private subdirectory when that one is
-    /// shared (see `store::effective_dir`).
-    pub cache_dir: PathBuf,
+    /// shared (see `store::effective_dir`). An error only for the commands that use it (`sync`
+    /// needs no cache, and must work where no home directory can be found).
+    cache_dir: Result<PathBuf, String>,
     /// Refresh a cached token when less than this is left (`--refresh-margin`,
     /// `EKS_KC_REFRESH_MARGIN`).
     pub refresh_margin: Duration,
@@ -85,8 +86,9 @@ impl Settings {
         let duration = |name: &str| parsed(name, cache::parse_duration);
         let std = |d: Duration| d.to_std().unwrap_or_default();
         let cache_dir = match flags.cache_dir.filter(|d| !d.as_os_str().is_empty()) {
-            Some(dir) => dir.to_path_buf(),
-            None => paths::cache_dir(env("EKS_KC_CACHE_DIR").map(PathBuf::from).as_deref())?,
+            Some(dir) => Ok(dir.to_path_buf()),
+            None => paths::cache_dir(env("EKS_KC_CACHE_DIR").map(PathBuf::from).as_deref())
+                .map_err(|e| e.to_string()),
         };
         let refresh_margin = match flags.refresh_margin {
             Some(m) => m,
@@ -106,13 +108,20 @@ impl Settings {
                 .unwrap_or(DEFAULT_TIMEOUT),
         };
         Ok(Settings {
-            cache_dir: store::effective_dir(&cache_dir),
+            cache_dir: cache_dir.map(|dir| store::effective_dir(&dir)),
             refresh_margin,
             credential_margin: duration("EKS_KC_CREDENTIAL_REFRESH_MARGIN")?
                 .unwrap_or(credcache::DEFAULT_MARGIN),
             keyring: env("EKS_KC_KEYRING").is_none_or(|v| v != "off"),
             limits: Limits::new(lock, network),
         })
+    }
+
+    /// The cache directory (see the field), or why there is none.
+    pub fn cache_dir(&self) -> Result<&Path> {
+        self.cache_dir
+            .as_deref()
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// The settings of this process's environment with no flags.
@@ -154,7 +163,7 @@ mod tests {
         ];
         let env = env_of(&pairs);
         let s = Settings::resolve(Flags::default(), &env).unwrap();
-        assert_eq!(s.cache_dir, dir.path());
+        assert_eq!(s.cache_dir().unwrap(), dir.path());
         assert_eq!(s.refresh_margin, Duration::minutes(2));
         assert_eq!(s.credential_margin, credcache::DEFAULT_MARGIN);
         assert_eq!(s.limits.lock, StdDuration::from_secs(3));

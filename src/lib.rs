@@ -113,7 +113,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         cli::Command::Doctor(args) => cmd::doctor::run(args, &plain(&args.cache)?, out),
         cli::Command::Cache(args) => {
             let settings = settings(args.cache_dir.as_deref(), &cli, config::Flags::default())?;
-            let cache_dir = settings.cache_dir;
+            let cache_dir = settings.cache_dir()?.to_path_buf();
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
                 cli::CacheAction::Clear {

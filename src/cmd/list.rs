@@ -36,12 +36,12 @@ pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<
 }
 
 fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    let summary = digest::load(args.kubeconfig.as_deref(), &settings.cache_dir)?;
+    let summary = digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?;
     for name in &summary.unusable {
         eprintln!("eks-kc: {}", super::unusable_message(name));
     }
     let current = summary.current;
-    let tokens = TokenCache::new(&settings.cache_dir);
+    let tokens = TokenCache::new(settings.cache_dir()?);
     let now = Utc::now();
     let rows: Vec<Row> = summary
         .managed

@@ -20,7 +20,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         args.profiles.clone()
     };
     let files = aws::profiles::load_blocking()?;
-    let managed = digest::load(args.kubeconfig.as_deref(), &settings.cache_dir)?.managed;
+    let managed = digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?.managed;
 
     for profile in profiles {
         let region = env("AWS_REGION")

@@ -27,7 +27,11 @@ pub fn credentials(
     origin: &Origin<'_>,
 ) -> Result<AwsCredentials> {
     let limits = &settings.limits;
-    let cache_dir = use_cache.then_some(settings.cache_dir.as_path());
+    let cache_dir = if use_cache {
+        Some(settings.cache_dir()?)
+    } else {
+        None
+    };
     // Provenance first: it must describe the files as they were before credentials are read.
     let provenance = cache_dir.and(origin.current()).cloned();
     let prompt = |message: &str| tty_prompt(message);

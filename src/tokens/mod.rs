@@ -181,7 +181,12 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     );
     let origin = Origin::new(req.identity());
     let mint = || sign(req, &region, settings, use_cache, &origin);
-    let entry = match use_cache.then_some(settings.cache_dir.as_path()) {
+    let cache_dir = if use_cache {
+        Some(settings.cache_dir()?)
+    } else {
+        None
+    };
+    let entry = match cache_dir {
         None => {
             let m = mint()?;
             TokenEntry::new(
