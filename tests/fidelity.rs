@@ -381,6 +381,14 @@ fn root_rewriting_another_users_kubeconfig_keeps_owner_group_and_mode() {
             .unwrap()
             .contains("current-context: kind-local")
     );
+    // The owner's kubectl reads what root wrote.
+    let view = as_nobody(
+        &real_kubectl(),
+        &["config", "view", "-o", "jsonpath={.current-context}"],
+        &file,
+    );
+    assert_eq!(view.code, Some(0), "{}", view.stderr);
+    assert_eq!(view.stdout, "kind-local");
 }
 
 /// Runs `program args` as `nobody` with KUBECONFIG=`file`.
@@ -473,6 +481,7 @@ fn hard_links_are_kept_and_dangling_symlinks_are_written_through() {
             .unwrap()
             .contains("current-context: kind-local")
     );
+    assert_eq!(kubectl_view(&env, &other)["current-context"], "kind-local");
 
     // A dangling symlink: its target is created, the link stays a link (as kubectl does).
     let mut env = TestEnv::new();
@@ -496,6 +505,11 @@ fn hard_links_are_kept_and_dangling_symlinks_are_written_through() {
             .contains("prod.eu-west-1.team")
     );
     assert_eq!(fs::metadata(&target).unwrap().mode() & 0o777, 0o600);
+    let view = kubectl_view(&env, &link);
+    assert_eq!(
+        entry(&view, "contexts", "prod.eu-west-1.team")["context"]["user"],
+        "eks-kc"
+    );
 }
 
 #[test]
