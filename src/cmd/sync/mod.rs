@@ -149,38 +149,40 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         });
     }
 
-    let others = other_files(args.kubeconfig.as_deref(), &path)?;
-    let opts = MergeOptions {
-        template: &template,
-        listed: &listed,
-        prune: args.prune,
-        exec_command: &exec_command,
-        taken_elsewhere: &others.names,
-        exec_style: args.exec_style.map(|s| match s {
-            ExecStyleArg::Shared => ExecStyle::Shared,
-            ExecStyleArg::PerContext => ExecStyle::PerContext,
-        }),
-        set_current_if_none: !others.current_context,
-    };
     let mut written = false;
     let changes = if listed.is_empty() {
         // Nothing was listed, so there is nothing to add, update or prune: the kubeconfig (and
         // its directory) is not even read, let alone locked or created.
         ChangeSet::default()
-    } else if args.dry_run {
-        let mut cfg = kubefile::read(&path)?;
-        cfg.merge(&desired, &opts)?
     } else {
-        let _lock = kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
-            eprintln!("eks-kc: waiting for {}", lock.display())
-        })?;
-        let mut cfg = kubefile::read(&path)?;
-        let changes = cfg.merge(&desired, &opts)?;
-        if changes.writes() {
-            kubefile::write(&path, &cfg)?;
-            written = true;
+        let others = other_files(args.kubeconfig.as_deref(), &path)?;
+        let opts = MergeOptions {
+            template: &template,
+            listed: &listed,
+            prune: args.prune,
+            exec_command: &exec_command,
+            taken_elsewhere: &others.names,
+            exec_style: args.exec_style.map(|s| match s {
+                ExecStyleArg::Shared => ExecStyle::Shared,
+                ExecStyleArg::PerContext => ExecStyle::PerContext,
+            }),
+            set_current_if_none: !others.current_context,
+        };
+        if args.dry_run {
+            kubefile::read(&path)?.merge(&desired, &opts)?
+        } else {
+            let _lock =
+                kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
+                    eprintln!("eks-kc: waiting for {}", lock.display())
+                })?;
+            let mut cfg = kubefile::read(&path)?;
+            let changes = cfg.merge(&desired, &opts)?;
+            if changes.writes() {
+                kubefile::write(&path, &cfg)?;
+                written = true;
+            }
+            changes
         }
-        changes
     };
 
     let report = Report {
