@@ -36,6 +36,18 @@ pub fn profiles() -> Vec<CompletionCandidate> {
         .unwrap_or_default()
 }
 
+/// The `[sso-session]` sections of the AWS config, for `--sso-session`.
+pub fn sso_sessions() -> Vec<CompletionCandidate> {
+    crate::aws::profiles::load_blocking()
+        .map(|p| {
+            p.sso_sessions
+                .keys()
+                .map(CompletionCandidate::new)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The EKS regions eks-kc knows, for `--region`.
 pub fn regions() -> Vec<CompletionCandidate> {
     crate::regions::known()

@@ -7,10 +7,18 @@ use anyhow::{Context, Result};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
-/// Profile name -> its `region`, if it sets one.
+/// Profile name -> its `region`, if it sets one; and the `[sso-session]` sections.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
     pub regions: BTreeMap<String, Option<String>>,
+    pub sso_sessions: BTreeMap<String, SsoSessionSection>,
+}
+
+/// What an `[sso-session NAME]` section says (either may be missing: the caller says what to do).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoSessionSection {
+    pub start_url: Option<String>,
+    pub region: Option<String>,
 }
 
 impl Profiles {
@@ -42,7 +50,25 @@ pub async fn load() -> Result<Profiles> {
             (name.to_owned(), region)
         })
         .collect();
-    Ok(Profiles { regions })
+    let sso_sessions = set
+        .sso_sessions()
+        .map(|name| {
+            let get = |key: &str| {
+                set.sso_session(name)
+                    .and_then(|s| s.get(key))
+                    .map(str::to_owned)
+            };
+            let section = SsoSessionSection {
+                start_url: get("sso_start_url"),
+                region: get("sso_region"),
+            };
+            (name.to_owned(), section)
+        })
+        .collect();
+    Ok(Profiles {
+        regions,
+        sso_sessions,
+    })
 }
 
 /// `load` for synchronous callers (completion, `list`).

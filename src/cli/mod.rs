@@ -181,6 +181,17 @@ pub struct LoginArgs {
           add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
     pub profiles: Vec<String>,
 
+    /// Sign in to IAM Identity Center for this `[sso-session NAME]` (device authorization: a
+    /// URL and a code to confirm in a browser). The login is saved where `aws sso login` saves
+    /// it, so one login serves both tools.
+    #[arg(long, value_name = "NAME", conflicts_with = "profiles",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::sso_sessions))]
+    pub sso_session: Option<String>,
+
+    /// Open the sign-in page in the default browser too (it is always printed).
+    #[arg(long, requires = "sso_session")]
+    pub browser: bool,
+
     /// The kubeconfig whose contexts get tokens pre-warmed.
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,

@@ -50,9 +50,39 @@ pub struct SyncArgs {
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
 
-    /// Name of new contexts and clusters; variables: {cluster} {region} {profile} {account}.
-    #[arg(long, value_name = "TEMPLATE", default_value = crate::kubeconfig::DEFAULT_TEMPLATE)]
-    pub name_template: String,
+    /// Discover through IAM Identity Center: every account and role of this `[sso-session NAME]`
+    /// of the AWS config (repeatable). Uses the login `aws sso login --sso-session NAME` or
+    /// `eks-kc login --sso-session NAME` left in ~/.aws/sso/cache; no profile is needed.
+    #[arg(long = "sso-session", value_name = "NAME", conflicts_with_all = ["all_profiles", "role_arn"],
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::sso_sessions))]
+    pub sso_sessions: Vec<String>,
+
+    /// Discover through the IAM Identity Center portal at this start URL, without an
+    /// `[sso-session]` section (the login is the AWS CLI's legacy, non-refreshable one).
+    #[arg(long, value_name = "URL", requires = "sso_region",
+          conflicts_with_all = ["all_profiles", "role_arn"])]
+    pub sso_start_url: Option<String>,
+
+    /// The IAM Identity Center region of `--sso-start-url`.
+    #[arg(long, value_name = "REGION", requires = "sso_start_url", value_parser = crate::regions::parse)]
+    pub sso_region: Option<String>,
+
+    /// Permission set (role) to use in each account, repeatable: a preference order, the first
+    /// one an account has wins [default: every role of every account].
+    #[arg(long = "sso-role", value_name = "ROLE")]
+    pub sso_roles: Vec<String>,
+
+    /// Accounts to include, by id or name; `*` and `?` are wildcards (repeatable) [default: every
+    /// account].
+    #[arg(long = "account", value_name = "ID-OR-NAME-GLOB")]
+    pub accounts: Vec<String>,
+
+    /// Name of new contexts and clusters; variables: {cluster} {region} {profile} {account}
+    /// {account_name} {role} {sso_session} [default: {cluster}.{region}.{profile}; for IAM
+    /// Identity Center targets {cluster}.{region}.{account_name}, with .{role} appended when an
+    /// account has more than one role synced].
+    #[arg(long, value_name = "TEMPLATE")]
+    pub name_template: Option<String>,
 
     /// Remove eks-kc's entries for clusters that no longer exist (only in targets listed
     /// successfully in this run).
@@ -110,6 +140,8 @@ Examples:
   eks-kc sync --all-profiles --all-regions --prune
   eks-kc sync --dry-run -o json | jq .added
   eks-kc sync --name-template '{profile}-{cluster}'
+  eks-kc sync --sso-session corp --sso-role ReadOnly --all-regions
+  eks-kc sync --sso-session corp --account 'prod-*' --account 111122223333 -r eu-west-1
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -36,6 +36,9 @@ pub struct TokenArgs {
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
 
+    #[command(flatten)]
+    pub sso: SsoRoleArgs,
+
     /// What to print on stdout.
     #[arg(long, short = 'o', value_enum, default_value_t = TokenOutput::ExecCredential)]
     pub output: TokenOutput,
@@ -103,4 +106,31 @@ pub enum TokenOutput {
     ExecCredential,
     /// The bare bearer token, for curl and scripts.
     Token,
+}
+
+/// An IAM Identity Center account and role to sign as, instead of a profile (what `sync
+/// --sso-session` writes into a context).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SsoRoleArgs {
+    /// IAM Identity Center session (an `[sso-session NAME]` of the AWS config) whose login gets
+    /// the role's credentials (GetRoleCredentials).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["profile", "sso_start_url"],
+          requires_all = ["account_id", "role_name"])]
+    pub sso_session: Option<String>,
+
+    /// IAM Identity Center start URL, for a login without an `[sso-session]` section.
+    #[arg(long, value_name = "URL", conflicts_with = "profile", requires_all = ["account_id", "role_name", "sso_region"])]
+    pub sso_start_url: Option<String>,
+
+    /// IAM Identity Center region [default: the `[sso-session]` section's `sso_region`].
+    #[arg(long, value_name = "REGION")]
+    pub sso_region: Option<String>,
+
+    /// AWS account id of the IAM Identity Center role.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// IAM Identity Center role (permission set) name.
+    #[arg(long, value_name = "ROLE")]
+    pub role_name: Option<String>,
 }

@@ -13,6 +13,9 @@ use crate::tokens::{Origin, TokenRequest, credentials, obtain};
 use crate::{aws, digest};
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    if args.sso_session.is_some() {
+        anyhow::bail!("IAM Identity Center login (--sso-session) is not built yet");
+    }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let profiles = if args.profiles.is_empty() {
         vec![env("AWS_PROFILE").unwrap_or_else(|| "default".into())]

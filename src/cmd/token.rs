@@ -27,6 +27,9 @@ pub fn resolve_request(
 }
 
 pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    if args.sso.sso_session.is_some() || args.sso.sso_start_url.is_some() {
+        anyhow::bail!("IAM Identity Center roles (--sso-session) are not built yet");
+    }
     let exec_info = match std::env::var("KUBERNETES_EXEC_INFO") {
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,

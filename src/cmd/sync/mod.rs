@@ -69,7 +69,14 @@ impl Report {
 
 pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
-    let template = NameTemplate::parse(&args.name_template)?;
+    let template = NameTemplate::parse(
+        args.name_template
+            .as_deref()
+            .unwrap_or(crate::kubeconfig::DEFAULT_TEMPLATE),
+    )?;
+    if !args.sso_sessions.is_empty() || args.sso_start_url.is_some() {
+        bail!("IAM Identity Center discovery (--sso-session, --sso-start-url) is not built yet");
+    }
     let profiles = profiles::load_blocking()?;
     let plan = plan(args, &profiles, |k| std::env::var(k).ok())?;
     for w in &plan.warnings {

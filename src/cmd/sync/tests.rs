@@ -22,6 +22,7 @@ fn profiles() -> Profiles {
             ("cn".into(), Some("cn-north-1".into())),
             ("noregion".into(), None),
         ]),
+        ..Profiles::default()
     }
 }
 
