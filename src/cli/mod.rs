@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod sync;
 mod token;
 
-pub use sync::{ExecStyleArg, SyncArgs, SyncOutput};
+pub use sync::{ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
 /// Make Amazon EKS clusters feel local.

@@ -77,6 +77,12 @@ pub struct SyncArgs {
     #[arg(long = "account", value_name = "ID-OR-NAME-GLOB")]
     pub accounts: Vec<String>,
 
+    /// IAM Identity Center targets that do not come from the command line (the config file's,
+    /// each with its own role and account filters). Used when no `--sso-session` or
+    /// `--sso-start-url` is given.
+    #[arg(skip)]
+    pub saved_sso: Vec<SsoSpec>,
+
     /// Name of new contexts and clusters; variables: {cluster} {region} {profile} {account}
     /// {account_name} {role} {sso_session} [default: {cluster}.{region}.{profile}; for IAM
     /// Identity Center targets {cluster}.{region}.{account_name}, with .{role} appended when an
@@ -143,6 +149,51 @@ Examples:
   eks-kc sync --sso-session corp --sso-role ReadOnly --all-regions
   eks-kc sync --sso-session corp --account 'prod-*' --account 111122223333 -r eu-west-1
 ";
+
+/// One IAM Identity Center login to discover through, with its filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoSpec {
+    /// An `[sso-session NAME]` of the AWS config; `None` with `start_url`.
+    pub session: Option<String>,
+    /// A start URL without a config section (then `region` is required).
+    pub start_url: Option<String>,
+    /// The IAM Identity Center region (overrides the section's `sso_region`).
+    pub region: Option<String>,
+    /// Preferred roles, first match per account wins; empty: every role.
+    pub roles: Vec<String>,
+    /// Account id or name globs; empty: every account.
+    pub accounts: Vec<String>,
+}
+
+impl SyncArgs {
+    /// The IAM Identity Center targets of this run: the command line's (every `--sso-session`,
+    /// and `--sso-start-url`, sharing `--sso-role` and `--account`), else the saved ones.
+    pub fn sso_specs(&self) -> Vec<SsoSpec> {
+        let mut specs: Vec<SsoSpec> = self
+            .sso_sessions
+            .iter()
+            .map(|s| SsoSpec {
+                session: Some(s.clone()),
+                ..SsoSpec::default()
+            })
+            .collect();
+        if let Some(url) = &self.sso_start_url {
+            specs.push(SsoSpec {
+                start_url: Some(url.clone()),
+                region: self.sso_region.clone(),
+                ..SsoSpec::default()
+            });
+        }
+        if specs.is_empty() {
+            return self.saved_sso.clone();
+        }
+        for s in &mut specs {
+            s.roles = self.sso_roles.clone();
+            s.accounts = self.accounts.clone();
+        }
+        specs
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExecStyleArg {

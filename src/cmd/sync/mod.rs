@@ -74,7 +74,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             .as_deref()
             .unwrap_or(crate::kubeconfig::DEFAULT_TEMPLATE),
     )?;
-    if !args.sso_sessions.is_empty() || args.sso_start_url.is_some() {
+    if !args.sso_specs().is_empty() {
         bail!("IAM Identity Center discovery (--sso-session, --sso-start-url) is not built yet");
     }
     let profiles = profiles::load_blocking()?;
