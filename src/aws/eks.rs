@@ -29,6 +29,7 @@ impl Target {
         super::sdk::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn,
+            sso: None,
         }
     }
 }
