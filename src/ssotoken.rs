@@ -197,7 +197,10 @@ mod tests {
             o.insert("clientId".into(), "cid".into());
             o.insert("clientSecret".into(), "csec".into());
             o.insert("refreshToken".into(), "rt".into());
-            o.insert("registrationExpiresAt".into(), "2027-01-01T00:00:00Z".into());
+            o.insert(
+                "registrationExpiresAt".into(),
+                "2027-01-01T00:00:00Z".into(),
+            );
         }
         TokenFile::parse(json.to_string().as_bytes()).unwrap()
     }
@@ -240,7 +243,10 @@ mod tests {
             Plan::SignIn(None)
         );
         let mut f = file("2026-11-24T09:00:00Z", true);
-        f.0.insert("registrationExpiresAt".into(), "2026-01-01T00:00:00Z".into());
+        f.0.insert(
+            "registrationExpiresAt".into(),
+            "2026-01-01T00:00:00Z".into(),
+        );
         assert_eq!(f.plan(now), Plan::SignIn(None), "registration expired");
         assert_eq!(
             TokenFile::parse(b"{}").unwrap().plan(now),

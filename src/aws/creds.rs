@@ -35,7 +35,12 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
     }
 
     if let Some(role) = &req.source.sso {
-        return bounded(t.operation, &getting, super::sso::role_credentials(role, &t)).await;
+        return bounded(
+            t.operation,
+            &getting,
+            super::sso::role_credentials(role, &t),
+        )
+        .await;
     }
 
     if let Some(profile) = req.source.profile

@@ -8,12 +8,13 @@
 //! while waiting so other work proceeds.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Error codes AWS services use for throttling (botocore's list).
 const THROTTLE_CODES: &[&str] = &[
@@ -97,9 +98,11 @@ pub struct Tally {
 }
 
 /// Runs `call` until it succeeds, fails for good, or runs out of attempts; each attempt holds a
-/// permit of `limit`, released while waiting. Returns the tally with the result.
+/// permit of `limit` (the first may come with the call: `first`), released while waiting.
+/// Returns the tally with the result.
 pub async fn retrying<T, E, F, Fut>(
-    limit: &Semaphore,
+    limit: &Arc<Semaphore>,
+    mut first: Option<OwnedSemaphorePermit>,
     backoff: &Backoff,
     mut call: F,
 ) -> (Result<T, SdkError<E, HttpResponse>>, Tally)
@@ -112,7 +115,10 @@ where
     let mut attempt = 0;
     loop {
         let result = {
-            let _permit = limit.acquire().await;
+            let _permit = match first.take() {
+                Some(p) => Some(p),
+                None => limit.clone().acquire_owned().await.ok(),
+            };
             call().await
         };
         let err = match result {

@@ -4,6 +4,7 @@
 //! `eks-kc login --sso-session`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -226,18 +227,25 @@ impl Portal {
         let code = aws_sdk_sso::error::ProvideErrorMetadata::code(&err).unwrap_or_default();
         let text = error_text(&err);
         if code == "UnauthorizedException" {
-            anyhow!("IAM Identity Center {what}: the login is no longer valid ({text}): {}", self.fix)
+            anyhow!(
+                "IAM Identity Center {what}: the login is no longer valid ({text}): {}",
+                self.fix
+            )
         } else {
             anyhow!("IAM Identity Center {what}: {text}")
         }
     }
 
     /// Every account (all pages).
-    pub async fn accounts(&self, limit: &Semaphore, tally: &mut Tally) -> Result<Vec<Account>> {
+    pub async fn accounts(
+        &self,
+        limit: &Arc<Semaphore>,
+        tally: &mut Tally,
+    ) -> Result<Vec<Account>> {
         let mut out = vec![];
         let mut next: Option<String> = None;
         loop {
-            let (page, t) = retrying(limit, &self.backoff, || {
+            let (page, t) = retrying(limit, None, &self.backoff, || {
                 self.client
                     .list_accounts()
                     .access_token(self.token.expose())
@@ -256,7 +264,10 @@ impl Portal {
                     });
                 }
             }
-            next = page.next_token().filter(|t| !t.is_empty()).map(str::to_owned);
+            next = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
             if next.is_none() || out.len() > MAX_ITEMS {
                 return Ok(out);
             }
@@ -267,13 +278,13 @@ impl Portal {
     pub async fn roles(
         &self,
         account: &str,
-        limit: &Semaphore,
+        limit: &Arc<Semaphore>,
         tally: &mut Tally,
     ) -> Result<Vec<String>> {
         let mut out = vec![];
         let mut next: Option<String> = None;
         loop {
-            let (page, t) = retrying(limit, &self.backoff, || {
+            let (page, t) = retrying(limit, None, &self.backoff, || {
                 self.client
                     .list_account_roles()
                     .access_token(self.token.expose())
@@ -290,7 +301,10 @@ impl Portal {
                     .iter()
                     .filter_map(|r| r.role_name().map(str::to_owned)),
             );
-            next = page.next_token().filter(|t| !t.is_empty()).map(str::to_owned);
+            next = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
             if next.is_none() || out.len() > MAX_ITEMS {
                 return Ok(out);
             }
@@ -302,10 +316,10 @@ impl Portal {
         &self,
         account: &str,
         role: &str,
-        limit: &Semaphore,
+        limit: &Arc<Semaphore>,
         tally: &mut Tally,
     ) -> Result<AwsCredentials> {
-        let (answer, t) = retrying(limit, &self.backoff, || {
+        let (answer, t) = retrying(limit, None, &self.backoff, || {
             self.client
                 .get_role_credentials()
                 .access_token(self.token.expose())
@@ -350,9 +364,14 @@ pub async fn role_credentials(
     let conf = sdk_conf(&login.region, None, timeouts).await;
     let token = access_token(&login, &conf).await?;
     let portal = Portal::new(&conf, &login, token);
-    let limit = Semaphore::new(1);
+    let limit = Arc::new(Semaphore::new(1));
     portal
-        .role_credentials(role.account_id, role.role_name, &limit, &mut Tally::default())
+        .role_credentials(
+            role.account_id,
+            role.role_name,
+            &limit,
+            &mut Tally::default(),
+        )
         .await
 }
 
@@ -392,7 +411,12 @@ pub async fn device_sign_in(
         .start_url(&login.start_url)
         .send()
         .await
-        .map_err(|e| anyhow!("IAM Identity Center StartDeviceAuthorization: {}", error_text(&e)))?;
+        .map_err(|e| {
+            anyhow!(
+                "IAM Identity Center StartDeviceAuthorization: {}",
+                error_text(&e)
+            )
+        })?;
     let (Some(device_code), Some(user_code), Some(uri)) = (
         start.device_code(),
         start.user_code(),
@@ -453,8 +477,7 @@ pub async fn device_sign_in(
         });
         let path = login.token_file();
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         crate::store::write_atomic(&path, &file.to_bytes(), 0o600)
             .with_context(|| format!("saving the login to {}", path.display()))?;
