@@ -159,6 +159,9 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         )?
     };
     bar.finish_and_clear();
+    if !args.dry_run {
+        sso::remember_credentials(&sso_requests, &sso_outcomes, settings);
+    }
     if sso_counts.throttled > 0 {
         tracing::info!(
             "IAM Identity Center and EKS throttled {} calls ({} retries in all)",
