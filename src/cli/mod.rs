@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod config;
 mod sync;
 mod token;
 
-pub use sync::{ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
+pub use config::{ConfigAction, ConfigArgs};
+pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
 /// Make Amazon EKS clusters feel local.
@@ -46,7 +48,7 @@ pub struct GlobalArgs {
 }
 
 /// `-v`, on the commands that talk to AWS (the others have nothing to log).
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct Verbosity {
     /// More diagnostics on stderr (-v: eks-kc's decisions and the AWS errors behind a message,
     /// -vv: also the AWS SDK's log). Secrets are never logged.
@@ -96,7 +98,29 @@ impl Cli {
                 command: Command::Token(t.args),
             };
         }
-        Cli::parse_from(args)
+        Self::parse_noting_sources(args)
+    }
+
+    /// [`Parser::parse_from`], plus what the derived types cannot tell: whether a flag with a
+    /// default value was given (`SyncArgs::concurrency_given`), so that only a given one
+    /// replaces the config file's value.
+    fn parse_noting_sources(args: Vec<std::ffi::OsString>) -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches_from(args);
+        let mut cli = Cli::from_arg_matches(&matches)
+            .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
+        cli.note_sources(&matches);
+        cli
+    }
+
+    /// Records which defaulted flags the command line (not clap's default) set.
+    pub fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        if let (Command::Sync(args), Some(("sync", m))) = (&mut self.command, matches.subcommand())
+        {
+            args.concurrency_given = m
+                .value_source("concurrency")
+                .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+        }
     }
 }
 
@@ -111,6 +135,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
+    Config(ConfigArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -422,5 +447,24 @@ mod tests {
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
         TokenCli::command().debug_assert();
+    }
+
+    #[test]
+    fn only_a_given_concurrency_is_noted() {
+        let parse = |args: &[&str]| {
+            let matches = Cli::command().get_matches_from(args);
+            let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
+            cli.note_sources(&matches);
+            match cli.command {
+                Command::Sync(a) => (a.concurrency, a.concurrency_given),
+                _ => unreachable!(),
+            }
+        };
+        assert_eq!(parse(&["eks-kc", "sync"]), (64, false));
+        // The default value itself, given explicitly, still replaces a saved one.
+        assert_eq!(
+            parse(&["eks-kc", "sync", "--concurrency", "64"]),
+            (64, true)
+        );
     }
 }
