@@ -19,7 +19,8 @@ pub use token::{TokenArgs, TokenOutput};
 /// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
 /// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
 /// completion switch between them; `verify`, `doctor` and `cache` explain what is going on;
-/// `forget` removes everything sync wrote.
+/// `forget` removes everything sync wrote. `sync --save` remembers targets for a bare `eks-kc
+/// sync` in a config file, which `config` shows.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
@@ -101,26 +102,17 @@ impl Cli {
         Self::parse_noting_sources(args)
     }
 
-    /// [`Parser::parse_from`], plus what the derived types cannot tell: whether a flag with a
-    /// default value was given (`SyncArgs::concurrency_given`), so that only a given one
-    /// replaces the config file's value.
+    /// [`Parser::parse_from`], plus what the derived types cannot tell: which flags with a
+    /// default value were given (see `SyncArgs::note_sources`).
     fn parse_noting_sources(args: Vec<std::ffi::OsString>) -> Self {
         use clap::{CommandFactory, FromArgMatches};
         let matches = Cli::command().get_matches_from(args);
         let mut cli = Cli::from_arg_matches(&matches)
             .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
-        cli.note_sources(&matches);
-        cli
-    }
-
-    /// Records which defaulted flags the command line (not clap's default) set.
-    pub fn note_sources(&mut self, matches: &clap::ArgMatches) {
-        if let (Command::Sync(args), Some(("sync", m))) = (&mut self.command, matches.subcommand())
-        {
-            args.concurrency_given = m
-                .value_source("concurrency")
-                .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+        if let (Command::Sync(a), Some(("sync", m))) = (&mut cli.command, matches.subcommand()) {
+            a.note_sources(m);
         }
+        cli
     }
 }
 
@@ -447,24 +439,5 @@ mod tests {
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
         TokenCli::command().debug_assert();
-    }
-
-    #[test]
-    fn only_a_given_concurrency_is_noted() {
-        let parse = |args: &[&str]| {
-            let matches = Cli::command().get_matches_from(args);
-            let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
-            cli.note_sources(&matches);
-            match cli.command {
-                Command::Sync(a) => (a.concurrency, a.concurrency_given),
-                _ => unreachable!(),
-            }
-        };
-        assert_eq!(parse(&["eks-kc", "sync"]), (64, false));
-        // The default value itself, given explicitly, still replaces a saved one.
-        assert_eq!(
-            parse(&["eks-kc", "sync", "--concurrency", "64"]),
-            (64, true)
-        );
     }
 }

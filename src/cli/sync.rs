@@ -20,8 +20,8 @@ use super::Verbosity;
 /// once written, and a name already taken is reported as a conflict, never overwritten.
 ///
 /// Saved settings: a bare `eks-kc sync` runs the targets and options saved in the config file
-/// (`eks-kc config path` prints where it is; `eks-kc sync ... --save` writes it, see CONFIG FILE
-/// below). Flags on the command line replace the saved settings for that run, by group: any of
+/// (`eks-kc config path` prints where it is; `eks-kc sync ... --save` writes it; "Config file"
+/// below lists its keys). Flags on the command line replace the saved settings for that run, by group: any of
 /// --profile, --all-profiles, --sso-session, --sso-start-url or --role-arn replaces the saved
 /// profiles, IAM Identity Center sessions and role together; --region or --all-regions replaces
 /// the saved regions; --sso-role and --account replace the saved sessions' role and account
@@ -130,7 +130,7 @@ pub struct SyncArgs {
     pub concurrency: u16,
 
     /// Whether --concurrency was on the command line (clap fills in its default otherwise):
-    /// only then does it replace the config file's `concurrency`. Set by `Cli::parse_fast`.
+    /// only then does it replace the config file's `concurrency`. Set by [`SyncArgs::note_sources`].
     #[arg(skip)]
     pub concurrency_given: bool,
 
@@ -187,7 +187,7 @@ No file means the defaults above. Every key is optional; keys are spelled like t
   sync:
     profiles: [dev, prod]         # or: all-profiles: true
     regions: [eu-west-1, us-east-1]   # or: all-regions: true
-    role-arn: arn:aws:iam::111122223333:role/eks-discovery   # assumed on top of each profile
+    # role-arn: arn:aws:iam::111122223333:role/eks-discovery   # on each profile; not with sso
     sso:                          # IAM Identity Center logins, each with its own filters
       - session: corp             # an [sso-session corp] of the AWS config
         roles: [ReadOnly, Admin]  # preference order, first one an account has [every role]
@@ -223,6 +223,14 @@ pub struct SsoSpec {
 }
 
 impl SyncArgs {
+    /// Records whether --concurrency was on the command line (`matches` are sync's), which
+    /// clap derive cannot tell from its default.
+    pub fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        self.concurrency_given = matches
+            .value_source("concurrency")
+            .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+    }
+
     /// The IAM Identity Center targets of this run: the command line's (every `--sso-session`,
     /// and `--sso-start-url`, sharing `--sso-role` and `--account`), else the saved ones.
     pub fn sso_specs(&self) -> Vec<SsoSpec> {

@@ -181,7 +181,8 @@ fn show(file: &ConfigFile, out: &mut dyn Write) -> Result<()> {
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
     let value_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
     for (key, value, line) in rows {
-        writeln!(out, "{key:width$}  {value:value_width$}  {line}")?;
+        let row = format!("{key:width$}  {value:value_width$}  {line}");
+        writeln!(out, "{}", row.trim_end())?;
     }
     Ok(())
 }

@@ -103,3 +103,127 @@ pub fn to_save(args: &SyncArgs) -> SyncSettings {
         concurrency: (args.concurrency != DEFAULT_CONCURRENCY).then_some(args.concurrency),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{FULL, args, settings};
+    use super::*;
+    use crate::cli::ExecStyleArg;
+
+    #[test]
+    fn without_saved_settings_the_command_line_is_unchanged() {
+        let a = args(&["-p", "dev", "--concurrency", "3"]);
+        let applied = apply(&a, &SyncSettings::default());
+        assert!(applied.used.is_empty());
+        assert_eq!(applied.args.profiles, a.profiles);
+        assert_eq!(applied.args.concurrency, 3);
+        assert!(applied.args.saved_sso.is_empty() && !applied.args.prune);
+    }
+
+    #[test]
+    fn a_bare_sync_runs_the_saved_settings() {
+        let saved = settings(FULL);
+        let applied = apply(&args(&[]), &saved);
+        let a = &applied.args;
+        assert_eq!(a.profiles, ["dev", "prod"]);
+        assert_eq!(a.regions, ["eu-west-1", "us-east-1"]);
+        assert_eq!(a.sso_specs(), saved.sso);
+        assert_eq!(a.name_template.as_deref(), Some("{cluster}@{profile}"));
+        assert!(a.prune);
+        assert_eq!(a.exec_style, Some(ExecStyleArg::PerContext));
+        assert_eq!(a.concurrency, 8);
+        assert_eq!(
+            applied.used,
+            [
+                "profiles",
+                "regions",
+                "sso",
+                "name-template",
+                "prune",
+                "exec-style",
+                "concurrency"
+            ]
+        );
+    }
+
+    #[test]
+    fn flags_replace_saved_settings_by_group() {
+        let saved = settings(FULL);
+        // A profile on the command line replaces every saved "who": profiles and logins.
+        let a = apply(&args(&["-p", "sandbox"]), &saved).args;
+        assert_eq!(a.profiles, ["sandbox"]);
+        assert!(a.saved_sso.is_empty());
+        assert_eq!(
+            a.regions,
+            ["eu-west-1", "us-east-1"],
+            "regions are another group"
+        );
+        // So does a login, or a role.
+        let a = apply(&args(&["--sso-session", "other"]), &saved).args;
+        assert!(a.profiles.is_empty());
+        assert_eq!(a.sso_specs()[0].session.as_deref(), Some("other"));
+        let a = apply(&args(&["--role-arn", "arn:aws:iam::1:role/r"]), &saved).args;
+        assert!(a.profiles.is_empty() && a.saved_sso.is_empty());
+        // A region replaces the saved regions, --all-regions too; the profiles stay.
+        let a = apply(&args(&["-r", "ap-south-1"]), &saved).args;
+        assert_eq!(
+            (a.profiles.len(), a.regions.as_slice()),
+            (2, &["ap-south-1".to_owned()][..])
+        );
+        let a = apply(&args(&["--all-regions"]), &saved).args;
+        assert!(a.all_regions && a.regions.is_empty());
+        // Filters without a login replace each saved login's filters.
+        let a = apply(&args(&["--sso-role", "Dev", "--account", "1*"]), &saved).args;
+        assert!(
+            a.saved_sso
+                .iter()
+                .all(|s| s.roles == ["Dev"] && s.accounts == ["1*"])
+        );
+        // Options one by one; --no-prune turns a saved prune off; an explicit default concurrency
+        // still wins.
+        let a = apply(
+            &args(&[
+                "--no-prune",
+                "--concurrency",
+                "64",
+                "--exec-style",
+                "shared",
+            ]),
+            &saved,
+        );
+        assert!(!a.args.prune);
+        assert_eq!(a.args.concurrency, 64);
+        assert_eq!(a.args.exec_style, Some(ExecStyleArg::Shared));
+        assert_eq!(a.args.name_template.as_deref(), Some("{cluster}@{profile}"));
+        assert!(!a.used.contains(&"prune") && !a.used.contains(&"concurrency"));
+    }
+
+    #[test]
+    fn save_keeps_the_run_s_targets_and_options() {
+        let saved = settings(FULL);
+        let a = apply(
+            &args(&["-r", "ap-south-1", "--no-prune", "--kubeconfig", "/k"]),
+            &saved,
+        )
+        .args;
+        let s = to_save(&a);
+        assert_eq!(s.profiles, ["dev", "prod"]);
+        assert_eq!(s.regions, ["ap-south-1"]);
+        assert_eq!(s.sso, saved.sso);
+        assert!(!s.prune);
+        assert_eq!(s.concurrency, Some(8));
+        // The command line's logins share its filters, each saved as an entry of its own.
+        let s = to_save(&args(&[
+            "--sso-session",
+            "a",
+            "--sso-session",
+            "b",
+            "--sso-role",
+            "R",
+        ]));
+        assert_eq!(s.sso.len(), 2);
+        assert!(s.sso.iter().all(|e| e.roles == ["R"]));
+        // Defaults are left unsaid.
+        assert_eq!(to_save(&args(&[])), SyncSettings::default());
+    }
+}

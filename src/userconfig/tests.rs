@@ -11,7 +11,7 @@ fn parse(text: &str) -> Result<ConfigFile, String> {
     ConfigFile::parse(Path::new(PATH), Some(text.to_owned())).map_err(|e| e.to_string())
 }
 
-fn settings(text: &str) -> SyncSettings {
+pub(super) fn settings(text: &str) -> SyncSettings {
     parse(text).unwrap().sync
 }
 
@@ -21,17 +21,21 @@ fn error(text: &str) -> String {
     e.strip_prefix(&format!("{PATH}:")).unwrap().to_owned()
 }
 
-fn args(extra: &[&str]) -> SyncArgs {
+/// `eks-kc sync EXTRA` as the binary parses it.
+pub(super) fn args(extra: &[&str]) -> SyncArgs {
     let matches = Cli::command().get_matches_from(["eks-kc", "sync"].iter().chain(extra));
     let mut cli = Cli::from_arg_matches(&matches).unwrap();
-    cli.note_sources(&matches);
+    match (&mut cli.command, matches.subcommand()) {
+        (Command::Sync(a), Some((_, m))) => a.note_sources(m),
+        _ => unreachable!(),
+    }
     match cli.command {
         Command::Sync(a) => a,
         _ => unreachable!(),
     }
 }
 
-const FULL: &str = "\
+pub(super) const FULL: &str = "\
 # saved by hand
 sync:
   profiles: [dev, prod]
@@ -332,123 +336,6 @@ fn a_saved_section_with_comments_round_trips_through_with_sync() {
 }
 
 #[test]
-fn without_saved_settings_the_command_line_is_unchanged() {
-    let a = args(&["-p", "dev", "--concurrency", "3"]);
-    let applied = apply(&a, &SyncSettings::default());
-    assert!(applied.used.is_empty());
-    assert_eq!(applied.args.profiles, a.profiles);
-    assert_eq!(applied.args.concurrency, 3);
-    assert!(applied.args.saved_sso.is_empty() && !applied.args.prune);
-}
-
-#[test]
-fn a_bare_sync_runs_the_saved_settings() {
-    let saved = settings(FULL);
-    let applied = apply(&args(&[]), &saved);
-    let a = &applied.args;
-    assert_eq!(a.profiles, ["dev", "prod"]);
-    assert_eq!(a.regions, ["eu-west-1", "us-east-1"]);
-    assert_eq!(a.sso_specs(), saved.sso);
-    assert_eq!(a.name_template.as_deref(), Some("{cluster}@{profile}"));
-    assert!(a.prune);
-    assert_eq!(a.exec_style, Some(ExecStyleArg::PerContext));
-    assert_eq!(a.concurrency, 8);
-    assert_eq!(
-        applied.used,
-        [
-            "profiles",
-            "regions",
-            "sso",
-            "name-template",
-            "prune",
-            "exec-style",
-            "concurrency"
-        ]
-    );
-}
-
-#[test]
-fn flags_replace_saved_settings_by_group() {
-    let saved = settings(FULL);
-    // A profile on the command line replaces every saved "who": profiles and logins.
-    let a = apply(&args(&["-p", "sandbox"]), &saved).args;
-    assert_eq!(a.profiles, ["sandbox"]);
-    assert!(a.saved_sso.is_empty());
-    assert_eq!(
-        a.regions,
-        ["eu-west-1", "us-east-1"],
-        "regions are another group"
-    );
-    // So does a login, or a role.
-    let a = apply(&args(&["--sso-session", "other"]), &saved).args;
-    assert!(a.profiles.is_empty());
-    assert_eq!(a.sso_specs()[0].session.as_deref(), Some("other"));
-    let a = apply(&args(&["--role-arn", "arn:aws:iam::1:role/r"]), &saved).args;
-    assert!(a.profiles.is_empty() && a.saved_sso.is_empty());
-    // A region replaces the saved regions, --all-regions too; the profiles stay.
-    let a = apply(&args(&["-r", "ap-south-1"]), &saved).args;
-    assert_eq!(
-        (a.profiles.len(), a.regions.as_slice()),
-        (2, &["ap-south-1".to_owned()][..])
-    );
-    let a = apply(&args(&["--all-regions"]), &saved).args;
-    assert!(a.all_regions && a.regions.is_empty());
-    // Filters without a login replace each saved login's filters.
-    let a = apply(&args(&["--sso-role", "Dev", "--account", "1*"]), &saved).args;
-    assert!(
-        a.saved_sso
-            .iter()
-            .all(|s| s.roles == ["Dev"] && s.accounts == ["1*"])
-    );
-    // Options one by one; --no-prune turns a saved prune off; an explicit default concurrency
-    // still wins.
-    let a = apply(
-        &args(&[
-            "--no-prune",
-            "--concurrency",
-            "64",
-            "--exec-style",
-            "shared",
-        ]),
-        &saved,
-    );
-    assert!(!a.args.prune);
-    assert_eq!(a.args.concurrency, 64);
-    assert_eq!(a.args.exec_style, Some(ExecStyleArg::Shared));
-    assert_eq!(a.args.name_template.as_deref(), Some("{cluster}@{profile}"));
-    assert!(!a.used.contains(&"prune") && !a.used.contains(&"concurrency"));
-}
-
-#[test]
-fn save_keeps_the_run_s_targets_and_options() {
-    let saved = settings(FULL);
-    let a = apply(
-        &args(&["-r", "ap-south-1", "--no-prune", "--kubeconfig", "/k"]),
-        &saved,
-    )
-    .args;
-    let s = to_save(&a);
-    assert_eq!(s.profiles, ["dev", "prod"]);
-    assert_eq!(s.regions, ["ap-south-1"]);
-    assert_eq!(s.sso, saved.sso);
-    assert!(!s.prune);
-    assert_eq!(s.concurrency, Some(8));
-    // The command line's logins share its filters, each saved as an entry of its own.
-    let s = to_save(&args(&[
-        "--sso-session",
-        "a",
-        "--sso-session",
-        "b",
-        "--sso-role",
-        "R",
-    ]));
-    assert_eq!(s.sso.len(), 2);
-    assert!(s.sso.iter().all(|e| e.roles == ["R"]));
-    // Defaults are left unsaid.
-    assert_eq!(to_save(&args(&[])), SyncSettings::default());
-}
-
-#[test]
 fn the_exec_styles_are_the_flag_s() {
     let names: Vec<String> = ExecStyleArg::value_variants()
         .iter()
@@ -462,5 +349,43 @@ proptest::proptest! {
     #[test]
     fn any_text_reads_without_panicking(text in "(sync:\n|  |- |[a-z:{}\\[\\],&*'\"#\n -]){0,40}") {
         let _ = parse(&text);
+    }
+}
+
+/// The schema as README and `sync --help` show it is one this reader accepts.
+#[test]
+fn the_documented_examples_parse() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("```yaml\nsync:\n")
+        .expect("README has the example")
+        + 8;
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let mut help = Cli::command();
+    let help = help
+        .find_subcommand_mut("sync")
+        .unwrap()
+        .get_after_long_help()
+        .unwrap()
+        .to_string();
+    let from = help.find("\n  sync:\n").unwrap() + 1;
+    let block: String = help[from..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    for text in [example, block.as_str()] {
+        let f = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        // Every key; those excluded by others are in comments.
+        assert_eq!(f.lines.len(), keys::SYNC.len() - 3, "{text}");
+        for key in [
+            "# role-arn: arn:",
+            "# or: all-profiles: true",
+            "# or: all-regions: true",
+        ] {
+            assert!(text.contains(key), "{key}");
+        }
+        assert_eq!(f.sync.sso.len(), 2);
+        assert_eq!(f.sync.sso[0].accounts, ["prod-*", "111122223333"]);
     }
 }
