@@ -322,6 +322,11 @@ fn save_replaces_the_sync_section_and_keeps_the_rest() {
     let doc = yaml::parse(before).unwrap();
     let after = yaml::replace_entry(before, doc.as_ref(), "sync", &section).unwrap();
     assert_eq!(after, "other: 1\nsync:\n  profiles:\n  - b\n");
+    // A section in flow style, under a block top level.
+    let before = "sync: {prune: true}  # c\nother: 1\n";
+    let doc = yaml::parse(before).unwrap();
+    let after = yaml::replace_entry(before, doc.as_ref(), "sync", &section).unwrap();
+    assert_eq!(after, "sync:\n  profiles:\n  - b\nother: 1\n");
     // A flow-style top level cannot have one section rewritten.
     let doc = yaml::parse("{sync: {}}").unwrap();
     assert!(yaml::replace_entry("{sync: {}}", doc.as_ref(), "sync", &section).is_err());

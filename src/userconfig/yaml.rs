@@ -170,22 +170,8 @@ impl<'a> Reader<'a> {
                         (event, span) => items.push(self.node(event, span, depth + 1)?),
                     }
                 };
-                let end = match (style, items.last()) {
-                    (StructureStyle::Flow, _) => byte(&end),
-                    (_, Some(last)) => last.end,
-                    (_, None) => span.start.byte_offset().unwrap_or_default(),
-                };
-                let size = 1 + items.iter().map(|n| n.size).sum::<usize>();
-                let value = Value::Seq(items);
-                (
-                    Node {
-                        value,
-                        line,
-                        end,
-                        size,
-                    },
-                    anchor,
-                )
+                let flow = style == StructureStyle::Flow;
+                (collection(Value::Seq(items), &span, &end, flow), anchor)
             }
             Event::MappingStart(style, anchor, _) => {
                 let mut entries: Vec<Entry> = vec![];
@@ -210,20 +196,8 @@ impl<'a> Reader<'a> {
                     });
                 };
                 let flow = style == StructureStyle::Flow;
-                let end = match (flow, entries.last()) {
-                    (true, _) => byte(&end),
-                    (false, Some(last)) => last.value.end,
-                    (false, None) => span.start.byte_offset().unwrap_or_default(),
-                };
-                let size = 1 + entries.iter().map(|e| e.value.size).sum::<usize>();
-                let value = Value::Map { entries, flow };
                 (
-                    Node {
-                        value,
-                        line,
-                        end,
-                        size,
-                    },
+                    collection(Value::Map { entries, flow }, &span, &end, flow),
                     anchor,
                 )
             }
@@ -245,6 +219,33 @@ impl<'a> Reader<'a> {
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
+    }
+}
+
+/// A collection node from its opening and closing events: in flow style it ends at its closing
+/// bracket, in block style with its last child (the closing event stands at the next token).
+fn collection(value: Value, open: &Span, close: &Span, flow: bool) -> Node {
+    let (last, size) = match &value {
+        Value::Seq(items) => (
+            items.last().map(|n| n.end),
+            items.iter().map(|n| n.size).sum(),
+        ),
+        Value::Map { entries, .. } => (
+            entries.last().map(|e| e.value.end),
+            entries.iter().map(|e| e.value.size).sum(),
+        ),
+        Value::Scalar { .. } => (None, 0),
+    };
+    let end = match (flow, last) {
+        (false, Some(end)) => end,
+        (false, None) => open.start.byte_offset().unwrap_or_default(),
+        (true, _) => close.end.byte_offset().unwrap_or_default(),
+    };
+    Node {
+        value,
+        line: open.start.line(),
+        end,
+        size: 1 + size,
     }
 }
 
