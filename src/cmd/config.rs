@@ -60,7 +60,8 @@ pub fn sync_args(args: &SyncArgs, path: Result<PathBuf>, err: &mut dyn Write) ->
     let file = read(&path)?;
     let applied = userconfig::apply(args, &file.sync);
     for key in &applied.used {
-        tracing::debug!("{key}: from {}:{}", path.display(), file.lines[key]);
+        let line = file.lines.get(key).copied().unwrap_or_default();
+        tracing::debug!("{key}: from {}:{line}", path.display());
     }
     if !applied.used.is_empty() {
         writeln!(
