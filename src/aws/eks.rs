@@ -200,7 +200,7 @@ pub async fn list_target(
     let mut names = vec![];
     let mut next_token: Option<String> = None;
     loop {
-        let (page, _) = retrying(&limit, None, &backoff, || {
+        let (page, _) = retrying(&limit, None, &backoff, None, || {
             client
                 .list_clusters()
                 .max_results(100)
@@ -237,7 +237,7 @@ pub async fn list_target(
         let name = name.clone();
         let limit = limit.clone();
         describes.spawn(async move {
-            let (result, _) = retrying(&limit, Some(permit), &backoff, || {
+            let (result, _) = retrying(&limit, Some(permit), &backoff, None, || {
                 client.describe_cluster().name(&name).send()
             })
             .await;

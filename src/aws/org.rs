@@ -123,7 +123,7 @@ pub fn discover(
         .build()?;
     let counts = Arc::new(Mutex::new(Counts::default()));
     let outcomes = rt.block_on(async {
-        let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+        let limit = Bounds::new(concurrency);
         let http = super::sdk::shared_http_client();
         let mut out = vec![];
         let mut logins = JoinSet::new();
@@ -153,6 +153,32 @@ pub fn discover(
     Ok((outcomes, counts))
 }
 
+/// The one concurrency bound of a run, split: an eighth each for the IAM Identity Center
+/// portal's listings and for its GetRoleCredentials, the rest for EKS. On one shared (first come,
+/// first served) semaphore, thousands of queued EKS calls and account listings would hold back
+/// the throttled GetRoleCredentials, which every account waits for.
+#[derive(Clone)]
+struct Bounds {
+    list: Arc<Semaphore>,
+    creds: Arc<Semaphore>,
+    eks: Arc<Semaphore>,
+}
+
+impl Bounds {
+    fn new(concurrency: usize) -> Self {
+        let total = concurrency.max(3);
+        let share = (total / 8).max(1);
+        Bounds {
+            list: Arc::new(Semaphore::new(share)),
+            creds: Arc::new(Semaphore::new(share)),
+            eks: Arc::new(Semaphore::new(total - 2 * share)),
+        }
+    }
+}
+
+/// How many accounts are discovered at once (their calls share the run's bounds).
+const ACCOUNTS_IN_FLIGHT: usize = 32;
+
 fn count(counts: &Mutex<Counts>, t: Tally) {
     if let Ok(mut c) = counts.lock() {
         c.throttled += t.throttled;
@@ -162,7 +188,7 @@ fn count(counts: &Mutex<Counts>, t: Tally) {
 
 async fn discover_login(
     req: Request,
-    limit: Arc<Semaphore>,
+    limit: Bounds,
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
     timeouts: super::sdk::Timeouts,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
@@ -179,7 +205,7 @@ async fn discover_login(
     };
     let portal = Arc::new(Portal::new(&conf, &req.login, token));
     let mut tally = Tally::default();
-    let accounts = portal.accounts(&limit, &mut tally).await;
+    let accounts = portal.accounts(&limit.list, &mut tally).await;
     count(&counts, tally);
     let accounts = match accounts {
         Ok(a) => a,
@@ -190,11 +216,18 @@ async fn discover_login(
     let eks_base = eks_base(http, &timeouts, &req.login.region).await;
     let req = Arc::new(req);
     let mut tasks = JoinSet::new();
+    // Accounts go through the portal a few at a time (roles, then credentials; their clusters
+    // are listed after): all at once, every account's role listing would queue ahead of the
+    // first GetRoleCredentials.
+    let in_flight = Arc::new(Semaphore::new(ACCOUNTS_IN_FLIGHT));
     for (i, account) in accounts
         .into_iter()
         .filter(|a| wanted(a, &req.accounts))
         .enumerate()
     {
+        let Ok(slot) = in_flight.clone().acquire_owned().await else {
+            break;
+        };
         let (portal, limit, progress, counts, req, eks_base) = (
             portal.clone(),
             limit.clone(),
@@ -204,9 +237,10 @@ async fn discover_login(
             eks_base.clone(),
         );
         tasks.spawn(async move {
-            let outcome =
-                discover_account(account, &portal, &req, &limit, &eks_base, progress, &counts)
-                    .await;
+            let outcome = discover_account(
+                account, slot, &portal, &req, &limit, &eks_base, progress, &counts,
+            )
+            .await;
             (i, outcome)
         });
     }
@@ -239,17 +273,19 @@ async fn eks_base(
     Arc::new(conf)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn discover_account(
     account: Account,
+    slot: tokio::sync::OwnedSemaphorePermit,
     portal: &Portal,
     req: &Request,
-    limit: &Arc<Semaphore>,
+    limit: &Bounds,
     eks_base: &SdkConfig,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
     counts: &Mutex<Counts>,
 ) -> AccountOutcome {
     let mut tally = Tally::default();
-    let available = portal.roles(&account.id, limit, &mut tally).await;
+    let available = portal.roles(&account.id, &limit.list, &mut tally).await;
     count(counts, tally);
     let available = match available {
         Ok(r) => r,
@@ -276,7 +312,7 @@ async fn discover_account(
     for (i, role) in chosen.into_iter().enumerate() {
         let mut tally = Tally::default();
         let creds = portal
-            .role_credentials(&account.id, &role, limit, &mut tally)
+            .role_credentials(&account.id, &role, &limit.creds, &mut tally)
             .await;
         count(counts, tally);
         let creds = match creds {
@@ -302,7 +338,7 @@ async fn discover_account(
         let mut regions = JoinSet::new();
         for (j, region) in req.regions.iter().enumerate() {
             let client = eks::client(eks_base, region, Some(&creds));
-            let (limit, progress, region) = (limit.clone(), progress.clone(), region.clone());
+            let (limit, progress, region) = (limit.eks.clone(), progress.clone(), region.clone());
             regions.spawn(async move {
                 let outcome = eks::list_target(client, limit, progress.clone()).await;
                 progress(Step::TargetDone);
@@ -329,6 +365,8 @@ async fn discover_account(
             )
         });
     }
+    // Done with the portal: the next account may start while these clusters are listed.
+    drop(slot);
     let mut out = vec![];
     while let Some(Ok(r)) = roles.join_next().await {
         out.push(r);

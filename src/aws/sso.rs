@@ -15,7 +15,7 @@ use chrono::Utc;
 use tokio::sync::Semaphore;
 
 use super::profiles::Profiles;
-use super::retry::{Backoff, Tally, retrying};
+use super::retry::{Backoff, Pacer, Tally, retrying};
 use super::sdk::{AwsCredentials, Timeouts, error_text};
 use crate::provenance::SsoLogin;
 use crate::secret::Secret;
@@ -208,6 +208,9 @@ pub struct Portal {
     token: Secret,
     fix: String,
     backoff: Backoff,
+    /// One pace per operation: the portal throttles each on its own.
+    pace_list: Pacer,
+    pace_creds: Pacer,
 }
 
 impl Portal {
@@ -217,6 +220,8 @@ impl Portal {
             token: Secret::new(&token),
             fix: login.reference().login_fix(),
             backoff: Backoff::default(),
+            pace_list: Pacer::default(),
+            pace_creds: Pacer::default(),
         }
     }
 
@@ -250,7 +255,7 @@ impl Portal {
         let mut out = vec![];
         let mut next: Option<String> = None;
         loop {
-            let (page, t) = retrying(limit, None, &self.backoff, || {
+            let (page, t) = retrying(limit, None, &self.backoff, Some(&self.pace_list), || {
                 self.client
                     .list_accounts()
                     .access_token(self.token.expose())
@@ -289,7 +294,7 @@ impl Portal {
         let mut out = vec![];
         let mut next: Option<String> = None;
         loop {
-            let (page, t) = retrying(limit, None, &self.backoff, || {
+            let (page, t) = retrying(limit, None, &self.backoff, Some(&self.pace_list), || {
                 self.client
                     .list_account_roles()
                     .access_token(self.token.expose())
@@ -324,7 +329,7 @@ impl Portal {
         limit: &Arc<Semaphore>,
         tally: &mut Tally,
     ) -> Result<AwsCredentials> {
-        let (answer, t) = retrying(limit, None, &self.backoff, || {
+        let (answer, t) = retrying(limit, None, &self.backoff, Some(&self.pace_creds), || {
             self.client
                 .get_role_credentials()
                 .access_token(self.token.expose())
