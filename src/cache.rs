@@ -47,6 +47,57 @@ pub struct TokenKey {
     pub role_arn: Option<String>,
     /// The identity-selecting environment, as `IDENTITY_ENV` name -> value (or value hash).
     pub env: BTreeMap<String, String>,
+    /// An IAM Identity Center role, when that is the source (absent otherwise, so the keys of
+    /// other sources are what they always were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso: Option<SsoKey>,
+}
+
+/// An IAM Identity Center role as a cache key stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoKey {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_region: Option<String>,
+    pub account_id: String,
+    pub role_name: String,
+}
+
+impl SsoKey {
+    pub fn of(role: &crate::source::SsoRole<'_>) -> Self {
+        use crate::source::SsoLoginRef;
+        let (session, start_url, sso_region) = match role.login {
+            SsoLoginRef::Session(s) => (Some(s.to_owned()), None, None),
+            SsoLoginRef::StartUrl { url, region } => {
+                (None, Some(url.to_owned()), Some(region.to_owned()))
+            }
+        };
+        SsoKey {
+            session,
+            start_url,
+            sso_region,
+            account_id: role.account_id.to_owned(),
+            role_name: role.role_name.to_owned(),
+        }
+    }
+
+    pub fn role(&self) -> Option<crate::source::SsoRole<'_>> {
+        use crate::source::{SsoLoginRef, SsoRole};
+        let login = match (&self.session, &self.start_url, &self.sso_region) {
+            (Some(s), _, _) => SsoLoginRef::Session(s),
+            (None, Some(url), Some(region)) => SsoLoginRef::StartUrl { url, region },
+            _ => return None,
+        };
+        Some(SsoRole {
+            login,
+            account_id: &self.account_id,
+            role_name: &self.role_name,
+        })
+    }
 }
 
 impl TokenKey {
@@ -76,7 +127,20 @@ impl TokenKey {
             profile: profile.map(str::to_owned),
             role_arn: role_arn.map(str::to_owned),
             env,
+            sso: None,
         }
+    }
+
+    /// The key for `source` (profile and role, or an IAM Identity Center role).
+    pub fn for_source(
+        cluster: &str,
+        region: &str,
+        source: crate::source::CredentialSource<'_>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let mut key = TokenKey::new(cluster, region, source.profile, source.role_arn, env);
+        key.sso = source.sso.as_ref().map(SsoKey::of);
+        key
     }
 
     /// Who signs the tokens of this key.
@@ -84,6 +148,7 @@ impl TokenKey {
         crate::source::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            sso: self.sso.as_ref().and_then(SsoKey::role),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct IdentityKey {
     pub profile: Option<String>,
     pub role_arn: Option<String>,
     pub env: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso: Option<crate::cache::SsoKey>,
 }
 
 impl IdentityKey {
@@ -45,13 +47,14 @@ impl IdentityKey {
             profile: token.profile.clone(),
             role_arn: token.role_arn.clone(),
             env: token.env.clone(),
+            sso: token.sso.clone(),
         }
     }
 
     /// The key of `source` in this environment (`env` looks a variable up): the same as
     /// [`IdentityKey::of`] the token key of any cluster of that identity.
     pub fn new(source: CredentialSource<'_>, env: impl Fn(&str) -> Option<String>) -> Self {
-        IdentityKey::of(&TokenKey::new("", "", source.profile, source.role_arn, env))
+        IdentityKey::of(&TokenKey::for_source("", "", source, env))
     }
 
     /// Who these credentials belong to.
@@ -59,6 +62,7 @@ impl IdentityKey {
         CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            sso: self.sso.as_ref().and_then(crate::cache::SsoKey::role),
         }
     }
 

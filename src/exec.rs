@@ -22,6 +22,20 @@ pub struct ClusterConfig {
     pub profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
+    /// IAM Identity Center: the `[sso-session]` whose login signs (with `account_id` and
+    /// `role_name`, in place of a profile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_session: Option<String>,
+    /// IAM Identity Center start URL, for a login without an `[sso-session]` section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_start_url: Option<String>,
+    /// IAM Identity Center region (with `sso_start_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
 }
 
 impl ClusterConfig {
@@ -30,7 +44,41 @@ impl ClusterConfig {
         crate::source::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            sso: self.sso_role(),
         }
+    }
+
+    /// The IAM Identity Center role these settings name, if they name a complete one.
+    pub fn sso_role(&self) -> Option<crate::source::SsoRole<'_>> {
+        use crate::source::{SsoLoginRef, SsoRole};
+        fn set(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|s| !s.trim().is_empty())
+        }
+        let login = match (set(&self.sso_session), set(&self.sso_start_url)) {
+            (Some(session), _) => SsoLoginRef::Session(session),
+            (None, Some(url)) => SsoLoginRef::StartUrl {
+                url,
+                region: set(&self.sso_region)?,
+            },
+            (None, None) => return None,
+        };
+        Some(SsoRole {
+            login,
+            account_id: set(&self.account_id)?,
+            role_name: set(&self.role_name)?,
+        })
+    }
+
+    /// Whether any IAM Identity Center setting is present (complete or not).
+    pub fn names_sso(&self) -> bool {
+        [
+            &self.sso_session,
+            &self.sso_start_url,
+            &self.account_id,
+            &self.role_name,
+        ]
+        .iter()
+        .any(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
     }
 }
 

@@ -26,6 +26,7 @@ pub mod regions;
 pub mod secret;
 pub mod signals;
 pub mod source;
+pub mod ssotoken;
 pub mod store;
 pub mod token;
 pub mod tokens;

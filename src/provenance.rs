@@ -179,6 +179,38 @@ pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
     }
 }
 
+/// The chain of an IAM Identity Center role: its login's `[sso-session]` settings (or start URL
+/// and region), account and role, and the login it uses.
+pub fn walk_sso(src: &dyn ProfileSource, role: &crate::source::SsoRole<'_>) -> Chain {
+    use crate::source::SsoLoginRef;
+    let mut description = vec![format!(
+        "sso account {} role {}",
+        role.account_id, role.role_name
+    )];
+    let login = match role.login {
+        SsoLoginRef::Session(session) => {
+            if src.has_sso_session(session) {
+                for &key in SSO_SESSION_KEYS {
+                    if let Some(v) = src.sso_session_value(session, key) {
+                        description.push(format!("sso-session {session} {key}={v}"));
+                    }
+                }
+            } else {
+                description.push(format!("sso-session {session} missing"));
+            }
+            SsoLogin::Session(session.to_owned())
+        }
+        SsoLoginRef::StartUrl { url, region } => {
+            description.push(format!("sso_start_url={url} sso_region={region}"));
+            SsoLogin::StartUrl(url.to_owned())
+        }
+    };
+    Chain {
+        description,
+        sso_logins: BTreeSet::from([login]),
+    }
+}
+
 fn setting(key: &str, value: &str) -> String {
     if SECRET_KEYS.contains(&key) {
         format!("{key}=sha256:{}", hex(&Sha256::digest(value.as_bytes())))

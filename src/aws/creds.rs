@@ -34,6 +34,15 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         return Ok(creds.into());
     }
 
+    if let Some(role) = &req.source.sso {
+        return bounded(
+            t.operation,
+            &getting,
+            super::sso::role_credentials(role, &t),
+        )
+        .await;
+    }
+
     if let Some(profile) = req.source.profile
         && let Some(profile_mfa) = mfa::mfa_profile(profile).await?
     {

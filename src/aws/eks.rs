@@ -11,6 +11,8 @@ use aws_config::Region;
 use aws_sdk_eks::Client;
 use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
+
+use super::retry::{Backoff, retrying};
 use tokio::task::JoinSet;
 
 /// One (profile, region) pair to list.
@@ -29,6 +31,7 @@ impl Target {
         super::sdk::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn,
+            sso: None,
         }
     }
 }
@@ -60,6 +63,8 @@ pub enum Step {
     Described,
     /// A target is done (listed and described, or failed).
     TargetDone,
+    /// More targets were found to list (organisation discovery finds them as it goes).
+    Targets(usize),
 }
 
 pub struct Options {
@@ -69,6 +74,10 @@ pub struct Options {
     pub credential_regions: BTreeMap<String, String>,
     /// Each attempt of each call gets this long (`EKS_KC_TIMEOUT`; see `Timeouts::for_sync`).
     pub attempt_timeout: std::time::Duration,
+    /// Credentials already resolved per profile label (through the credential cache, as
+    /// `eks-kc token` gets them), or why they could not be: such a label's targets use them
+    /// instead of the SDK's provider.
+    pub credentials: BTreeMap<String, Result<super::sdk::AwsCredentials, String>>,
 }
 
 /// Runs discovery for all targets on a multi-threaded runtime; outcomes come back in target
@@ -105,6 +114,8 @@ async fn discover_async(
             .get(&t.label)
             .cloned()
             .unwrap_or_else(|| t.region.clone());
+        // With credentials resolved already, the config still carries the profile's endpoints,
+        // and its (lazy, unused) provider costs nothing.
         let source = t.source(opts.role_arn.as_deref());
         let conf = super::sdk::sdk_config(
             source,
@@ -118,10 +129,22 @@ async fn discover_async(
 
     let mut tasks = JoinSet::new();
     for (i, t) in targets.iter().enumerate() {
-        let conf = aws_sdk_eks::config::Builder::from(&configs[&t.label])
-            .region(Region::new(t.region.clone()))
-            .build();
-        let client = Client::from_conf(conf);
+        let creds = match opts.credentials.get(&t.label) {
+            Some(Err(why)) => {
+                tasks.spawn({
+                    let why = why.clone();
+                    let progress = progress.clone();
+                    async move {
+                        progress(Step::TargetDone);
+                        (i, Outcome::Failed(why))
+                    }
+                });
+                continue;
+            }
+            Some(Ok(c)) => Some(c),
+            None => None,
+        };
+        let client = client(&configs[&t.label], &t.region, creds);
         let limit = limit.clone();
         let progress = progress.clone();
         tasks.spawn(async move {
@@ -143,26 +166,48 @@ async fn discover_async(
         .collect()
 }
 
-async fn list_target(
+/// An EKS client for `region` from `base` (endpoints, HTTP client, timeouts), signing with
+/// `creds` when given, else with `base`'s provider. SDK retries are off: [`super::retry`] retries
+/// throttled and transient calls with backoff instead.
+pub fn client(
+    base: &aws_config::SdkConfig,
+    region: &str,
+    creds: Option<&super::sdk::AwsCredentials>,
+) -> Client {
+    let mut conf = aws_sdk_eks::config::Builder::from(base)
+        .region(Region::new(region.to_owned()))
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled());
+    if let Some(c) = creds {
+        conf = conf.credentials_provider(aws_credential_types::Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.expose().to_owned(),
+            c.session_token.as_ref().map(|t| t.expose().to_owned()),
+            c.expiry.map(std::time::SystemTime::from),
+            "eks-kc",
+        ));
+    }
+    Client::from_conf(conf.build())
+}
+
+/// Lists one (credentials, region) target: ListClusters (all pages), then DescribeCluster for
+/// each, under `limit`, throttled calls retried with backoff.
+pub async fn list_target(
     client: Client,
     limit: Arc<Semaphore>,
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Outcome {
+    let backoff = Backoff::default();
     let mut names = vec![];
     let mut next_token: Option<String> = None;
     loop {
-        let page = {
-            let _permit = limit
-                .acquire()
-                .await
-                .expect("the semaphore is never closed");
+        let (page, _) = retrying(&limit, None, &backoff, || {
             client
                 .list_clusters()
                 .max_results(100)
-                .set_next_token(next_token.take())
+                .set_next_token(next_token.clone())
                 .send()
-                .await
-        };
+        })
+        .await;
         match page {
             Ok(page) => {
                 names.extend(page.clusters.unwrap_or_default());
@@ -190,9 +235,12 @@ async fn list_target(
         let client = client.clone();
         let progress = progress.clone();
         let name = name.clone();
+        let limit = limit.clone();
         describes.spawn(async move {
-            let result = client.describe_cluster().name(&name).send().await;
-            drop(permit);
+            let (result, _) = retrying(&limit, Some(permit), &backoff, || {
+                client.describe_cluster().name(&name).send()
+            })
+            .await;
             progress(Step::Described);
             // Keep only what the kubeconfig needs: a full response per cluster adds up.
             (i, described(&name, result))

@@ -112,6 +112,7 @@ async fn assume_with_mfa(
         CredentialSource {
             profile: p.source_profile.as_deref(),
             role_arn: None,
+            sso: None,
         },
         Some(Region::new(region.to_owned())),
         None,

@@ -7,8 +7,10 @@ pub mod eks;
 pub mod kubeapi;
 pub mod mfa;
 pub mod profiles;
+pub mod retry;
 pub mod sdk;
 pub mod sign;
+pub mod sso;
 pub mod sts;
 
 pub use sdk::{AwsCredentials, CredentialSource, Timeouts, error_text};

@@ -33,6 +33,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         let identity = CredentialSource {
             profile: Some(&profile),
             role_arn: None,
+            sso: None,
         };
         let creds = credentials(
             identity,

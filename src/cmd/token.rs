@@ -22,14 +22,16 @@ pub fn resolve_request(
         region: args.region.clone(),
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),
+        sso_session: args.sso.sso_session.clone(),
+        sso_start_url: args.sso.sso_start_url.clone(),
+        sso_region: args.sso.sso_region.clone(),
+        account_id: args.sso.account_id.clone(),
+        role_name: args.sso.role_name.clone(),
     };
     tokens::resolve(flags, exec_info, env)
 }
 
 pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    if args.sso.sso_session.is_some() || args.sso.sso_start_url.is_some() {
-        anyhow::bail!("IAM Identity Center roles (--sso-session) are not built yet");
-    }
     let exec_info = match std::env::var("KUBERNETES_EXEC_INFO") {
         Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,

@@ -367,6 +367,11 @@ fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
             ("--region", &c.region),
             ("--profile", &c.profile),
             ("--role-arn", &c.role_arn),
+            ("--sso-session", &c.sso_session),
+            ("--sso-start-url", &c.sso_start_url),
+            ("--sso-region", &c.sso_region),
+            ("--account-id", &c.account_id),
+            ("--role-name", &c.role_name),
         ] {
             if let Some(v) = value {
                 args.push(flag.into());

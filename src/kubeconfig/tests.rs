@@ -32,7 +32,7 @@ fn cluster(profile: &str, region: &str, name: &str) -> DesiredCluster {
             cluster_name: Some(name.into()),
             region: Some(region.into()),
             profile: Some(profile.into()),
-            role_arn: None,
+            ..ClusterConfig::default()
         },
     }
 }

@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::{self, CredentialSource};
-use crate::cache::{TokenEntry, TokenKey};
+use crate::cache::{SsoKey, TokenEntry, TokenKey};
 use crate::config::Settings;
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::kubeconfig::ManagedContext;
@@ -37,6 +37,8 @@ pub struct TokenRequest {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub role_arn: Option<String>,
+    /// An IAM Identity Center role, when that signs (then profile and role are unused).
+    pub sso: Option<SsoKey>,
 }
 
 impl TokenRequest {
@@ -45,6 +47,11 @@ impl TokenRequest {
     pub fn signing_region(&self) -> Result<String> {
         let region = match &self.region {
             Some(r) => r.clone(),
+            None if self.sso.is_some() => bail!(
+                "no region for cluster '{}': pass --region, or set region in the kubeconfig \
+                 extension (run `eks-kc sync` again) or AWS_REGION",
+                self.cluster
+            ),
             None => {
                 let profile = self
                     .profile
@@ -68,6 +75,7 @@ impl TokenRequest {
         CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            sso: self.sso.as_ref().and_then(SsoKey::role),
         }
     }
 
@@ -96,11 +104,10 @@ impl TokenRequest {
 
     /// The cache key `obtain` will use, when the region is known without reading AWS files.
     pub fn cache_key(&self) -> Option<TokenKey> {
-        Some(TokenKey::new(
+        Some(TokenKey::for_source(
             &self.cluster,
             self.region.as_deref()?,
-            self.profile.as_deref(),
-            self.role_arn.as_deref(),
+            self.identity(),
             |name| std::env::var(name).ok(),
         ))
     }
@@ -143,6 +150,23 @@ pub fn resolve(
         ),
         None => (exec::V1BETA1, false, Default::default(), None),
     };
+    // An IAM Identity Center role is one setting: taken whole from the flags, else (unless the
+    // flags name a profile, which then wins as `--profile` does) whole from the exec info.
+    let sso_from = if flags.names_sso() {
+        Some(&flags)
+    } else if flags.profile.is_none() && config.names_sso() {
+        Some(&config)
+    } else {
+        None
+    };
+    let sso = match sso_from {
+        None => None,
+        Some(c) => Some(c.sso_role().map(|r| SsoKey::of(&r)).with_context(|| {
+            "incomplete IAM Identity Center settings: a role needs an account id, a role name \
+             and a login (an sso-session, or a start URL and its region); run `eks-kc sync` \
+             again, or pass --sso-session, --account-id and --role-name"
+        })?),
+    };
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let Some(cluster) = non_empty(flags.cluster_name).or(non_empty(config.cluster_name)) else {
         bail!(no_cluster_name(has_cluster));
@@ -151,8 +175,14 @@ pub fn resolve(
         .or(non_empty(config.region))
         .or_else(|| non_empty(env("AWS_REGION")))
         .or_else(|| non_empty(env("AWS_DEFAULT_REGION")));
-    let profile = non_empty(flags.profile).or(non_empty(config.profile));
-    let role_arn = non_empty(flags.role_arn).or(non_empty(config.role_arn));
+    let (profile, role_arn) = if sso.is_some() {
+        (None, None)
+    } else {
+        (
+            non_empty(flags.profile).or(non_empty(config.profile)),
+            non_empty(flags.role_arn).or(non_empty(config.role_arn)),
+        )
+    };
     Ok(TokenRequest {
         api_version,
         interactive,
@@ -160,6 +190,7 @@ pub fn resolve(
         region,
         profile,
         role_arn,
+        sso,
     })
 }
 
@@ -172,13 +203,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     let env = |name: &str| std::env::var(name).ok();
     let region = req.signing_region()?;
 
-    let key = TokenKey::new(
-        &req.cluster,
-        &region,
-        req.profile.as_deref(),
-        req.role_arn.as_deref(),
-        env,
-    );
+    let key = TokenKey::for_source(&req.cluster, &region, req.identity(), env);
     let origin = Origin::new(req.identity());
     let mint = || sign(req, &region, settings, use_cache, &origin);
     let cache_dir = if use_cache {

@@ -73,12 +73,17 @@ fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
     let files = crate::paths::aws_files(env);
     let mut stamps = vec![stamp(&files.config), stamp(&files.credentials)];
     let profiles = aws::profiles::load_files_blocking()?;
-    let start = identity
-        .profile
-        .map(str::to_owned)
-        .or_else(|| env("AWS_PROFILE"))
-        .unwrap_or_else(|| "default".into());
-    let chain = provenance::walk(&profiles, &start);
+    let chain = match &identity.sso {
+        Some(role) => provenance::walk_sso(&profiles, role),
+        None => {
+            let start = identity
+                .profile
+                .map(str::to_owned)
+                .or_else(|| env("AWS_PROFILE"))
+                .unwrap_or_else(|| "default".into());
+            provenance::walk(&profiles, &start)
+        }
+    };
     let mut states = vec![];
     for login in &chain.sso_logins {
         let path = files.sso_cache.join(login.cache_file_name());

@@ -2,6 +2,7 @@
 //! concurrently (`crate::aws::eks`), merge them into the kubeconfig under its lock (here), and
 //! report (`report`).
 
+mod creds;
 mod plan;
 mod report;
 
@@ -88,12 +89,19 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         None => default_exec_command(),
     };
 
+    let credentials = creds::resolve(
+        &plan.targets,
+        &plan.credential_regions,
+        args.role_arn.as_deref(),
+        settings,
+    );
     let bar = progress_bar(plan.targets.len());
     let progress: Arc<dyn Fn(Step) + Send + Sync> = {
         let bar = bar.clone();
         Arc::new(move |step| match step {
             Step::Listed(n) => bar.inc_length(n as u64),
             Step::Described | Step::TargetDone => bar.inc(1),
+            Step::Targets(n) => bar.inc_length(n as u64),
         })
     };
     let outcomes = eks::discover(
@@ -103,6 +111,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             role_arn: args.role_arn.clone(),
             credential_regions: plan.credential_regions.clone(),
             attempt_timeout: settings.limits.network,
+            credentials,
         },
         progress,
     )?;

@@ -199,6 +199,7 @@ pub(super) fn desired_cluster(
             region: Some(target.region.clone()),
             profile: target.profile.clone(),
             role_arn: role_arn.map(str::to_owned),
+            ..ClusterConfig::default()
         },
     })
 }
