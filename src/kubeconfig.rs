@@ -416,7 +416,9 @@ mod template;
 mod yaml;
 
 pub use forget::Forgotten;
-pub use merge::{ChangeSet, Conflict, DesiredCluster, ExecStyle, MergeOptions, per_context_user};
+pub use merge::{
+    ChangeSet, Conflict, DesiredCluster, ExecStyle, MergeOptions, Naming, per_context_user,
+};
 pub use template::NameTemplate;
 
 #[cfg(test)]

@@ -323,6 +323,7 @@ mod tests {
                 server: "https://x".into(),
                 ca_data: None,
                 exec: Default::default(),
+                naming: Default::default(),
             }],
             &crate::kubeconfig::MergeOptions {
                 template: &template,

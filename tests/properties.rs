@@ -80,7 +80,7 @@ proptest! {
         v1 in any::<bool>(), interactive in any::<bool>(),
     ) {
         let config = ClusterConfig {
-            cluster_name: Some(cluster), region: Some(region), profile, role_arn: None,
+            cluster_name: Some(cluster), region: Some(region), profile, ..Default::default()
         };
         let raw = serde_json::json!({
             "apiVersion": if v1 { "client.authentication.k8s.io/v1" } else { "client.authentication.k8s.io/v1beta1" },
@@ -142,7 +142,8 @@ proptest! {
         let desired: Vec<DesiredCluster> = clusters.iter().map(|(c, r)| DesiredCluster {
             id: ClusterId { profile: "p".into(), region: r.clone(), cluster_name: c.clone() },
             arn: None, account: None, server: format!("https://{c}.eks"), ca_data: None,
-            exec: ClusterConfig { cluster_name: Some(c.clone()), region: Some(r.clone()), profile: Some("p".into()), role_arn: None },
+            exec: ClusterConfig { cluster_name: Some(c.clone()), region: Some(r.clone()), profile: Some("p".into()), ..Default::default() },
+            naming: Default::default(),
         }).collect();
         let listed: BTreeSet<(String, String)> =
             [("p".to_owned(), "eu-west-1".to_owned()), ("p".to_owned(), "us-east-1".to_owned())].into();

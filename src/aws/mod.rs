@@ -6,6 +6,7 @@ pub mod creds;
 pub mod eks;
 pub mod kubeapi;
 pub mod mfa;
+pub mod org;
 pub mod profiles;
 pub mod retry;
 pub mod sdk;

@@ -224,8 +224,13 @@ impl Portal {
     where
         E: std::error::Error + aws_sdk_sso::error::ProvideErrorMetadata + Send + Sync + 'static,
     {
-        let code = aws_sdk_sso::error::ProvideErrorMetadata::code(&err).unwrap_or_default();
-        let text = error_text(&err);
+        use aws_sdk_sso::error::ProvideErrorMetadata;
+        let code = err.code().unwrap_or_default().to_owned();
+        let text = match (err.code(), err.message()) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_owned(),
+            _ => error_text(&err),
+        };
         if code == "UnauthorizedException" {
             anyhow!(
                 "IAM Identity Center {what}: the login is no longer valid ({text}): {}",

@@ -13,8 +13,8 @@ use crate::tokens::{Origin, TokenRequest, credentials, obtain};
 use crate::{aws, digest};
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    if args.sso_session.is_some() {
-        anyhow::bail!("IAM Identity Center login (--sso-session) is not built yet");
+    if let Some(session) = &args.sso_session {
+        return sso_login(session, args.browser, settings, out);
     }
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let profiles = if args.profiles.is_empty() {
@@ -66,4 +66,55 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         }
     }
     Ok(())
+}
+
+/// `login --sso-session NAME`: the OIDC device sign-in, saved where `aws sso login` saves it.
+fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Write) -> Result<()> {
+    use aws::sso::{DeviceCode, Login, device_sign_in, sdk_conf};
+    let files = aws::profiles::load_blocking()?;
+    let login = Login::resolve(crate::source::SsoLoginRef::Session(session), &files)?;
+    let show = |code: &DeviceCode| {
+        let url = code
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&code.verification_uri);
+        eprintln!(
+            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {url}\n  and \
+             confirm the code {}\neks-kc: waiting for the approval (Ctrl-C to stop)",
+            login.start_url, code.user_code
+        );
+        if browser {
+            open_browser(url);
+        }
+    };
+    let timeouts = aws::Timeouts::within(settings.limits.network);
+    let path = aws::sdk::runtime()?.block_on(async {
+        let conf = sdk_conf(&login.region, None, &timeouts).await;
+        device_sign_in(&login, &conf, &show).await
+    })?;
+    writeln!(
+        out,
+        "{session}: signed in; the login is saved in {} (the AWS CLI uses it too). Next: \
+         `eks-kc sync --sso-session {session}`",
+        path.display()
+    )?;
+    Ok(())
+}
+
+/// Opens `url` in the desktop's browser, if there is one; the URL was printed either way.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!("eks-kc: could not start {opener} ({e}); open the URL yourself");
+    }
 }

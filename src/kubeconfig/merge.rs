@@ -43,6 +43,18 @@ pub struct DesiredCluster {
     pub ca_data: Option<String>,
     /// What `eks-kc token` will read from the exec extension.
     pub exec: ClusterConfig,
+    /// Template fields beyond the cluster's identity, and a template of its own.
+    pub naming: Naming,
+}
+
+/// What names an IAM Identity Center cluster: `{account_name}`, `{role}`, `{sso_session}`, and
+/// the template its kind of target defaults to (`None`: the run's template).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Naming {
+    pub account_name: Option<String>,
+    pub role: Option<String>,
+    pub sso_session: Option<String>,
+    pub template: Option<NameTemplate>,
 }
 
 /// How the merge should treat the kubeconfig.

@@ -19,10 +19,11 @@ impl NameTemplate {
             let var = &rest[open + 1..open + close];
             match var {
                 "cluster" => has_cluster = true,
-                "region" | "profile" | "account" => {}
+                "region" | "profile" | "account" | "account_name" | "role" | "sso_session" => {}
                 other => bail!(
-                    "unknown variable '{{{other}}}' in name template '{template}' \
-                     (known: {{cluster}} {{region}} {{profile}} {{account}})"
+                    "unknown variable '{{{other}}}' in name template '{template}' (known: \
+                     {{cluster}} {{region}} {{profile}} {{account}} {{account_name}} {{role}} \
+                     {{sso_session}})"
                 ),
             }
             rest = &rest[open + close + 1..];
@@ -33,11 +34,25 @@ impl NameTemplate {
         Ok(NameTemplate(template.to_owned()))
     }
 
+    /// The name of `c`: its own template when it has one, else this one. Fields a target
+    /// cannot know render as `unknown` (`{account_name}` falls back to the account id).
     pub fn render(&self, c: &DesiredCluster) -> String {
-        self.0
+        let template = c.naming.template.as_ref().unwrap_or(self);
+        let account = c.account.as_deref().unwrap_or("unknown");
+        template
+            .0
             .replace("{cluster}", &c.id.cluster_name)
             .replace("{region}", &c.id.region)
             .replace("{profile}", &c.id.profile)
-            .replace("{account}", c.account.as_deref().unwrap_or("unknown"))
+            .replace("{account}", account)
+            .replace(
+                "{account_name}",
+                c.naming.account_name.as_deref().unwrap_or(account),
+            )
+            .replace("{role}", c.naming.role.as_deref().unwrap_or("unknown"))
+            .replace(
+                "{sso_session}",
+                c.naming.sso_session.as_deref().unwrap_or("unknown"),
+            )
     }
 }

@@ -34,6 +34,7 @@ fn cluster(profile: &str, region: &str, name: &str) -> DesiredCluster {
             profile: Some(profile.into()),
             ..ClusterConfig::default()
         },
+        naming: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 mod creds;
 mod plan;
 mod report;
+mod sso;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -40,7 +41,12 @@ enum TargetStatus {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TargetReport {
-    profile: String,
+    /// The profile label of a profile target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<String>,
+    /// The login, account and role of an IAM Identity Center target.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    sso: Option<sso::LoginIds>,
     /// `null` when no region was known.
     region: Option<String>,
     status: TargetStatus,
@@ -59,7 +65,25 @@ struct Report {
     /// Clusters found but not written (no endpoint yet, e.g. still CREATING).
     skipped: Vec<String>,
     targets: Vec<TargetReport>,
+    /// The IAM Identity Center accounts of the run (absent without any).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    accounts: Vec<sso::AccountReport>,
     elapsed_ms: u128,
+}
+
+impl TargetReport {
+    /// How the summary names the target: `profile/region`, `session/account (id)/role/region`.
+    fn describe(&self) -> String {
+        let who = match (&self.profile, &self.sso) {
+            (Some(p), _) => p.clone(),
+            (None, Some(ids)) => ids.describe(),
+            (None, None) => String::new(),
+        };
+        match &self.region {
+            Some(region) => format!("{who}/{region}"),
+            None => who,
+        }
+    }
 }
 
 impl Report {
@@ -75,11 +99,16 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             .as_deref()
             .unwrap_or(crate::kubeconfig::DEFAULT_TEMPLATE),
     )?;
-    if !args.sso_specs().is_empty() {
-        bail!("IAM Identity Center discovery (--sso-session, --sso-start-url) is not built yet");
-    }
     let profiles = profiles::load_blocking()?;
-    let plan = plan(args, &profiles, |k| std::env::var(k).ok())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let sso_specs = args.sso_specs();
+    let sso_requests = sso::plan(&sso_specs, args, &profiles, env)?;
+    // IAM Identity Center targets replace the default profile target; named profiles join them.
+    let plan = if sso_specs.is_empty() || !args.profiles.is_empty() || args.all_profiles {
+        plan(args, &profiles, env)?
+    } else {
+        plan::Plan::default()
+    };
     for w in &plan.warnings {
         eprintln!("eks-kc: warning: {w}");
     }
@@ -104,18 +133,39 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             Step::Targets(n) => bar.inc_length(n as u64),
         })
     };
-    let outcomes = eks::discover(
-        &plan.targets,
-        &eks::Options {
-            concurrency: args.concurrency.into(),
-            role_arn: args.role_arn.clone(),
-            credential_regions: plan.credential_regions.clone(),
-            attempt_timeout: settings.limits.network,
-            credentials,
-        },
-        progress,
-    )?;
+    let outcomes = if plan.targets.is_empty() {
+        vec![]
+    } else {
+        eks::discover(
+            &plan.targets,
+            &eks::Options {
+                concurrency: args.concurrency.into(),
+                role_arn: args.role_arn.clone(),
+                credential_regions: plan.credential_regions.clone(),
+                attempt_timeout: settings.limits.network,
+                credentials,
+            },
+            progress.clone(),
+        )?
+    };
+    let (sso_outcomes, sso_counts) = if sso_requests.is_empty() {
+        (vec![], Default::default())
+    } else {
+        crate::aws::org::discover(
+            &sso_requests,
+            args.concurrency.into(),
+            settings.limits.network,
+            progress,
+        )?
+    };
     bar.finish_and_clear();
+    if sso_counts.throttled > 0 {
+        tracing::info!(
+            "IAM Identity Center and EKS throttled {} calls ({} retries in all)",
+            sso_counts.throttled,
+            sso_counts.retried
+        );
+    }
 
     let mut desired = vec![];
     let mut skipped = vec![];
@@ -147,7 +197,8 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             ),
         };
         reports.push(TargetReport {
-            profile: target.label.clone(),
+            profile: Some(target.label.clone()),
+            sso: None,
             region: Some(target.region.clone()),
             status,
             clusters,
@@ -157,13 +208,20 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     for u in &plan.unplanned {
         let profile = credential_profile(&u.label, &|k: &str| std::env::var(k).ok());
         reports.push(TargetReport {
-            profile: u.label.clone(),
+            profile: Some(u.label.clone()),
+            sso: None,
             region: u.region.clone(),
             status: TargetStatus::Failed,
             clusters: 0,
             error: Some(explain(&u.reason, profile.as_deref())),
         });
     }
+
+    let found = sso::collect(&sso_requests, &sso_outcomes, args.name_template.is_some())?;
+    desired.extend(found.desired);
+    skipped.extend(found.skipped);
+    listed.extend(found.listed);
+    reports.extend(found.targets);
 
     let mut written = false;
     let changes = if listed.is_empty() {
@@ -207,6 +265,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         changes,
         skipped,
         targets: reports,
+        accounts: found.accounts,
         elapsed_ms: started.elapsed().as_millis(),
     };
     if args.output == SyncOutput::Json {

@@ -26,7 +26,7 @@ pub(super) struct Unplanned {
 
 /// The targets of a run, from the flags, the environment and the AWS config files.
 #[derive(Debug, Default)]
-pub(super) struct Plan {
+pub struct Plan {
     pub(super) targets: Vec<Target>,
     pub(super) unplanned: Vec<Unplanned>,
     pub(super) credential_regions: BTreeMap<String, String>,
@@ -201,5 +201,6 @@ pub(super) fn desired_cluster(
             role_arn: role_arn.map(str::to_owned),
             ..ClusterConfig::default()
         },
+        naming: Default::default(),
     })
 }

@@ -88,11 +88,7 @@ pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) 
                 "skipped"
             };
             // No region: the reason says so in words (it used to be a cryptic `default/-`).
-            let target = match &t.region {
-                Some(region) => format!("{}/{region}", t.profile),
-                None => t.profile.clone(),
-            };
-            let _ = writeln!(err, "  {label} {target}: {e}");
+            let _ = writeln!(err, "  {label} {}: {e}", t.describe());
         }
     }
     for conflict in &c.conflicts {

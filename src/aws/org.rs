@@ -1,0 +1,379 @@
+//! Organisation-wide discovery through IAM Identity Center: for each login, every account
+//! (ListAccounts), each account's roles (ListAccountRoles), the chosen roles' credentials
+//! (GetRoleCredentials) and, with them, every chosen region's clusters (`eks::list_target`).
+//! Everything runs at once under one concurrency bound, throttled calls back off and retry
+//! (`retry`), and a failed account or role never stops the others.
+
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::eks::{self, Outcome, Step};
+use super::retry::Tally;
+use super::sso::{self, Account, Login, Portal};
+
+/// One login to discover through, with its filters.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub login: Login,
+    /// Preferred roles, the first an account has wins; empty: every role.
+    pub roles: Vec<String>,
+    /// Account id or name globs; empty: every account.
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+/// What became of one login.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    /// Why nothing of it could be listed (no valid token, ListAccounts failed).
+    pub error: Option<String>,
+    pub accounts: Vec<AccountOutcome>,
+}
+
+/// What became of one account.
+#[derive(Debug, Clone)]
+pub struct AccountOutcome {
+    pub account: Account,
+    /// The roles chosen (empty when none matched: `skipped`).
+    pub roles: Vec<RoleOutcome>,
+    /// Why its roles could not be listed.
+    pub error: Option<String>,
+    /// Set when the account has none of the wanted roles: the roles it has.
+    pub skipped: Option<Vec<String>>,
+}
+
+/// What became of one (account, role): its regions' outcomes, or why it got no credentials.
+#[derive(Debug, Clone)]
+pub struct RoleOutcome {
+    pub role: String,
+    pub error: Option<String>,
+    pub regions: Vec<(String, Outcome)>,
+}
+
+/// Counts for the report and the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    pub throttled: u32,
+    pub retried: u32,
+}
+
+/// The roles of an account to use: with no preference every role, else the first preferred
+/// role the account has.
+pub fn choose_roles(available: &[String], preference: &[String]) -> Vec<String> {
+    if preference.is_empty() {
+        let mut all = available.to_vec();
+        all.sort();
+        all.dedup();
+        return all;
+    }
+    preference
+        .iter()
+        .find(|p| available.contains(p))
+        .map(|p| vec![p.clone()])
+        .unwrap_or_default()
+}
+
+/// Whether `account` is wanted: no globs, or one matching its id or its name.
+pub fn wanted(account: &Account, globs: &[String]) -> bool {
+    globs.is_empty()
+        || globs
+            .iter()
+            .any(|g| glob_match(g, &account.id) || glob_match(g, &account.name))
+}
+
+/// `*` (any run) and `?` (any one character) matching, case-sensitive like account names.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Runs discovery for every request on a multi-threaded runtime; outcomes in request order.
+pub fn discover(
+    requests: &[Request],
+    concurrency: usize,
+    attempt_timeout: std::time::Duration,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+) -> anyhow::Result<(Vec<LoginOutcome>, Counts)> {
+    let timeouts = super::sdk::Timeouts::for_sync(attempt_timeout);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get().min(4)))
+        .enable_all()
+        .build()?;
+    let counts = Arc::new(Mutex::new(Counts::default()));
+    let outcomes = rt.block_on(async {
+        let limit = Arc::new(Semaphore::new(concurrency.max(1)));
+        let http = super::sdk::shared_http_client();
+        let mut out = vec![];
+        let mut logins = JoinSet::new();
+        for (i, req) in requests.iter().enumerate() {
+            let req = req.clone();
+            let (limit, http, progress, counts) = (
+                limit.clone(),
+                http.clone(),
+                progress.clone(),
+                counts.clone(),
+            );
+            logins.spawn(async move {
+                let outcome = discover_login(req, limit, http, timeouts, progress, counts).await;
+                (i, outcome)
+            });
+        }
+        while let Some(done) = logins.join_next().await {
+            match done {
+                Ok(pair) => out.push(pair),
+                Err(e) => tracing::error!("a discovery task failed: {e}"),
+            }
+        }
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, o)| o).collect::<Vec<_>>()
+    });
+    let counts = counts.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok((outcomes, counts))
+}
+
+fn count(counts: &Mutex<Counts>, t: Tally) {
+    if let Ok(mut c) = counts.lock() {
+        c.throttled += t.throttled;
+        c.retried += t.retried;
+    }
+}
+
+async fn discover_login(
+    req: Request,
+    limit: Arc<Semaphore>,
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    timeouts: super::sdk::Timeouts,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+    counts: Arc<Mutex<Counts>>,
+) -> LoginOutcome {
+    let failed = |error: String| LoginOutcome {
+        error: Some(error),
+        accounts: vec![],
+    };
+    let conf = sso::sdk_conf(&req.login.region, Some(http.clone()), &timeouts).await;
+    let token = match sso::access_token(&req.login, &conf).await {
+        Ok(t) => t,
+        Err(e) => return failed(format!("{e:#}")),
+    };
+    let portal = Arc::new(Portal::new(&conf, &req.login, token));
+    let mut tally = Tally::default();
+    let accounts = portal.accounts(&limit, &mut tally).await;
+    count(&counts, tally);
+    let accounts = match accounts {
+        Ok(a) => a,
+        Err(e) => return failed(format!("{e:#}")),
+    };
+    // EKS calls: endpoints and timeouts from the environment and AWS config, credentials per
+    // role from the portal.
+    let eks_base = eks_base(http, &timeouts, &req.login.region).await;
+    let req = Arc::new(req);
+    let mut tasks = JoinSet::new();
+    for (i, account) in accounts
+        .into_iter()
+        .filter(|a| wanted(a, &req.accounts))
+        .enumerate()
+    {
+        let (portal, limit, progress, counts, req, eks_base) = (
+            portal.clone(),
+            limit.clone(),
+            progress.clone(),
+            counts.clone(),
+            req.clone(),
+            eks_base.clone(),
+        );
+        tasks.spawn(async move {
+            let outcome =
+                discover_account(account, &portal, &req, &limit, &eks_base, progress, &counts)
+                    .await;
+            (i, outcome)
+        });
+    }
+    let mut accounts = vec![];
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(pair) => accounts.push(pair),
+            Err(e) => tracing::error!("an account task failed: {e}"),
+        }
+    }
+    accounts.sort_by_key(|(i, _)| *i);
+    LoginOutcome {
+        error: None,
+        accounts: accounts.into_iter().map(|(_, a)| a).collect(),
+    }
+}
+
+async fn eks_base(
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    timeouts: &super::sdk::Timeouts,
+    region: &str,
+) -> Arc<SdkConfig> {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_owned()))
+        .timeout_config(timeouts.config())
+        .no_credentials()
+        .http_client(http)
+        .load()
+        .await;
+    Arc::new(conf)
+}
+
+async fn discover_account(
+    account: Account,
+    portal: &Portal,
+    req: &Request,
+    limit: &Arc<Semaphore>,
+    eks_base: &SdkConfig,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+    counts: &Mutex<Counts>,
+) -> AccountOutcome {
+    let mut tally = Tally::default();
+    let available = portal.roles(&account.id, limit, &mut tally).await;
+    count(counts, tally);
+    let available = match available {
+        Ok(r) => r,
+        Err(e) => {
+            return AccountOutcome {
+                account,
+                roles: vec![],
+                error: Some(format!("{e:#}")),
+                skipped: None,
+            };
+        }
+    };
+    let chosen = choose_roles(&available, &req.roles);
+    if chosen.is_empty() {
+        return AccountOutcome {
+            account,
+            roles: vec![],
+            error: None,
+            skipped: Some(available),
+        };
+    }
+    progress(Step::Targets(chosen.len() * req.regions.len()));
+    let mut roles = JoinSet::new();
+    for (i, role) in chosen.into_iter().enumerate() {
+        let mut tally = Tally::default();
+        let creds = portal
+            .role_credentials(&account.id, &role, limit, &mut tally)
+            .await;
+        count(counts, tally);
+        let creds = match creds {
+            Ok(c) => c,
+            Err(e) => {
+                for _ in &req.regions {
+                    progress(Step::TargetDone);
+                }
+                roles.spawn(async move {
+                    (
+                        i,
+                        RoleOutcome {
+                            role,
+                            error: Some(format!("{e:#}")),
+                            regions: vec![],
+                        },
+                    )
+                });
+                continue;
+            }
+        };
+        let mut regions = JoinSet::new();
+        for (j, region) in req.regions.iter().enumerate() {
+            let client = eks::client(eks_base, region, Some(&creds));
+            let (limit, progress, region) = (limit.clone(), progress.clone(), region.clone());
+            regions.spawn(async move {
+                let outcome = eks::list_target(client, limit, progress.clone()).await;
+                progress(Step::TargetDone);
+                (j, region, outcome)
+            });
+        }
+        roles.spawn(async move {
+            let mut done = vec![];
+            while let Some(r) = regions.join_next().await {
+                if let Ok(r) = r {
+                    done.push(r);
+                }
+            }
+            done.sort_by_key(|(j, _, _)| *j);
+            (
+                i,
+                RoleOutcome {
+                    role,
+                    error: None,
+                    regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
+                },
+            )
+        });
+    }
+    let mut out = vec![];
+    while let Some(Ok(r)) = roles.join_next().await {
+        out.push(r);
+    }
+    out.sort_by_key(|(i, _)| *i);
+    AccountOutcome {
+        account,
+        roles: out.into_iter().map(|(_, r)| r).collect(),
+        error: None,
+        skipped: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_follow_the_preference_order() {
+        let has = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let pref = has(&["ReadOnly", "Admin"]);
+        assert_eq!(
+            choose_roles(&has(&["Admin", "ReadOnly"]), &pref),
+            ["ReadOnly"]
+        );
+        assert_eq!(choose_roles(&has(&["Admin"]), &pref), ["Admin"]);
+        assert!(choose_roles(&has(&["Billing"]), &pref).is_empty());
+        assert_eq!(
+            choose_roles(&has(&["b", "a", "b"]), &[]),
+            ["a", "b"],
+            "every role, once"
+        );
+    }
+
+    #[test]
+    fn globs_match_ids_and_names() {
+        assert!(glob_match("prod-*", "prod-eu"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("1111?2222333", "111102222333"));
+        assert!(!glob_match("prod-*", "staging"));
+        assert!(glob_match("*-eu-*", "app-eu-1"));
+        assert!(!glob_match("a*b", "acd"));
+        assert!(glob_match("a*b*c", "aXbYbZc"));
+        let acct = Account {
+            id: "111122223333".into(),
+            name: "prod-eu".into(),
+        };
+        assert!(wanted(&acct, &[]));
+        assert!(wanted(&acct, &["111122223333".into()]));
+        assert!(wanted(&acct, &["staging".into(), "prod-*".into()]));
+        assert!(!wanted(&acct, &["dev-*".into()]));
+    }
+}

@@ -1,0 +1,344 @@
+//! `sync`'s IAM Identity Center targets: the logins, filters and regions of a run (checked
+//! before any network call), and what the organisation-wide discovery found becomes: desired
+//! clusters, the (label, region) pairs that may prune, and the report's targets and accounts.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{TargetReport, TargetStatus};
+use crate::aws::eks::{Found, Outcome};
+use crate::aws::org::{self, LoginOutcome};
+use crate::aws::profiles::Profiles;
+use crate::aws::sso::Login;
+use crate::cli::{SsoSpec, SyncArgs};
+use crate::exec::ClusterConfig;
+use crate::kubeconfig::{ClusterId, DesiredCluster, NameTemplate, Naming};
+use crate::regions;
+use crate::source::SsoLoginRef;
+
+/// The default name of an IAM Identity Center cluster, and with more than one role of its
+/// account synced in the run.
+const TEMPLATE: &str = "{cluster}.{region}.{account_name}";
+const TEMPLATE_WITH_ROLE: &str = "{cluster}.{region}.{account_name}.{role}";
+
+/// The organisation discovery requests of a run: one per login. A login that cannot be
+/// resolved (no such `[sso-session]`) is an error before anything is listed.
+pub(super) fn plan(
+    specs: &[SsoSpec],
+    args: &SyncArgs,
+    profiles: &Profiles,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<org::Request>> {
+    let mut out = vec![];
+    for spec in specs {
+        let login_ref = match (&spec.session, &spec.start_url) {
+            (Some(s), _) => SsoLoginRef::Session(s),
+            (None, Some(url)) => SsoLoginRef::StartUrl {
+                url,
+                region: spec.region.as_deref().unwrap_or_default(),
+            },
+            (None, None) => {
+                anyhow::bail!("an IAM Identity Center target needs a session or a start URL")
+            }
+        };
+        let mut login = Login::resolve(login_ref, profiles)?;
+        if let Some(r) = &spec.region {
+            login.region = r.clone();
+        }
+        regions::check(&login.region)
+            .map_err(|why| anyhow::anyhow!("IAM Identity Center region: {why}"))?;
+        let home = env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .filter(|r| !r.is_empty() && regions::check(r).is_ok());
+        let regions: Vec<String> = if args.all_regions {
+            regions::eks_regions_like(home.as_deref().unwrap_or(&login.region))
+                .iter()
+                .map(|r| r.to_string())
+                .collect()
+        } else if !args.regions.is_empty() {
+            args.regions.clone()
+        } else {
+            vec![home.unwrap_or_else(|| login.region.clone())]
+        };
+        out.push(org::Request {
+            login,
+            roles: spec.roles.clone(),
+            accounts: spec.accounts.clone(),
+            regions,
+        });
+    }
+    Ok(out)
+}
+
+/// The label an (account, role) target carries in markers (`ClusterId::profile`): stable, and
+/// apart from any profile name.
+pub(super) fn label(login: &Login, account_id: &str, role: &str) -> String {
+    let name = login.session.as_deref().unwrap_or(&login.start_url);
+    format!("sso:{name}:{account_id}:{role}")
+}
+
+/// How the report names a login.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LoginIds {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) sso_session: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) sso_start_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) account_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) account_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) role_name: Option<String>,
+}
+
+impl LoginIds {
+    fn of(login: &Login) -> Self {
+        LoginIds {
+            sso_session: login.session.clone(),
+            sso_start_url: login.session.is_none().then(|| login.start_url.clone()),
+            account_id: None,
+            account_name: None,
+            role_name: None,
+        }
+    }
+
+    /// `corp/prod (111122223333)/ReadOnly`, for the text summary.
+    pub(super) fn describe(&self) -> String {
+        let mut s = self
+            .sso_session
+            .clone()
+            .or_else(|| self.sso_start_url.clone())
+            .unwrap_or_default();
+        if let Some(id) = &self.account_id {
+            let name = self.account_name.as_deref().unwrap_or(id);
+            s.push_str(&format!("/{name} ({id})"));
+        }
+        if let Some(r) = &self.role_name {
+            s.push_str(&format!("/{r}"));
+        }
+        s
+    }
+}
+
+/// One account in the JSON report.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AccountReport {
+    #[serde(flatten)]
+    pub(super) ids: LoginIds,
+    /// The roles synced (chosen by `--sso-role`, else all).
+    pub(super) roles: Vec<String>,
+    pub(super) status: AccountStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(super) enum AccountStatus {
+    Listed,
+    Failed,
+    /// None of the wanted roles: not synced, not a failure.
+    Skipped,
+}
+
+/// What the discovery of a run found, ready for the merge and the report.
+#[derive(Default)]
+pub(super) struct Collected {
+    pub(super) desired: Vec<DesiredCluster>,
+    pub(super) skipped: Vec<String>,
+    pub(super) listed: Vec<(String, String)>,
+    pub(super) targets: Vec<TargetReport>,
+    pub(super) accounts: Vec<AccountReport>,
+}
+
+/// Turns the outcomes of `requests` into desired clusters and reports; `own_template`: whether
+/// the run has a template of its own (`--name-template`), else IAM Identity Center clusters
+/// get theirs.
+pub(super) fn collect(
+    requests: &[org::Request],
+    outcomes: &[LoginOutcome],
+    own_template: bool,
+) -> Result<Collected> {
+    let plain = NameTemplate::parse(TEMPLATE)?;
+    let with_role = NameTemplate::parse(TEMPLATE_WITH_ROLE)?;
+    let mut c = Collected::default();
+    for (req, outcome) in requests.iter().zip(outcomes) {
+        let login = &req.login;
+        if let Some(e) = &outcome.error {
+            c.targets.push(TargetReport {
+                profile: None,
+                sso: Some(LoginIds::of(login)),
+                region: None,
+                status: TargetStatus::Failed,
+                clusters: 0,
+                error: Some(e.clone()),
+            });
+            continue;
+        }
+        for a in &outcome.accounts {
+            let mut ids = LoginIds::of(login);
+            ids.account_id = Some(a.account.id.clone());
+            ids.account_name = Some(a.account.name.clone());
+            let roles: Vec<String> = a.roles.iter().map(|r| r.role.clone()).collect();
+            let (status, error) = if let Some(e) = &a.error {
+                (AccountStatus::Failed, Some(e.clone()))
+            } else if let Some(has) = &a.skipped {
+                let why = format!(
+                    "none of the roles {} (it has: {})",
+                    req.roles.join(", "),
+                    if has.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        has.join(", ")
+                    }
+                );
+                (AccountStatus::Skipped, Some(why))
+            } else if a.roles.iter().any(|r| {
+                r.error.is_some()
+                    || r.regions
+                        .iter()
+                        .any(|(_, o)| matches!(o, Outcome::Failed(_)))
+            }) {
+                (AccountStatus::Failed, None)
+            } else {
+                (AccountStatus::Listed, None)
+            };
+            if let Some(e) = &a.error {
+                c.targets.push(TargetReport {
+                    profile: None,
+                    sso: Some(ids.clone()),
+                    region: None,
+                    status: TargetStatus::Failed,
+                    clusters: 0,
+                    error: Some(e.clone()),
+                });
+            }
+            let template = (!own_template).then(|| {
+                if roles.len() > 1 {
+                    with_role.clone()
+                } else {
+                    plain.clone()
+                }
+            });
+            for r in &a.roles {
+                let mut ids = ids.clone();
+                ids.role_name = Some(r.role.clone());
+                let label = label(login, &a.account.id, &r.role);
+                if let Some(e) = &r.error {
+                    c.targets.push(TargetReport {
+                        profile: None,
+                        sso: Some(ids.clone()),
+                        region: None,
+                        status: TargetStatus::Failed,
+                        clusters: 0,
+                        error: Some(e.clone()),
+                    });
+                }
+                for (region, o) in &r.regions {
+                    let (status, clusters, error) = match o {
+                        Outcome::Listed(found) => {
+                            c.listed.push((label.clone(), region.clone()));
+                            for f in found {
+                                let where_ = Where {
+                                    login,
+                                    account: &a.account,
+                                    role: &r.role,
+                                    region,
+                                    label: &label,
+                                };
+                                match desired(&where_, f, template.clone()) {
+                                    Some(d) => c.desired.push(d),
+                                    None => c.skipped.push(format!(
+                                        "{} ({}/{region}: no endpoint yet, status {})",
+                                        f.name,
+                                        ids.describe(),
+                                        f.status.as_deref().unwrap_or("unknown")
+                                    )),
+                                }
+                            }
+                            (TargetStatus::Listed, found.len(), None)
+                        }
+                        Outcome::NotEnabled(why) => {
+                            (TargetStatus::NotEnabled, 0, Some(why.clone()))
+                        }
+                        Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
+                    };
+                    c.targets.push(TargetReport {
+                        profile: None,
+                        sso: Some(ids.clone()),
+                        region: Some(region.clone()),
+                        status,
+                        clusters,
+                        error,
+                    });
+                }
+            }
+            c.accounts.push(AccountReport {
+                ids,
+                roles,
+                status,
+                error,
+            });
+        }
+    }
+    Ok(c)
+}
+
+/// Where a cluster was found.
+struct Where<'a> {
+    login: &'a Login,
+    account: &'a crate::aws::sso::Account,
+    role: &'a str,
+    region: &'a str,
+    label: &'a str,
+}
+
+fn desired(w: &Where<'_>, f: &Found, template: Option<NameTemplate>) -> Option<DesiredCluster> {
+    let server = f.endpoint.as_deref()?.trim_end_matches('/').to_owned();
+    if server.is_empty() {
+        return None;
+    }
+    let (sso_session, sso_start_url, sso_region) = match &w.login.session {
+        Some(s) => (Some(s.clone()), None, None),
+        None => (
+            None,
+            Some(w.login.start_url.clone()),
+            Some(w.login.region.clone()),
+        ),
+    };
+    Some(DesiredCluster {
+        id: ClusterId {
+            profile: w.label.to_owned(),
+            region: w.region.to_owned(),
+            cluster_name: f.name.clone(),
+        },
+        arn: f.arn.clone(),
+        account: Some(w.account.id.clone()),
+        server,
+        ca_data: f.ca_data.clone(),
+        exec: ClusterConfig {
+            cluster_name: Some(f.name.clone()),
+            region: Some(w.region.to_owned()),
+            sso_session,
+            sso_start_url,
+            sso_region,
+            account_id: Some(w.account.id.clone()),
+            role_name: Some(w.role.to_owned()),
+            ..ClusterConfig::default()
+        },
+        naming: Naming {
+            account_name: Some(w.account.name.clone()),
+            role: Some(w.role.to_owned()),
+            sso_session: Some(
+                w.login
+                    .session
+                    .clone()
+                    .unwrap_or_else(|| w.login.start_url.clone()),
+            ),
+            template,
+        },
+    })
+}
