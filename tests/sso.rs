@@ -180,14 +180,32 @@ fn kubectl(env: &TestEnv, args: &[&str]) -> Run {
     Run::from(env.command("kubectl").args(args).output().unwrap())
 }
 
-/// The access key id a token was signed with (from X-Amz-Credential).
-fn signer(token: &str) -> String {
-    let url = token_url(token);
-    let credential = url
-        .split("X-Amz-Credential=")
-        .nth(1)
-        .expect("X-Amz-Credential");
-    credential.split("%2F").next().unwrap().to_owned()
+/// `eks-kc token` for `cluster` in eu-west-1 as prod's ReadOnly role of `[sso-session corp]`.
+fn sso_token_args(cluster: &str) -> Vec<&str> {
+    vec![
+        "token",
+        "--cluster-name",
+        cluster,
+        "--region",
+        REGION,
+        "--sso-session",
+        SSO_SESSION,
+        "--account-id",
+        PROD,
+        "--role-name",
+        "ReadOnly",
+    ]
+}
+
+/// Each (context, role): the context's exec extension names that role.
+fn assert_roles(view: &Value, expected: &[(&str, &str)]) {
+    for (context, role) in expected {
+        assert_eq!(
+            exec_extension(view, context)["roleName"],
+            *role,
+            "{context}"
+        );
+    }
 }
 
 fn assert_says_login(stderr: &str) {
@@ -340,13 +358,12 @@ fn an_account_with_two_roles_synced_gets_the_role_in_its_context_names() {
             "x.eu-west-1.dev"
         ])
     );
-    assert_eq!(
-        exec_extension(&view, "a.eu-west-1.prod.Admin")["roleName"],
-        "Admin"
-    );
-    assert_eq!(
-        exec_extension(&view, "a.eu-west-1.prod.ReadOnly")["roleName"],
-        "ReadOnly"
+    assert_roles(
+        &view,
+        &[
+            ("a.eu-west-1.prod.Admin", "Admin"),
+            ("a.eu-west-1.prod.ReadOnly", "ReadOnly"),
+        ],
     );
     // Both roles' credentials (role lists come one role a page: paged too).
     let calls: BTreeSet<String> = credential_calls(&sso).into_iter().collect();
@@ -379,13 +396,12 @@ fn sso_role_preference_takes_the_first_role_each_account_has() {
         context_names(&view),
         names(&["a.eu-west-1.both", "o.eu-west-1.ops"])
     );
-    assert_eq!(
-        exec_extension(&view, "a.eu-west-1.both")["roleName"],
-        "ReadOnly"
-    );
-    assert_eq!(
-        exec_extension(&view, "o.eu-west-1.ops")["roleName"],
-        "Admin"
+    assert_roles(
+        &view,
+        &[
+            ("a.eu-west-1.both", "ReadOnly"),
+            ("o.eu-west-1.ops", "Admin"),
+        ],
     );
     let calls: BTreeSet<String> = credential_calls(&sso).into_iter().collect();
     assert_eq!(
@@ -438,22 +454,7 @@ fn per_context_users_pass_the_sso_role_as_flags() {
     sync(&env, &["--exec-style", "per-context"]).ok();
     let view = view(&env);
     let user = user_of(&view, "a.eu-west-1.prod");
-    assert_eq!(
-        user["exec"]["args"],
-        json!([
-            "token",
-            "--cluster-name",
-            "a",
-            "--region",
-            REGION,
-            "--sso-session",
-            SSO_SESSION,
-            "--account-id",
-            PROD,
-            "--role-name",
-            "ReadOnly"
-        ])
-    );
+    assert_eq!(user["exec"]["args"], json!(sso_token_args("a")));
     let args = user["exec"]["args"].to_string();
     assert!(!args.contains("--profile"), "{args}");
 }
@@ -600,19 +601,7 @@ fn an_expired_login_fails_token_and_kubectl_at_once_naming_the_fix() {
     )
     .unwrap();
 
-    let args = [
-        "token",
-        "--cluster-name",
-        "a",
-        "--region",
-        REGION,
-        "--sso-session",
-        SSO_SESSION,
-        "--account-id",
-        PROD,
-        "--role-name",
-        "ReadOnly",
-    ];
+    let args = sso_token_args("a");
     let started = Instant::now();
     let run = env.run(&args);
     assert!(
@@ -652,7 +641,7 @@ fn a_login_near_expiry_is_refreshed_once_and_saved_where_the_cli_reads_it() {
             .start();
         env.write_sso_config("");
         sso.serve(&mut env);
-        let file = sso_token_file(
+        sso_token_file(
             &env.home,
             SSO_SESSION,
             "aoaFAKEstale-token-unknown-to-the-portal",
@@ -665,14 +654,7 @@ fn a_login_near_expiry_is_refreshed_once_and_saved_where_the_cli_reads_it() {
         assert!(context_names(&view(&env)).contains("a.eu-west-1.prod"));
         assert_eq!(sso.stats()["refreshes"], 1, "{}", sso.stats());
 
-        let saved = read_sso_token_file(&env.home, SSO_SESSION);
-        let keys: BTreeSet<&str> = saved
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(keys, CLI_TOKEN_KEYS.into_iter().collect(), "{saved}");
+        let saved = assert_cli_login_file(&env.home);
         assert_ne!(
             saved["accessToken"],
             "aoaFAKEstale-token-unknown-to-the-portal"
@@ -687,17 +669,12 @@ fn a_login_near_expiry_is_refreshed_once_and_saved_where_the_cli_reads_it() {
         assert_ne!(saved["refreshToken"], REFRESH_TOKEN);
         assert_eq!(saved["clientId"], CLIENT_ID);
         assert_eq!(saved["clientSecret"], CLIENT_SECRET);
-        assert_eq!(saved["startUrl"], START_URL);
-        assert_eq!(saved["region"], SSO_REGION);
         let expires = chrono::DateTime::parse_from_rfc3339(saved["expiresAt"].as_str().unwrap())
             .expect("expiresAt in the CLI's RFC 3339 form");
         assert!(
             expires > Utc::now() + chrono::Duration::minutes(50),
             "{saved}"
         );
-        let mode = fs::metadata(&file).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
-
         // The AWS CLI (botocore) uses the saved login as it is: no second refresh.
         env.write_sso_config(&format!(
             "\n[profile p]\nsso_session = {SSO_SESSION}\nsso_account_id = {PROD}\n\
@@ -921,19 +898,7 @@ fn token_for_an_sso_role_is_accepted_and_its_credentials_are_shared() {
         {"id": PROD, "name": "prod", "roles": ["Admin", "ReadOnly"], "clusters": {"eu-west-1": ["a", "b"]}},
     ]}));
     for cluster in ["a", "b"] {
-        let run = env.run(&[
-            "token",
-            "--cluster-name",
-            cluster,
-            "--region",
-            REGION,
-            "--sso-session",
-            SSO_SESSION,
-            "--account-id",
-            PROD,
-            "--role-name",
-            "ReadOnly",
-        ]);
+        let run = env.run(&sso_token_args(cluster));
         let token = run.ok().token();
         assert_tokens_accepted(
             cluster,
@@ -981,19 +946,7 @@ fn login_runs_the_device_flow_and_saves_the_login_where_the_cli_does() {
     assert_eq!(stats["registrations"], 1, "{stats}");
     assert!(stats["device_polls"].as_u64().unwrap() >= 2, "{stats}");
 
-    let saved = read_sso_token_file(&env.home, SSO_SESSION);
-    let keys: BTreeSet<&str> = saved
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert_eq!(keys, CLI_TOKEN_KEYS.into_iter().collect(), "{saved}");
-    assert_eq!(saved["startUrl"], START_URL);
-    assert_eq!(saved["region"], SSO_REGION);
-    let path = sso_cache_file(&env.home, SSO_SESSION);
-    let mode = fs::metadata(&path).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
+    assert_cli_login_file(&env.home);
 
     let run = sync(&env, &[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);

@@ -171,20 +171,8 @@ impl TestEnv {
 
 /// Runs eks-kc under `script`, so it has a real pseudo-terminal, typing `typed` into it.
 pub fn in_pty(env: &TestEnv, args: &str, typed: &str) -> Run {
-    use std::io::Write;
-    let mut child = env
-        .command("script")
-        .args(["-qec", &format!("{} {args}", bin().display()), "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(typed.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
-    Run::from(out)
+    in_pty_within(env, args, typed, std::time::Duration::from_secs(600))
+        .expect("eks-kc on a terminal still runs after 10 minutes")
 }
 
 /// [`in_pty`] with a deadline: `None` when eks-kc (waiting for input that never comes, say) is

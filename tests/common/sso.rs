@@ -357,6 +357,25 @@ pub fn read_sso_token_file(home: &Path, key: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// The `[sso-session corp]` login file, checked to be what the AWS CLI writes and reads: its
+/// keys, private (0600), for [`START_URL`] in [`SSO_REGION`]. Returns it parsed.
+pub fn assert_cli_login_file(home: &Path) -> Value {
+    let saved = read_sso_token_file(home, SSO_SESSION);
+    let keys: std::collections::BTreeSet<&str> = saved
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, CLI_TOKEN_KEYS.into_iter().collect(), "{saved}");
+    assert_eq!(saved["startUrl"], START_URL);
+    assert_eq!(saved["region"], SSO_REGION);
+    let path = sso_cache_file(home, SSO_SESSION);
+    let mode = fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    saved
+}
+
 impl TestEnv {
     /// `[sso-session corp]` (and `extra` after it) as the whole AWS config; no profile.
     pub fn write_sso_config(&self, extra: &str) {
