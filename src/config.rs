@@ -140,6 +140,17 @@ pub fn state_dir() -> Result<PathBuf> {
     )
 }
 
+/// eks-kc's config file: `EKS_KC_CONFIG`, else the platform's (see `paths::config_file`), or
+/// why there is none (no home directory). `env` looks a variable up.
+pub fn config_file(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
+    paths::config_file(
+        env("EKS_KC_CONFIG")
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from)
+            .as_deref(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,10 @@ const SDK_DETAIL: &str = "(-v shows the AWS SDK's error)";
 /// default chain (`AWS_PROFILE`, else the environment's keys, else the `default` profile, ...).
 pub fn diagnose(setup: &Setup, profile: Option<&str>, error: &str) -> Option<String> {
     let lower = error.to_ascii_lowercase();
+    // IAM Identity Center roles need no profile: their errors say what to do themselves.
+    if lower.contains("iam identity center") {
+        return None;
+    }
     let credentials = lower.contains("credential");
     let region = lower.contains("no region");
     if !(credentials || region) {

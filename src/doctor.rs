@@ -105,6 +105,14 @@ fn not_checked(reason: &Result<Problem, NotRun>) -> String {
 }
 
 /// `profile 'ops'` / `--profile ops` helpers for the fix commands.
+/// The command that signs the context's IAM Identity Center login in again.
+fn sso_login_command(facts: &Facts) -> String {
+    facts
+        .sso_login
+        .clone()
+        .unwrap_or_else(|| format!("aws sso login{}", profile_flag(facts)))
+}
+
 fn profile_flag(facts: &Facts) -> String {
     facts
         .profile

@@ -30,6 +30,7 @@ pub mod ssotoken;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod userconfig;
 pub mod verify;
 
 use std::io::Write;
@@ -91,7 +92,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
                 .map_err(diagnose::explain)
         }
         cli::Command::Sync(args) => {
-            cmd::sync::run(args, &settings(None, &cli, config::Flags::default())?, out)
+            let settings = settings(None, &cli, config::Flags::default())?;
+            let config_file = config::config_file(|name| std::env::var(name).ok());
+            let args = cmd::config::sync_args(args, config_file, &mut std::io::stderr())?;
+            cmd::sync::run(&args, &settings, out)
         }
         cli::Command::List(args) => {
             let settings = settings(
@@ -125,6 +129,10 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             .map(|()| exit::SUCCESS)
         }
         cli::Command::Forget(args) => cmd::forget::run(args, out),
+        cli::Command::Config(args) => {
+            let config_file = config::config_file(|name| std::env::var(name).ok());
+            cmd::config::run(args, config_file, out).map(|()| exit::SUCCESS)
+        }
         cli::Command::Completions(args) => {
             out.write_all(&generate::completion_script(args.shell))?;
             Ok(exit::SUCCESS)

@@ -35,6 +35,20 @@ pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf> {
         .to_path_buf())
 }
 
+/// eks-kc's config file (the targets a bare `sync` runs): `explicit` (`EKS_KC_CONFIG`, resolved
+/// by `config`), else `config.yaml` in the platform config dir (`~/.config/eks-kc` on Linux,
+/// honouring `XDG_CONFIG_HOME`).
+pub fn config_file(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(file) = explicit.filter(|f| !f.as_os_str().is_empty()) {
+        return Ok(file.to_path_buf());
+    }
+    directories::ProjectDirs::from("", "", "eks-kc")
+        .map(|d| d.config_dir().join("config.yaml"))
+        .ok_or_else(|| {
+            anyhow!("cannot find a home directory for the config file: set EKS_KC_CONFIG or HOME")
+        })
+}
+
 /// The AWS files an identity can come from, as the AWS CLI and SDKs find them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsFiles {

@@ -163,7 +163,7 @@ fn nearest(typed: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance over bytes (region names are ASCII; other input is just far away).
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {

@@ -50,6 +50,8 @@ pub struct AccountOutcome {
 pub struct RoleOutcome {
     pub role: String,
     pub error: Option<String>,
+    /// The role's credentials, for the credential cache.
+    pub credentials: Option<super::sdk::AwsCredentials>,
     pub regions: Vec<(String, Outcome)>,
 }
 
@@ -289,6 +291,7 @@ async fn discover_account(
                         RoleOutcome {
                             role,
                             error: Some(format!("{e:#}")),
+                            credentials: None,
                             regions: vec![],
                         },
                     )
@@ -306,6 +309,7 @@ async fn discover_account(
                 (j, region, outcome)
             });
         }
+        let credentials = Some(creds);
         roles.spawn(async move {
             let mut done = vec![];
             while let Some(r) = regions.join_next().await {
@@ -319,6 +323,7 @@ async fn discover_account(
                 RoleOutcome {
                     role,
                     error: None,
+                    credentials,
                     regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
                 },
             )

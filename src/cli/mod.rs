@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod config;
 mod sync;
 mod token;
 
-pub use sync::{ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
+pub use config::{ConfigAction, ConfigArgs};
+pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
 /// Make Amazon EKS clusters feel local.
@@ -17,7 +19,8 @@ pub use token::{TokenArgs, TokenOutput};
 /// writes them to the kubeconfig; every context it writes authenticates through `eks-kc token`,
 /// a cached exec plugin that answers kubectl in about a millisecond. `list`, `use` and shell
 /// completion switch between them; `verify`, `doctor` and `cache` explain what is going on;
-/// `forget` removes everything sync wrote.
+/// `forget` removes everything sync wrote. `sync --save` remembers targets for a bare `eks-kc
+/// sync` in a config file, which `config` shows.
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
@@ -46,7 +49,7 @@ pub struct GlobalArgs {
 }
 
 /// `-v`, on the commands that talk to AWS (the others have nothing to log).
-#[derive(Debug, Default, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct Verbosity {
     /// More diagnostics on stderr (-v: eks-kc's decisions and the AWS errors behind a message,
     /// -vv: also the AWS SDK's log). Secrets are never logged.
@@ -96,7 +99,20 @@ impl Cli {
                 command: Command::Token(t.args),
             };
         }
-        Cli::parse_from(args)
+        Self::parse_noting_sources(args)
+    }
+
+    /// [`Parser::parse_from`], plus what the derived types cannot tell: which flags with a
+    /// default value were given (see `SyncArgs::note_sources`).
+    fn parse_noting_sources(args: Vec<std::ffi::OsString>) -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches_from(args);
+        let mut cli = Cli::from_arg_matches(&matches)
+            .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
+        if let (Command::Sync(a), Some(("sync", m))) = (&mut cli.command, matches.subcommand()) {
+            a.note_sources(m);
+        }
+        cli
     }
 }
 
@@ -111,6 +127,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
+    Config(ConfigArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }

@@ -19,10 +19,21 @@ use super::Verbosity;
 /// (an empty one is set to the first synced context). Context names never change
 /// once written, and a name already taken is reported as a conflict, never overwritten.
 ///
+/// Saved settings: a bare `eks-kc sync` runs the targets and options saved in the config file
+/// (`eks-kc config path` prints where it is; `eks-kc sync ... --save` writes it; "Config file"
+/// below lists its keys). Flags on the command line replace the saved settings for that run, by group: any of
+/// --profile, --all-profiles, --sso-session, --sso-start-url or --role-arn replaces the saved
+/// profiles, IAM Identity Center sessions and role together; --region or --all-regions replaces
+/// the saved regions; --sso-role and --account replace the saved sessions' role and account
+/// filters; --name-template, --prune/--no-prune, --exec-style and --concurrency each replace
+/// their own saved value. The saved profiles win over AWS_PROFILE, and the saved regions over
+/// the profile's region and AWS_REGION (those are the defaults when nothing is saved).
+///
 /// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
 /// names conflicted (everything else was still written); 1 when nothing could be done (every
-/// target failed: nothing is written).
-#[derive(Debug, Args)]
+/// target failed: nothing is written), or the config file is not valid (the error names its
+/// file, line and key).
+#[derive(Debug, Clone, Args)]
 #[command(after_long_help = SYNC_EXAMPLES)]
 pub struct SyncArgs {
     /// AWS profile to discover with (repeatable) [default: AWS_PROFILE, else the default
@@ -92,8 +103,18 @@ pub struct SyncArgs {
 
     /// Remove eks-kc's entries for clusters that no longer exist (only in targets listed
     /// successfully in this run).
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_prune")]
     pub prune: bool,
+
+    /// Do not prune, even when the config file says `prune: true`.
+    #[arg(long, overrides_with = "prune")]
+    pub no_prune: bool,
+
+    /// Save this run's targets and options (the command line's, and the saved ones it did not
+    /// replace) in the config file, print them, then sync. With --dry-run: print what would be
+    /// saved, save nothing.
+    #[arg(long)]
+    pub save: bool,
 
     /// Show what would change; write nothing.
     #[arg(long, short = 'n')]
@@ -104,9 +125,14 @@ pub struct SyncArgs {
     pub output: SyncOutput,
 
     /// How many AWS API calls may be in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 64,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY,
           value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
+
+    /// Whether --concurrency was on the command line (clap fills in its default otherwise):
+    /// only then does it replace the config file's `concurrency`. Set by [`SyncArgs::note_sources`].
+    #[arg(skip)]
+    pub concurrency_given: bool,
 
     /// The kubeconfig to write [default: the KUBECONFIG file holding eks-kc's entries, else the
     /// first KUBECONFIG file, else ~/.kube/config].
@@ -138,6 +164,9 @@ pub struct SyncArgs {
     pub verbosity: Verbosity,
 }
 
+/// `--concurrency`'s default.
+pub const DEFAULT_CONCURRENCY: u16 = 64;
+
 const SYNC_EXAMPLES: &str = "\
 Examples:
 
@@ -148,6 +177,34 @@ Examples:
   eks-kc sync --name-template '{profile}-{cluster}'
   eks-kc sync --sso-session corp --sso-role ReadOnly --all-regions
   eks-kc sync --sso-session corp --account 'prod-*' --account 111122223333 -r eu-west-1
+  eks-kc sync -p dev -p prod -r eu-west-1 --prune --save   # then a bare `eks-kc sync`
+  eks-kc sync -r us-west-2                     # the saved profiles, in another region
+
+Config file: ~/.config/eks-kc/config.yaml on Linux ($XDG_CONFIG_HOME/eks-kc/config.yaml),
+~/Library/Application Support/eks-kc/config.yaml on macOS; EKS_KC_CONFIG names another.
+No file means the defaults above. Every key is optional; keys are spelled like the flags:
+
+  sync:
+    profiles: [dev, prod]         # or: all-profiles: true
+    regions: [eu-west-1, us-east-1]   # or: all-regions: true
+    # role-arn: arn:aws:iam::111122223333:role/eks-discovery   # on each profile; not with sso
+    sso:                          # IAM Identity Center logins, each with its own filters
+      - session: corp             # an [sso-session corp] of the AWS config
+        roles: [ReadOnly, Admin]  # preference order, first one an account has [every role]
+        accounts: ['prod-*', '111122223333']   # ids or names, * and ? wildcards [all]
+      - start-url: https://legacy.awsapps.com/start   # no [sso-session] section:
+        sso-region: us-east-1                         #   its Identity Center region
+    name-template: '{cluster}.{region}.{profile}'
+    prune: true
+    exec-style: per-context       # or shared
+    concurrency: 32               # 1 to 1024
+
+A key eks-kc does not know, a value of the wrong type, a malformed region, a name template
+without {cluster}, or both profiles and all-profiles is an error naming the file, the line and
+the key (with the nearest known key for a typo); nothing is synced until it is fixed.
+Top-level sections other than sync belong to other commands. --save rewrites only the sync
+section (comments inside it are not kept; the rest of the file is kept byte for byte), keeps
+the file's mode (a new file is 0600, in a 0700 directory) and writes atomically.
 ";
 
 /// One IAM Identity Center login to discover through, with its filters.
@@ -166,6 +223,14 @@ pub struct SsoSpec {
 }
 
 impl SyncArgs {
+    /// Records whether --concurrency was on the command line (`matches` are sync's), which
+    /// clap derive cannot tell from its default.
+    pub fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        self.concurrency_given = matches
+            .value_source("concurrency")
+            .is_some_and(|s| s != clap::parser::ValueSource::DefaultValue);
+    }
+
     /// The IAM Identity Center targets of this run: the command line's (every `--sso-session`,
     /// and `--sso-start-url`, sharing `--sso-role` and `--account`), else the saved ones.
     pub fn sso_specs(&self) -> Vec<SsoSpec> {

@@ -72,7 +72,15 @@ fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> 
     let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     let mut req = TokenRequest::for_context(m, interactive)?;
     let limits = settings.limits;
-    let profile = req.profile.clone().or_else(|| env("AWS_PROFILE"));
+    let sso_login = req.identity().sso.map(|r| match r.login {
+        crate::source::SsoLoginRef::Session(s) => format!("eks-kc login --sso-session {s}"),
+        crate::source::SsoLoginRef::StartUrl { .. } => "aws sso login".to_owned(),
+    });
+    let profile = if sso_login.is_some() {
+        None
+    } else {
+        req.profile.clone().or_else(|| env("AWS_PROFILE"))
+    };
     let region = req.signing_region()?;
     req.region = Some(region.clone());
     let uses_env_keys = req.identity().uses_env_keys();
@@ -84,7 +92,8 @@ fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> 
         profile: profile.clone(),
         role_arn: req.role_arn.clone(),
         server: m.server.clone(),
-        uses_sso: !uses_env_keys && uses_sso(profile.as_deref()),
+        uses_sso: sso_login.is_some() || !uses_env_keys && uses_sso(profile.as_deref()),
+        sso_login,
         credentials: Err(String::new()),
         caller: Err(Err(String::new())),
         cluster_info: Err(Err(String::new())),
@@ -294,6 +303,9 @@ fn uses_sso(profile: Option<&str>) -> bool {
 fn source(req: &TokenRequest, uses_env_keys: bool, profile: Option<&str>) -> String {
     if uses_env_keys {
         return "AWS_ACCESS_KEY_ID in the environment".to_owned();
+    }
+    if req.sso.is_some() {
+        return req.identity().describe();
     }
     let base = match (&req.profile, profile) {
         (Some(p), _) => format!("profile '{p}'"),

@@ -127,6 +127,9 @@ pub struct Facts {
     pub server: Option<String>,
     /// The profile signs in through IAM Identity Center (SSO).
     pub uses_sso: bool,
+    /// For a context `sync --sso-session` wrote (an IAM Identity Center role, no profile): the
+    /// command that signs its login in again.
+    pub sso_login: Option<String>,
     pub credentials: Result<Credentials, String>,
     pub caller: Result<Caller, Result<Problem, NotRun>>,
     pub cluster_info: Result<Cluster, Result<Problem, NotRun>>,

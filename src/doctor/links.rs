@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
     let mut commands = vec![];
     if facts.uses_sso {
-        commands.push(format!("aws sso login{}", profile_flag(facts)));
+        commands.push(sso_login_command(facts));
     }
     commands.push(format!("eks-kc cache clear --context {}", facts.context));
     let how = if facts.uses_sso {
@@ -34,7 +34,7 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
                 summary: format!("eks-kc cannot get AWS credentials for the context: {e}"),
                 commands: facts
                     .uses_sso
-                    .then(|| format!("aws sso login{}", profile_flag(facts)))
+                    .then(|| sso_login_command(facts))
                     .into_iter()
                     .collect(),
                 snippet: None,

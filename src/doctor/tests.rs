@@ -22,6 +22,7 @@ fn healthy() -> Facts {
         role_arn: None,
         server: Some("https://abc.gr7.eu-west-1.eks.amazonaws.com".into()),
         uses_sso: false,
+        sso_login: None,
         credentials: Ok(Credentials {
             source: "profile 'team'".into(),
             access_key_id: "ASIAEXAMPLE".into(),
@@ -247,6 +248,18 @@ fn a_401_from_another_clusters_server_is_the_wrong_cluster() {
         r.verdict.commands,
         vec!["eks-kc sync --region eu-west-1 --profile team"]
     );
+}
+
+#[test]
+fn an_identity_center_context_signs_in_with_its_session() {
+    let mut f = healthy();
+    f.uses_sso = true;
+    f.profile = None;
+    f.sso_login = Some("eks-kc login --sso-session corp".into());
+    f.credentials = Err("the IAM Identity Center login (--sso-session corp) has expired".into());
+    let r = diagnose(&f, now());
+    assert_eq!(r.verdict.failed_link, Some("credentials"));
+    assert_eq!(r.verdict.commands, vec!["eks-kc login --sso-session corp"]);
 }
 
 #[test]

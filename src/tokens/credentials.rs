@@ -76,6 +76,31 @@ pub fn credentials(
         return Ok(from_entry(e));
     }
     let creds = resolve()?;
+    put(&store, key, &creds, provenance);
+    Ok(creds)
+}
+
+/// Keeps temporary credentials some other path obtained for `identity` (sync's IAM Identity
+/// Center discovery gets every role's), so its clusters' first tokens need no call for them.
+pub fn remember(identity: CredentialSource<'_>, creds: &AwsCredentials, settings: &Settings) {
+    let Ok(dir) = settings.cache_dir() else {
+        return;
+    };
+    let origin = Origin::new(identity);
+    let store =
+        credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
+            eprintln!("eks-kc: warning: {w}")
+        });
+    let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
+    put(&store, key, creds, origin.current().cloned());
+}
+
+fn put(
+    store: &credcache::CredentialCache,
+    key: IdentityKey,
+    creds: &AwsCredentials,
+    provenance: Option<crate::provenance::Provenance>,
+) {
     if let (Some(expiration), Some(provenance)) = (creds.expiry, provenance) {
         let entry = CredEntry {
             version: credcache::VERSION,
@@ -90,7 +115,6 @@ pub fn credentials(
             tracing::debug!("not caching credentials: {e:#}");
         }
     }
-    Ok(creds)
 }
 
 /// Credentials kept in the credential cache, ready to sign with.

@@ -24,7 +24,7 @@ use crate::token;
 
 pub use crate::config::Limits;
 pub use cache::TokenCache;
-pub use credentials::credentials;
+pub use credentials::{credentials, remember};
 pub use origin::{Origin, Validity};
 
 /// What one token request resolved to, after flags, exec info and environment.

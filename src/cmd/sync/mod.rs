@@ -102,6 +102,13 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     let profiles = profiles::load_blocking()?;
     let env = |k: &str| std::env::var(k).ok();
     let sso_specs = args.sso_specs();
+    if sso_specs.is_empty() && !(args.sso_roles.is_empty() && args.accounts.is_empty()) {
+        bail!(
+            "--sso-role and --account choose among the accounts of an IAM Identity Center login: \
+             add --sso-session NAME (or --sso-start-url and --sso-region), or save one with \
+             `eks-kc sync --sso-session NAME --save`"
+        );
+    }
     let sso_requests = sso::plan(&sso_specs, args, &profiles, env)?;
     // IAM Identity Center targets replace the default profile target; named profiles join them.
     let plan = if sso_specs.is_empty() || !args.profiles.is_empty() || args.all_profiles {
@@ -159,6 +166,9 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         )?
     };
     bar.finish_and_clear();
+    if !args.dry_run {
+        sso::remember_credentials(&sso_requests, &sso_outcomes, settings);
+    }
     if sso_counts.throttled > 0 {
         tracing::info!(
             "IAM Identity Center and EKS throttled {} calls ({} retries in all)",

@@ -287,6 +287,33 @@ pub(super) fn collect(
     Ok(c)
 }
 
+/// Puts every role's credentials into the credential cache, where `eks-kc token` looks for
+/// them: the first kubectl call to each of these clusters then needs no GetRoleCredentials.
+pub(super) fn remember_credentials(
+    requests: &[org::Request],
+    outcomes: &[LoginOutcome],
+    settings: &crate::config::Settings,
+) {
+    for (req, outcome) in requests.iter().zip(outcomes) {
+        for a in &outcome.accounts {
+            for r in &a.roles {
+                let Some(creds) = &r.credentials else {
+                    continue;
+                };
+                let source = crate::source::CredentialSource {
+                    sso: Some(crate::source::SsoRole {
+                        login: req.login.reference(),
+                        account_id: &a.account.id,
+                        role_name: &r.role,
+                    }),
+                    ..Default::default()
+                };
+                crate::tokens::remember(source, creds, settings);
+            }
+        }
+    }
+}
+
 /// Where a cluster was found.
 struct Where<'a> {
     login: &'a Login,

@@ -1,0 +1,205 @@
+//! `eks-kc config` (where the config file is and what it says), and the config file's part in
+//! `eks-kc sync`: the saved settings under the command line's, and `--save`. This is where the
+//! file is read and written; what it means is `userconfig`'s.
+
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_yaml::Value;
+
+use crate::cli::{ConfigAction, ConfigArgs, ListOutput, SyncArgs};
+use crate::store;
+use crate::userconfig::{self, ConfigFile};
+
+/// The largest config file read: a real one is a few hundred bytes.
+const MAX_SIZE: u64 = 1 << 20;
+
+/// The config file at `path`, checked; a missing file is an empty one (the defaults).
+pub fn read(path: &Path) -> Result<ConfigFile> {
+    let text = match fs::metadata(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        Ok(m) if m.is_dir() => bail!(
+            "{} is a directory; the config file is a file (EKS_KC_CONFIG names the file itself)",
+            path.display()
+        ),
+        Ok(m) if m.file_type().is_fifo() || m.file_type().is_socket() => {
+            bail!("{} is not a regular file", path.display())
+        }
+        Ok(m) if m.len() > MAX_SIZE => bail!(
+            "{} is larger than 1 MiB, which no eks-kc config file is",
+            path.display()
+        ),
+        Ok(_) => {
+            let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(
+                String::from_utf8(bytes).map_err(|_| {
+                    anyhow!("{}: not UTF-8 text, so not a config file", path.display())
+                })?,
+            )
+        }
+    };
+    Ok(ConfigFile::parse(path, text)?)
+}
+
+/// The arguments of a sync run: `args` over the saved settings of the config file at `path`
+/// (`Err`: there is no config file, as without a home directory). With `--save`, the result is
+/// saved first (or, with `--dry-run`, shown). Notes go to `err`.
+pub fn sync_args(args: &SyncArgs, path: Result<PathBuf>, err: &mut dyn Write) -> Result<SyncArgs> {
+    let path = match path {
+        Ok(p) => p,
+        Err(e) if args.save => return Err(e.context("--save")),
+        Err(e) => {
+            tracing::debug!("no config file: {e:#}");
+            return Ok(args.clone());
+        }
+    };
+    let file = read(&path)?;
+    let applied = userconfig::apply(args, &file.sync);
+    for key in &applied.used {
+        let line = file.lines.get(key).copied().unwrap_or_default();
+        tracing::debug!("{key}: from {}:{line}", path.display());
+    }
+    if !applied.used.is_empty() {
+        writeln!(
+            err,
+            "eks-kc: using the saved {} of {} (flags replace them)",
+            applied.used.join(", "),
+            path.display()
+        )?;
+    }
+    if args.save {
+        save(&file, &applied.args, err)?;
+    }
+    Ok(applied.args)
+}
+
+/// `--save`: writes the targets and options of `args` into the file's `sync:` section (with
+/// `--dry-run`, only shows them), and prints them.
+fn save(file: &ConfigFile, args: &SyncArgs, err: &mut dyn Write) -> Result<()> {
+    let path = file.path.display();
+    let settings = userconfig::to_save(args);
+    let cannot = |e: String| anyhow!("--save: cannot write {path}: {e}");
+    let text = file.with_sync(&settings).map_err(cannot)?;
+    let section = userconfig::render(&settings).map_err(cannot)?;
+    let verdict = if args.dry_run {
+        format!("--dry-run: would save in {path}")
+    } else if file.exists && text == file.text() {
+        format!("{path} already holds these settings")
+    } else {
+        write(&file.path, &text).with_context(|| format!("--save: writing {path}"))?;
+        format!("saved in {path}")
+    };
+    writeln!(err, "eks-kc: {verdict}:")?;
+    for line in section.lines() {
+        writeln!(err, "  {line}")?;
+    }
+    Ok(())
+}
+
+/// Replaces the config file atomically: through a symbolic link (a dotfiles repository's) to
+/// its target, keeping the file's mode; a new file is 0600, in directories created 0700.
+fn write(path: &Path, text: &str) -> Result<()> {
+    let target = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)
+            .with_context(|| format!("following the link {}", path.display()))?,
+        _ => path.to_path_buf(),
+    };
+    let mode = match fs::metadata(&target) {
+        Ok(m) => m.permissions().mode() & 0o7777,
+        Err(_) => store::FILE_MODE,
+    };
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(store::DIR_MODE)
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    store::write_atomic(&target, text.as_bytes(), mode)?;
+    Ok(())
+}
+
+/// `eks-kc config path|show`.
+pub fn run(args: &ConfigArgs, path: Result<PathBuf>, out: &mut dyn Write) -> Result<()> {
+    let path = path?;
+    match args.action {
+        ConfigAction::Path => writeln!(out, "{}", path.display())?,
+        ConfigAction::Show { output } => {
+            let file = read(&path)?;
+            match output {
+                ListOutput::Json => {
+                    let report = serde_json::json!({
+                        "path": path,
+                        "exists": file.exists,
+                        "sync": userconfig::to_value(&file.sync),
+                        "lines": file.lines,
+                    });
+                    writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+                }
+                ListOutput::Table => show(&file, out)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The saved settings as a table: key, value, line.
+fn show(file: &ConfigFile, out: &mut dyn Write) -> Result<()> {
+    let state = if file.exists { "" } else { " (does not exist)" };
+    writeln!(out, "config file: {}{state}", file.path.display())?;
+    let Value::Mapping(settings) = userconfig::to_value(&file.sync) else {
+        unreachable!("settings are a mapping");
+    };
+    if settings.is_empty() {
+        writeln!(
+            out,
+            "no saved settings: a bare `eks-kc sync` uses AWS_PROFILE (else the default \
+             credential chain) in the profile's region (else AWS_REGION)"
+        )?;
+        return Ok(());
+    }
+    let mut rows = vec![("KEY".to_owned(), "VALUE".to_owned(), "LINE".to_owned())];
+    for (key, value) in &settings {
+        let key = key.as_str().unwrap_or_default();
+        let line = userconfig::keys::SYNC
+            .iter()
+            .find(|k| **k == key)
+            .and_then(|k| file.lines.get(k))
+            .map_or_else(String::new, |l| l.to_string());
+        match value {
+            Value::Sequence(items) if key == "sso" => {
+                for (i, item) in items.iter().enumerate() {
+                    rows.push((format!("sso[{i}]"), flat(item), line.clone()));
+                }
+            }
+            _ => rows.push((key.to_owned(), flat(value), line)),
+        }
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let value_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    for (key, value, line) in rows {
+        let row = format!("{key:width$}  {value:value_width$}  {line}");
+        writeln!(out, "{}", row.trim_end())?;
+    }
+    Ok(())
+}
+
+/// One setting on one line: lists joined by commas, an SSO entry as `key value; ...`.
+fn flat(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Sequence(items) => items.iter().map(flat).collect::<Vec<_>>().join(", "),
+        Value::Mapping(m) => m
+            .iter()
+            .map(|(k, v)| format!("{} {}", k.as_str().unwrap_or_default(), flat(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        _ => String::new(),
+    }
+}
