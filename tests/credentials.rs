@@ -345,24 +345,6 @@ fn mfa_env(sts: &FakeSts, env: &mut TestEnv) {
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
 }
 
-/// Runs eks-kc under `script`, so it has a real pseudo-terminal, typing `typed` into it.
-fn in_pty(env: &TestEnv, args: &str, typed: &str) -> Run {
-    use std::io::Write;
-    let mut child = env
-        .command("script")
-        .args(["-qec", &format!("{} {args}", bin().display()), "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("script (util-linux) runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(typed.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    drop(stdin);
-    Run::from(out)
-}
-
 #[test]
 fn mfa_prompts_once_on_the_terminal_and_the_code_reaches_sts() {
     let mut env = TestEnv::new();

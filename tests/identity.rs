@@ -32,16 +32,6 @@ fn token_for(env: &TestEnv, cluster: &str, profile: &str) -> Run {
     )
 }
 
-/// The access key id a token was signed with (from X-Amz-Credential).
-fn signer(token: &str) -> String {
-    let url = token_url(token);
-    let credential = url
-        .split("X-Amz-Credential=")
-        .nth(1)
-        .expect("X-Amz-Credential");
-    credential.split("%2F").next().unwrap().to_owned()
-}
-
 /// The access key fake_sts issued for the last call of `action`.
 fn last_issued(sts: &FakeSts, action: &str) -> String {
     sts.calls(action).last().expect("a call")["AccessKeyId"]

@@ -169,6 +169,44 @@ impl TestEnv {
     }
 }
 
+/// Runs eks-kc under `script`, so it has a real pseudo-terminal, typing `typed` into it.
+pub fn in_pty(env: &TestEnv, args: &str, typed: &str) -> Run {
+    in_pty_within(env, args, typed, std::time::Duration::from_secs(600))
+        .expect("eks-kc on a terminal still runs after 10 minutes")
+}
+
+/// [`in_pty`] with a deadline: `None` when eks-kc (waiting for input that never comes, say) is
+/// still running after `limit`, and is then killed.
+pub fn in_pty_within(
+    env: &TestEnv,
+    args: &str,
+    typed: &str,
+    limit: std::time::Duration,
+) -> Option<Run> {
+    use std::io::Write;
+    let mut child = env
+        .command("script")
+        .args(["-qec", &format!("{} {args}", bin().display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(typed.as_bytes()).unwrap();
+    let deadline = std::time::Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(stdin);
+    Some(Run::from(child.wait_with_output().unwrap()))
+}
+
 /// The lines in `path`, 0 when it does not exist: how many times a counting script ran.
 pub fn count_lines(path: &Path) -> usize {
     fs::read_to_string(path)
@@ -184,9 +222,18 @@ pub struct Run {
 }
 
 /// What must never appear on stderr, in any run of the whole suite: the fixture secret key,
-/// the session tokens fake_sts.py issues (they start with FQoG), bearer tokens, and presigned
-/// signatures (either replays the caller's identity).
-const NEVER_ON_STDERR: [&str; 4] = [SECRET, "FQoG", "k8s-aws-v1.", "X-Amz-Signature="];
+/// the session tokens fake_sts.py and fake_sso.py issue (they start with FQoG), bearer tokens,
+/// presigned signatures (either replays the caller's identity), and fake_sso.py's SSO access
+/// tokens (aoaFAKE), refresh tokens (aorFAKE) and client secrets.
+const NEVER_ON_STDERR: [&str; 7] = [
+    SECRET,
+    "FQoG",
+    "k8s-aws-v1.",
+    "X-Amz-Signature=",
+    "aoaFAKE",
+    "aorFAKE",
+    "fakesecret-",
+];
 
 impl From<Output> for Run {
     fn from(o: Output) -> Self {

@@ -68,6 +68,16 @@ pub fn token_url(token: &str) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
+/// The access key id a token was signed with (from X-Amz-Credential).
+pub fn signer(token: &str) -> String {
+    let url = token_url(token);
+    let credential = url
+        .split("X-Amz-Credential=")
+        .nth(1)
+        .expect("X-Amz-Credential");
+    credential.split("%2F").next().unwrap().to_owned()
+}
+
 /// Asks the independent verifier (botocore) whether each token is one the cluster `cluster` in
 /// `region` would accept with the keys in `keys`. Panics with its verdicts otherwise.
 pub fn assert_tokens_accepted(cluster: &str, region: &str, keys: &Path, tokens: &[String]) {

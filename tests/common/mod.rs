@@ -4,6 +4,8 @@
 //!
 //! - `env`: [`TestEnv`] and [`Run`] (whose every construction scans stderr for secrets);
 //! - `peers`: the fake API server, EKS, STS and moto;
+//! - `sso`: the fake IAM Identity Center (portal, OIDC, EKS per account) and the AWS CLI's
+//!   SSO login files;
 //! - `kube`: kubeconfig helpers (kubectl's view of a file, kubectl writing one) and tokens.
 //!
 //! Each test binary uses a subset of these, hence `dead_code` is allowed.
@@ -12,6 +14,7 @@
 mod env;
 mod kube;
 mod peers;
+mod sso;
 
 // One flat namespace for `use common::*`; a binary that uses no helper of a part would
 // otherwise warn, as with dead code.
@@ -21,6 +24,8 @@ pub use env::*;
 pub use kube::*;
 #[allow(unused_imports)]
 pub use peers::*;
+#[allow(unused_imports)]
+pub use sso::*;
 
 use std::path::{Path, PathBuf};
 

@@ -122,7 +122,7 @@ impl<'a> ApiServerBuilder<'a> {
 }
 
 /// Starts a helper script that prints "READY <port>" once it listens.
-fn start_ready(mut cmd: Command, what: &str) -> Peer {
+pub(super) fn start_ready(mut cmd: Command, what: &str) -> Peer {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
