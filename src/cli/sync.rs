@@ -165,7 +165,7 @@ pub struct SyncArgs {
 }
 
 /// `--concurrency`'s default.
-pub const DEFAULT_CONCURRENCY: u16 = 64;
+pub const DEFAULT_CONCURRENCY: u16 = 128;
 
 const SYNC_EXAMPLES: &str = "\
 Examples:

@@ -185,14 +185,14 @@ mod tests {
             &args(&[
                 "--no-prune",
                 "--concurrency",
-                "64",
+                "128",
                 "--exec-style",
                 "shared",
             ]),
             &saved,
         );
         assert!(!a.args.prune);
-        assert_eq!(a.args.concurrency, 64);
+        assert_eq!(a.args.concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(a.args.exec_style, Some(ExecStyleArg::Shared));
         assert_eq!(a.args.name_template.as_deref(), Some("{cluster}@{profile}"));
         assert!(!a.used.contains(&"prune") && !a.used.contains(&"concurrency"));
