@@ -56,6 +56,20 @@ pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) 
         r.elapsed_ms as f64 / 1000.0,
         r.kubeconfig.display()
     );
+    if !r.accounts.is_empty() {
+        use super::sso::AccountStatus;
+        let of = |s: AccountStatus| r.accounts.iter().filter(|a| a.status == s).count();
+        let roles: usize = r.accounts.iter().map(|a| a.roles.len()).sum();
+        let _ = writeln!(
+            err,
+            "  IAM Identity Center: {} accounts ({} listed, {} failed, {} without a chosen role), \
+             {roles} roles",
+            r.accounts.len(),
+            of(AccountStatus::Listed),
+            of(AccountStatus::Failed),
+            of(AccountStatus::Skipped),
+        );
+    }
     if !dry_run {
         let mut sink = Vec::new();
         let _ = write_changes(&mut sink, c);
