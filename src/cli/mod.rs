@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod context;
 mod sync;
 mod token;
 
+pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
 pub use sync::{ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
@@ -105,6 +107,9 @@ pub enum Command {
     Sync(SyncArgs),
     List(ListArgs),
     Use(UseArgs),
+    Ns(NsArgs),
+    Prompt(PromptArgs),
+    Init(InitArgs),
     Token(TokenArgs),
     Login(LoginArgs),
     Verify(VerifyArgs),
@@ -143,28 +148,6 @@ pub struct ListArgs {
 pub enum ListOutput {
     Table,
     Json,
-}
-
-/// Switch kubectl's current context.
-///
-/// CONTEXT is an exact context name, else a unique prefix, else a unique substring of one; an
-/// ambiguous or unknown name is an error that lists the candidates. `eks-kc use -` goes back to
-/// the previous context. Only `current-context` changes, under the kubeconfig lock.
-#[derive(Debug, Args)]
-pub struct UseArgs {
-    /// The context to switch to, or `-` for the previous one.
-    #[arg(value_name = "CONTEXT",
-          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
-    pub context: String,
-
-    /// The kubeconfig to change [default: KUBECONFIG's files, else ~/.kube/config].
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
-    #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
-    pub lock_timeout: u64,
 }
 
 /// Get session credentials for a profile once (asking for its MFA code if it has one) and

@@ -3,9 +3,11 @@
 pub mod cache;
 pub mod doctor;
 pub mod forget;
+pub mod init;
 pub mod list;
 pub mod login;
 pub mod man;
+pub mod prompt;
 pub mod switch;
 pub mod sync;
 pub mod token;
