@@ -369,6 +369,15 @@ mod tests {
         .unwrap();
         write(&b, &cfg).unwrap();
         assert_eq!(target(None, Some(&list), &home).unwrap(), b);
+        // A shell's own file (first in that shell's KUBECONFIG) is never the target.
+        let shell = tmp.path().join("shells/shell-12-34/kubeconfig");
+        let in_shell = std::env::join_paths([&shell, &a]).unwrap();
+        assert_eq!(target(None, Some(&in_shell), &home).unwrap(), a);
+        let only = target(None, Some(shell.as_os_str()), &home).unwrap_err();
+        assert!(
+            only.to_string().contains("a shell's own kubeconfig"),
+            "{only}"
+        );
         // KUBECONFIG=: lists no file: an error, never a path relative to the working directory.
         let err = target(None, Some(OsStr::new(":")), &home).unwrap_err();
         assert!(err.to_string().contains("lists no file"), "{err}");

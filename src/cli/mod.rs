@@ -83,20 +83,41 @@ pub struct TokenCli {
     pub args: TokenArgs,
 }
 
+/// `eks-kc prompt` alone, the same way: a shell runs it for every prompt it draws.
+#[derive(Debug, Parser)]
+#[command(
+    name = "eks-kc prompt",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+pub struct PromptCli {
+    #[command(flatten)]
+    pub args: PromptArgs,
+}
+
 impl Cli {
-    /// Parses the command line, taking the short path for `eks-kc token`.
+    /// Parses the command line, taking the short path for `eks-kc token` and `eks-kc prompt`.
     pub fn parse_fast() -> Self {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        if args.get(1).is_some_and(|a| a == "token")
-            && let Ok(t) = TokenCli::try_parse_from(
-                std::iter::once(std::ffi::OsString::from("eks-kc token"))
-                    .chain(args.iter().skip(2).cloned()),
-            )
-        {
-            return Cli {
-                global: GlobalArgs::default(),
-                command: Command::Token(t.args),
-            };
+        let rest = |name: &str| {
+            std::iter::once(std::ffi::OsString::from(name)).chain(args.iter().skip(2).cloned())
+        };
+        let short = |command| Cli {
+            global: GlobalArgs::default(),
+            command,
+        };
+        match args.get(1).and_then(|a| a.to_str()) {
+            Some("token") => {
+                if let Ok(t) = TokenCli::try_parse_from(rest("eks-kc token")) {
+                    return short(Command::Token(t.args));
+                }
+            }
+            Some("prompt") => {
+                if let Ok(p) = PromptCli::try_parse_from(rest("eks-kc prompt")) {
+                    return short(Command::Prompt(p.args));
+                }
+            }
+            _ => {}
         }
         Cli::parse_from(args)
     }
@@ -405,5 +426,6 @@ mod tests {
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
         TokenCli::command().debug_assert();
+        PromptCli::command().debug_assert();
     }
 }
