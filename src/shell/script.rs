@@ -1,6 +1,6 @@
-//! Shell code: what `eks-kc init SHELL` prints (one template per shell, `init.bash`,
-//! `init.zsh`, `init.fish`), and what `use` and `ns` print for the shell function to evaluate
-//! when they change the shell's `KUBECONFIG`. Pure: values in, text out.
+//! Shell code: what `eks-kc init SHELL` prints (`init.sh` for bash and zsh, `init.fish`), and
+//! what `use` and `ns` print for the shell function to evaluate when they change the shell's
+//! `KUBECONFIG`. Pure: values in, text out.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -64,12 +64,11 @@ impl Dialect {
 /// context of its own (its `KUBECONFIG` starts with that shell's file), so this one takes its
 /// own copy of it at once instead of sharing the other's.
 pub fn init(dialect: Dialect, adopt: bool) -> String {
+    // bash and zsh run the same code; only the names differ.
     let mut text = match dialect {
-        Dialect::Bash => include_str!("init.bash"),
-        Dialect::Zsh => include_str!("init.zsh"),
-        Dialect::Fish => include_str!("init.fish"),
-    }
-    .to_owned();
+        Dialect::Bash | Dialect::Zsh => include_str!("init.sh").replace("{shell}", dialect.name()),
+        Dialect::Fish => include_str!("init.fish").to_owned(),
+    };
     if adopt {
         text.push_str(
             "\n# This shell started inside one with a context of its own: keep a copy of it.\n\
@@ -199,6 +198,7 @@ mod tests {
             let plain = init(dialect, false);
             assert!(plain.contains(&format!("_EKS_KC_EVAL={}", dialect.name())));
             assert!(plain.contains(EVAL_MARK));
+            assert!(!plain.contains("{shell}"));
             assert!(!plain.contains("use --shell"));
             assert!(init(dialect, true).contains("eks-kc use --shell >/dev/null 2>&1"));
         }
