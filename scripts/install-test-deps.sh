@@ -5,7 +5,8 @@
 #     on PATH lacks them they go into a project-local venv, .venv-test/ (git-ignored): stock
 #     Debian Python refuses `pip install` (PEP 668), and nothing is installed for the user.
 #   - Debian packages: kubectl (kubernetes-client), chattr (e2fsprogs), script (util-linux),
-#     /usr/bin/time (time), bash, zsh, fish, mandoc; python3-venv when a venv cannot be made.
+#     /usr/bin/time (time), bash, zsh and fish (the per-shell tests run each under a pty, and
+#     completion), mandoc; python3-venv when a venv cannot be made.
 #     As root directly, else through `sudo -n` (never a password prompt); without either, or
 #     without apt (macOS), it says exactly what to install and leaves it to scripts/test to
 #     skip the tests that need it.
@@ -63,7 +64,7 @@ apt_install() {
 apt_packages=()
 command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubernetes-client)
 command -v chattr >/dev/null 2>&1 || apt_packages+=(e2fsprogs)
-command -v script >/dev/null 2>&1 || apt_packages+=(util-linux)   # a pty for the MFA tests
+command -v script >/dev/null 2>&1 || apt_packages+=(util-linux)   # a pty: MFA and shell tests
 [ -x /usr/bin/time ] || apt_packages+=(time)                        # peak RSS in the load test
 for tool in bash zsh fish mandoc; do
   command -v "$tool" >/dev/null 2>&1 || apt_packages+=("$tool")

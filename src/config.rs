@@ -151,6 +151,47 @@ pub fn config_file(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
     )
 }
 
+/// Where shells set up by `eks-kc init` keep their own kubeconfigs (see `shell`):
+/// `EKS_KC_STATE_DIR/shells` when that is set, else `$XDG_RUNTIME_DIR/eks-kc/shells` (a
+/// per-user tmpfs the system empties at logout), else `shells` in the platform state dir.
+pub fn shells_dir() -> Result<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(state) = var("EKS_KC_STATE_DIR") {
+        return Ok(state.join("shells"));
+    }
+    if let Some(runtime) = var("XDG_RUNTIME_DIR").filter(|d| d.is_absolute()) {
+        return Ok(runtime.join("eks-kc").join("shells"));
+    }
+    Ok(state_dir()?.join("shells"))
+}
+
+/// What the shell integration (`eks-kc init`) tells a command through the environment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShellEnv {
+    /// The shell this runs in, when it was set up by `eks-kc init` (`EKS_KC_SHELL`, its pid).
+    pub shell: Option<crate::shell::ShellId>,
+    /// Set when the shell function runs this command and evaluates what it prints
+    /// (`_EKS_KC_EVAL`, the shell's dialect).
+    pub eval: Option<crate::shell::Dialect>,
+}
+
+impl ShellEnv {
+    pub fn from_env() -> ShellEnv {
+        ShellEnv {
+            shell: std::env::var("EKS_KC_SHELL")
+                .ok()
+                .and_then(|v| crate::shell::ShellId::parse_env(&v)),
+            eval: std::env::var("_EKS_KC_EVAL")
+                .ok()
+                .and_then(|v| crate::shell::Dialect::parse(&v)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

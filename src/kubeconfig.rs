@@ -410,6 +410,7 @@ fn marker_of(entry: &Value) -> Option<Marker> {
     (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
 }
 
+mod contexts;
 mod forget;
 mod merge;
 mod template;

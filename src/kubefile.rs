@@ -39,7 +39,20 @@ pub fn target(
     let Some(env) = kubeconfig_env.filter(|v| !v.is_empty()) else {
         return Ok(home.join(".kube").join("config"));
     };
-    let listed = split_kubeconfig(env);
+    // A shell's own file (first in that shell's KUBECONFIG) holds its context choice only, and
+    // goes with the shell: clusters are never written there.
+    let (shells, listed): (Vec<PathBuf>, Vec<PathBuf>) = split_kubeconfig(env)
+        .into_iter()
+        .partition(|p| crate::shell::is_shell_file(p));
+    if listed.is_empty()
+        && let Some(shell) = shells.first()
+    {
+        bail!(
+            "KUBECONFIG lists only {}, a shell's own kubeconfig, which holds no clusters; add \
+             your kubeconfig after it in KUBECONFIG, or pass --kubeconfig",
+            shell.display()
+        );
+    }
     if let Some(ours) = listed.iter().find(|p| {
         fs::read_to_string(p)
             .ok()
@@ -108,11 +121,30 @@ pub struct View {
 
 impl View {
     pub fn load(explicit: Option<&Path>) -> Result<Self> {
+        Self::of_paths(&view_paths(explicit)?)
+    }
+
+    /// The view of exactly `paths`, in that order.
+    pub fn of_paths(paths: &[PathBuf]) -> Result<Self> {
         let mut files = vec![];
-        for path in view_paths(explicit)? {
-            files.push((path.clone(), read(&path)?));
+        for path in paths {
+            files.push((path.clone(), read(path)?));
         }
         Ok(View { files })
+    }
+
+    /// The file that defines context `name` (the first that does: kubectl uses that one).
+    pub fn context_file(&self, name: &str) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(_, k)| k.has_context(name))
+            .map(|(p, _)| p.as_path())
+    }
+
+    /// The namespace context `name` sets, as kubectl reads it (from the file that defines it).
+    pub fn namespace_of(&self, name: &str) -> Option<String> {
+        let (_, k) = self.files.iter().find(|(_, k)| k.has_context(name))?;
+        k.context_namespace(name).map(str::to_owned)
     }
 
     pub fn context_names(&self) -> Vec<String> {
@@ -338,6 +370,15 @@ mod tests {
         .unwrap();
         write(&b, &cfg).unwrap();
         assert_eq!(target(None, Some(&list), &home).unwrap(), b);
+        // A shell's own file (first in that shell's KUBECONFIG) is never the target.
+        let shell = tmp.path().join("shells/shell-12-34/kubeconfig");
+        let in_shell = std::env::join_paths([&shell, &a]).unwrap();
+        assert_eq!(target(None, Some(&in_shell), &home).unwrap(), a);
+        let only = target(None, Some(shell.as_os_str()), &home).unwrap_err();
+        assert!(
+            only.to_string().contains("a shell's own kubeconfig"),
+            "{only}"
+        );
         // KUBECONFIG=: lists no file: an error, never a path relative to the working directory.
         let err = target(None, Some(OsStr::new(":")), &home).unwrap_err();
         assert!(err.to_string().contains("lists no file"), "{err}");

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod provenance;
 pub mod regions;
 pub mod secret;
+pub mod shell;
 pub mod signals;
 pub mod source;
 pub mod ssotoken;
@@ -109,6 +110,14 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             cmd::list::run(args, &settings, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Use(args) => cmd::switch::run(args, out).map(|()| exit::SUCCESS),
+        cli::Command::Ns(args) => cmd::switch::run_ns(args, out).map(|()| exit::SUCCESS),
+        cli::Command::Prompt(args) => {
+            // A prompt without a cache directory (no HOME) still works, parsing each time.
+            let settings = plain(&args.cache).ok();
+            let cache_dir = settings.as_ref().and_then(|s| s.cache_dir().ok());
+            cmd::prompt::run(args, cache_dir, out).map(|()| exit::SUCCESS)
+        }
+        cli::Command::Init(args) => cmd::init::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => cmd::login::run(args, &plain(&args.cache)?, out)
             .map(|()| exit::SUCCESS)
             .map_err(diagnose::explain),

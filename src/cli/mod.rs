@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod config;
+mod context;
 mod sync;
 mod token;
 
 pub use config::{ConfigAction, ConfigArgs};
+pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
 pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
@@ -84,20 +86,41 @@ pub struct TokenCli {
     pub args: TokenArgs,
 }
 
+/// `eks-kc prompt` alone, the same way: a shell runs it for every prompt it draws.
+#[derive(Debug, Parser)]
+#[command(
+    name = "eks-kc prompt",
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
+pub struct PromptCli {
+    #[command(flatten)]
+    pub args: PromptArgs,
+}
+
 impl Cli {
-    /// Parses the command line, taking the short path for `eks-kc token`.
+    /// Parses the command line, taking the short path for `eks-kc token` and `eks-kc prompt`.
     pub fn parse_fast() -> Self {
         let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        if args.get(1).is_some_and(|a| a == "token")
-            && let Ok(t) = TokenCli::try_parse_from(
-                std::iter::once(std::ffi::OsString::from("eks-kc token"))
-                    .chain(args.iter().skip(2).cloned()),
-            )
-        {
-            return Cli {
-                global: GlobalArgs::default(),
-                command: Command::Token(t.args),
-            };
+        let rest = |name: &str| {
+            std::iter::once(std::ffi::OsString::from(name)).chain(args.iter().skip(2).cloned())
+        };
+        let short = |command| Cli {
+            global: GlobalArgs::default(),
+            command,
+        };
+        match args.get(1).and_then(|a| a.to_str()) {
+            Some("token") => {
+                if let Ok(t) = TokenCli::try_parse_from(rest("eks-kc token")) {
+                    return short(Command::Token(t.args));
+                }
+            }
+            Some("prompt") => {
+                if let Ok(p) = PromptCli::try_parse_from(rest("eks-kc prompt")) {
+                    return short(Command::Prompt(p.args));
+                }
+            }
+            _ => {}
         }
         Self::parse_noting_sources(args)
     }
@@ -121,6 +144,9 @@ pub enum Command {
     Sync(SyncArgs),
     List(ListArgs),
     Use(UseArgs),
+    Ns(NsArgs),
+    Prompt(PromptArgs),
+    Init(InitArgs),
     Token(TokenArgs),
     Login(LoginArgs),
     Verify(VerifyArgs),
@@ -160,28 +186,6 @@ pub struct ListArgs {
 pub enum ListOutput {
     Table,
     Json,
-}
-
-/// Switch kubectl's current context.
-///
-/// CONTEXT is an exact context name, else a unique prefix, else a unique substring of one; an
-/// ambiguous or unknown name is an error that lists the candidates. `eks-kc use -` goes back to
-/// the previous context. Only `current-context` changes, under the kubeconfig lock.
-#[derive(Debug, Args)]
-pub struct UseArgs {
-    /// The context to switch to, or `-` for the previous one.
-    #[arg(value_name = "CONTEXT",
-          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
-    pub context: String,
-
-    /// The kubeconfig to change [default: KUBECONFIG's files, else ~/.kube/config].
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
-    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
-    #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
-    pub lock_timeout: u64,
 }
 
 /// Get session credentials for a profile once (asking for its MFA code if it has one) and
@@ -439,5 +443,6 @@ mod tests {
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
         TokenCli::command().debug_assert();
+        PromptCli::command().debug_assert();
     }
 }

@@ -1,0 +1,163 @@
+//! `use`, `ns`, `prompt` and `init`: choosing the context and namespace, everywhere or per shell,
+//! and showing them (clap types only; the doc comments are the help text).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::CacheDir;
+
+/// Switch kubectl's current context, everywhere or in this shell only.
+///
+/// CONTEXT is an exact context name, else a unique prefix, else a unique substring of one; an
+/// ambiguous or unknown name is an error that lists the candidates. `-` goes back to the
+/// previous context. `-n NAMESPACE` sets the context's namespace too (`-n -`: its previous one).
+///
+/// Where the switch happens:
+///
+///   - By default, in the kubeconfig: every shell and tool that reads it follows. Only
+///     current-context changes (and the context's namespace with -n), under the kubeconfig
+///     lock. This is the only behaviour outside a shell set up with `eks-kc init`.
+///   - --shell, in a shell set up with `eks-kc init bash|zsh|fish`: in this shell only. Its
+///     KUBECONFIG then starts with a file of its own holding its current-context (and its
+///     namespace), so kubectl, k9s and every client-go tool in it follow, other shells do not,
+///     and `kubectl config use-context` in it stays in it. Without CONTEXT, the shell keeps
+///     the context it uses now while the others move on.
+///   - In a shell that has a context of its own, plain `use` (and `use -`) switches that shell
+///     only, where its context comes from; --global switches the kubeconfig and makes the
+///     shell follow it again.
+///
+/// Examples:
+///
+///   eks-kc use prod                   # the kubeconfig's current context
+///   eks-kc use --shell staging -n web # this shell only, namespace web
+///   eks-kc use -                      # back to the previous context (of this shell)
+///   eks-kc use --global prod          # every shell again
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct UseArgs {
+    /// The context to switch to, or `-` for the previous one (optional with --shell).
+    #[arg(value_name = "CONTEXT", required_unless_present = "shell",
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
+    pub context: Option<String>,
+
+    /// Also set the context's namespace; `-` for its previous one.
+    #[arg(
+        long,
+        short = 'n',
+        value_name = "NAMESPACE",
+        allow_hyphen_values = true
+    )]
+    pub namespace: Option<String>,
+
+    /// Switch this shell only (needs `eks-kc init` in the shell's start-up file).
+    #[arg(long, conflicts_with_all = ["global", "kubeconfig"])]
+    pub shell: bool,
+
+    /// Switch the kubeconfig, and make this shell follow it again if it had its own context.
+    #[arg(long)]
+    pub global: bool,
+
+    /// The kubeconfig to change [default: KUBECONFIG's files, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    pub lock_timeout: u64,
+}
+
+/// Show or change the namespace of the current context.
+///
+/// Without NAMESPACE, prints the namespace kubectl uses now (`default` when the context sets
+/// none). With one, sets it on the current context; `-` goes back to the context's previous
+/// namespace. Where, as for `use`: in the kubeconfig (the file that defines the context, under
+/// its lock), or, in a shell that has a context of its own (or with --shell), in that shell
+/// only. NAMESPACE is not checked against a cluster: eks-kc makes no cluster call here.
+///
+/// Examples:
+///
+///   eks-kc ns                 # print it
+///   eks-kc ns kube-system
+///   eks-kc ns -               # back to the previous one
+///   eks-kc ns --shell web     # this shell only
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct NsArgs {
+    /// The namespace to switch to, or `-` for the previous one; without it, print the current.
+    #[arg(value_name = "NAMESPACE", allow_hyphen_values = true)]
+    pub namespace: Option<String>,
+
+    /// Change it in this shell only (needs `eks-kc init` in the shell's start-up file).
+    #[arg(long, requires = "namespace", conflicts_with_all = ["global", "kubeconfig"])]
+    pub shell: bool,
+
+    /// Change it in the kubeconfig, and make this shell follow it again if it had its own
+    /// context.
+    #[arg(long, requires = "namespace")]
+    pub global: bool,
+
+    /// The kubeconfig to read and change [default: KUBECONFIG's files, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+    pub lock_timeout: u64,
+}
+
+/// Print the current context (and namespace) for a shell prompt.
+///
+/// Prints `CONTEXT`, or `CONTEXT:NAMESPACE` when the context sets a namespace; nothing (and exit
+/// status 0) when there is no current context. It reads the kubeconfig digest, not the
+/// kubeconfig: about a millisecond, whatever the kubeconfig's size. The digest is checked
+/// against every kubeconfig file's size, mtime and inode on each call, so a switch by kubectl,
+/// another eks-kc or a hand edit shows at the next prompt.
+///
+/// Examples:
+///
+///   PS1='[$(eks-kc prompt)] \$ '                        # bash
+///   PROMPT='[$(eks-kc prompt)] %# '                     # zsh, with `setopt prompt_subst`
+///   function fish_right_prompt; eks-kc prompt; end      # fish
+///   eks-kc prompt --format '⎈ {context} ({namespace})'
+///
+/// starship: see README (a `[custom.eks_kc]` module running `eks-kc prompt`).
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct PromptArgs {
+    /// What to print: {context} and {namespace} (`default` when the context sets none) are
+    /// replaced, `{{` and `}}` print a brace.
+    #[arg(long, short = 'f', value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// The kubeconfig to read [default: KUBECONFIG's files, else ~/.kube/config].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub cache: CacheDir,
+}
+
+/// Print the shell integration: per-shell contexts and namespaces.
+///
+/// Load it from the shell's start-up file:
+///
+///   bash:  echo 'eval "$(eks-kc init bash)"' >> ~/.bashrc
+///   zsh:   echo 'eval "$(eks-kc init zsh)"' >> ~/.zshrc
+///   fish:  echo 'eks-kc init fish | source' >> ~/.config/fish/config.fish
+///
+/// It defines a shell function `eks-kc` that runs the binary and, for `use` and `ns`, applies
+/// the change of KUBECONFIG they print (so `use --shell` can switch this shell alone), and sets
+/// EKS_KC_SHELL to the shell's pid. Nothing changes until `eks-kc use --shell`: the shell reads
+/// the kubeconfig as before. A shell's own file lives in $XDG_RUNTIME_DIR/eks-kc/shells (else
+/// the state dir, ~/.local/state/eks-kc/shells; EKS_KC_STATE_DIR/shells when that is set),
+/// and the files of shells that have exited are removed by the next `init`, `use` or `ns`.
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct InitArgs {
+    /// The shell to print the integration for.
+    #[arg(value_enum)]
+    pub shell: crate::shell::Dialect,
+}

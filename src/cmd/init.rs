@@ -1,0 +1,26 @@
+//! `eks-kc init bash|zsh|fish`: the shell integration for per-shell contexts (see
+//! `crate::shell`). Also removes the files of shells that have exited.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::cli::InitArgs;
+use crate::config::{self, ShellEnv};
+use crate::kubefile;
+use crate::shell::{self, script};
+
+pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
+    let env = ShellEnv::from_env();
+    if let Ok(shells) = config::shells_dir() {
+        shell::remove_dead(&shells, env.shell);
+    }
+    // Started inside a shell that has a context of its own (a nested shell, a tmux pane): its
+    // KUBECONFIG starts with that shell's file, and this shell takes a copy of its own.
+    let adopt = kubefile::view_paths(None)
+        .ok()
+        .and_then(|paths| paths.first().map(|p| shell::is_shell_file(p)))
+        .unwrap_or(false);
+    out.write_all(script::init(args.shell, adopt).as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,24 @@
+# eks-kc shell integration for {shell}: per-shell contexts and namespaces.
+# Load it from ~/.{shell}rc:   eval "$(eks-kc init {shell})"
+#
+# `eks-kc use` and `eks-kc ns` run through the function below. When one of them changes which
+# kubeconfig this shell reads, eks-kc prints the change as shell code (its first line is
+# "# eks-kc eval") and the function applies it; anything else is printed as it came. Every
+# other command goes straight to the binary.
+export EKS_KC_SHELL=$$
+
+eks-kc() {
+  case ${1-} in
+    use | ns)
+      local __eks_kc_out __eks_kc_status
+      __eks_kc_out=$(_EKS_KC_EVAL={shell} command eks-kc "$@")
+      __eks_kc_status=$?
+      case $__eks_kc_out in
+        '# eks-kc eval'*) eval "$__eks_kc_out" ;;
+        ?*) printf '%s\n' "$__eks_kc_out" ;;
+      esac
+      return "$__eks_kc_status"
+      ;;
+    *) command eks-kc "$@" ;;
+  esac
+}
