@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod creds;
+pub mod device;
 pub mod eks;
 pub mod kubeapi;
 pub mod mfa;

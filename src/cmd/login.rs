@@ -70,7 +70,8 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
 
 /// `login --sso-session NAME`: the OIDC device sign-in, saved where `aws sso login` saves it.
 fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    use aws::sso::{DeviceCode, Login, device_sign_in, sdk_conf};
+    use aws::device::{DeviceCode, device_sign_in};
+    use aws::sso::{Login, sdk_conf};
     let files = aws::profiles::load_blocking()?;
     let login = Login::resolve(crate::source::SsoLoginRef::Session(session), &files)?;
     let show = |code: &DeviceCode| {
