@@ -111,7 +111,9 @@ pub fn diagnose(setup: &Setup, profile: Option<&str>, error: &str) -> Option<Str
             }
             if !known(p) {
                 return Some(
-                    "no AWS region is configured: AWS_REGION is not set and there is no profile                      to read one from; set AWS_REGION (export AWS_REGION=eu-west-1, say) or pass                      --region"
+                    "no AWS region is configured: AWS_REGION is not set and there is no profile \
+                     to read one from; set AWS_REGION (export AWS_REGION=eu-west-1, say) or pass \
+                     --region"
                         .to_owned(),
                 );
             }

@@ -54,7 +54,9 @@ impl SsoLoginRef<'_> {
                 "run `eks-kc login --sso-session {s}` (or `aws sso login --sso-session {s}`)"
             ),
             SsoLoginRef::StartUrl { .. } => format!(
-                "sign in again with the AWS CLI (`aws sso login` with a profile whose                  sso_start_url is {}), or configure an [sso-session] and use                  `eks-kc login --sso-session NAME`",
+                "sign in again with the AWS CLI (`aws sso login` with a profile whose \
+                 sso_start_url is {}), or configure an [sso-session] and use \
+                 `eks-kc login --sso-session NAME`",
                 self.name()
             ),
         }

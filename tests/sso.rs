@@ -648,6 +648,15 @@ fn a_login_near_expiry_is_refreshed_once_and_saved_where_the_cli_reads_it() {
             Utc::now() + chrono::Duration::seconds(offset),
             Some(&Refresh::known()),
         );
+        if offset > 0 {
+            // QA: a symlinked login (dotfiles managers do that) is followed, and a refresh
+            // leaves the file 0600 whatever it was.
+            let file = sso_cache_file(&env.home, SSO_SESSION);
+            let real = env.home.join("login.json");
+            fs::rename(&file, &real).unwrap();
+            std::os::unix::fs::symlink(&real, &file).unwrap();
+            fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
+        }
 
         let run = sync(&env, &[]);
         assert_eq!(run.code, Some(0), "offset {offset}: {}", run.stderr);
@@ -795,6 +804,74 @@ fn a_failing_account_fails_alone_and_prune_spares_its_contexts() {
             "{a} {targets:?}"
         );
     }
+}
+
+// QA: contexts of accounts and roles no longer assigned were never pruned.
+#[test]
+fn prune_removes_accounts_and_roles_no_longer_assigned_but_not_unchosen_ones() {
+    let (mut env, sso) = logged_in(json!({"accounts": [
+        {"id": PROD, "name": "prod", "roles": ["Admin", "ReadOnly"], "clusters": {"eu-west-1": ["a"]}},
+        {"id": DEV, "name": "dev", "roles": ["Admin"], "clusters": {"eu-west-1": ["x"]}},
+        {"id": "333344445555", "name": "ops", "roles": ["Admin"], "clusters": {"eu-west-1": ["o"]}},
+    ]}));
+    sync(&env, &[]).ok();
+    assert_eq!(context_names(&view(&env)).len(), 4);
+    drop(sso);
+
+    // prod loses ReadOnly, dev leaves the organisation; ops stays.
+    let sso = FakeSso::builder(&env, json!({"accounts": [
+        {"id": PROD, "name": "prod", "roles": ["Admin"], "clusters": {"eu-west-1": ["a"]}},
+        {"id": "333344445555", "name": "ops", "roles": ["Admin"], "clusters": {"eu-west-1": ["o"]}},
+    ]}))
+    .token(SSO_TOKEN)
+    .start();
+    sso.serve(&mut env);
+    // Filters choose what may be pruned: ops is not chosen, so nothing of it goes.
+    let run = sync(
+        &env,
+        &[
+            "--prune",
+            "--account",
+            "prod",
+            "--account",
+            DEV,
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(
+        report["pruned"],
+        json!(["a.eu-west-1.prod.ReadOnly", "x.eu-west-1.dev"]),
+        "{report}"
+    );
+    assert_eq!(
+        context_names(&view(&env)),
+        names(&["a.eu-west-1.prod.Admin", "o.eu-west-1.ops"])
+    );
+    // Without --prune, nothing goes.
+    let again = sync(&env, &["-o", "json"]).json();
+    assert_eq!(again["pruned"], json!([]), "{again}");
+}
+
+#[test]
+fn a_filter_that_chooses_nothing_is_a_warning() {
+    let (env, _sso) = logged_in(world());
+    let run = sync(&env, &["--account", "prdo-*"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no account of corp matches --account prdo-*"),
+        "{}",
+        run.stderr
+    );
+    let run = sync(&env, &["--sso-role", "ReadOnyl"]);
+    assert!(
+        run.stderr.contains("has any of the roles ReadOnyl"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -30,6 +30,8 @@ pub struct Request {
 pub struct LoginOutcome {
     /// Why nothing of it could be listed (no valid token, ListAccounts failed).
     pub error: Option<String>,
+    /// Every account ListAccounts returned (all pages), filters aside; `None` when it failed.
+    pub listed_accounts: Option<std::collections::BTreeSet<String>>,
     pub accounts: Vec<AccountOutcome>,
 }
 
@@ -43,6 +45,8 @@ pub struct AccountOutcome {
     pub error: Option<String>,
     /// Set when the account has none of the wanted roles: the roles it has.
     pub skipped: Option<Vec<String>>,
+    /// Every role the account has (when ListAccountRoles answered).
+    pub available: Option<Vec<String>>,
 }
 
 /// What became of one (account, role): its regions' outcomes, or why it got no credentials.
@@ -196,6 +200,7 @@ async fn discover_login(
 ) -> LoginOutcome {
     let failed = |error: String| LoginOutcome {
         error: Some(error),
+        listed_accounts: None,
         accounts: vec![],
     };
     let conf = sso::sdk_conf(&req.login.region, Some(http.clone()), &timeouts).await;
@@ -211,6 +216,7 @@ async fn discover_login(
         Ok(a) => a,
         Err(e) => return failed(format!("{e:#}")),
     };
+    let listed_accounts = accounts.iter().map(|a| a.id.clone()).collect();
     // EKS calls: endpoints and timeouts from the environment and AWS config, credentials per
     // role from the portal.
     let eks_base = eks_base(http, &timeouts, &req.login.region).await;
@@ -254,6 +260,7 @@ async fn discover_login(
     accounts.sort_by_key(|(i, _)| *i);
     LoginOutcome {
         error: None,
+        listed_accounts: Some(listed_accounts),
         accounts: accounts.into_iter().map(|(_, a)| a).collect(),
     }
 }
@@ -295,6 +302,7 @@ async fn discover_account(
                 roles: vec![],
                 error: Some(format!("{e:#}")),
                 skipped: None,
+                available: None,
             };
         }
     };
@@ -304,7 +312,8 @@ async fn discover_account(
             account,
             roles: vec![],
             error: None,
-            skipped: Some(available),
+            skipped: Some(available.clone()),
+            available: Some(available),
         };
     }
     progress(Step::Targets(chosen.len() * req.regions.len()));
@@ -377,6 +386,7 @@ async fn discover_account(
         roles: out.into_iter().map(|(_, r)| r).collect(),
         error: None,
         skipped: None,
+        available: Some(available),
     }
 }
 

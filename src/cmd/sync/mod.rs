@@ -228,6 +228,9 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     }
 
     let found = sso::collect(&sso_requests, &sso_outcomes, args.name_template.is_some())?;
+    for w in &found.warnings {
+        eprintln!("eks-kc: warning: {w}");
+    }
     desired.extend(found.desired);
     skipped.extend(found.skipped);
     listed.extend(found.listed);
@@ -240,9 +243,19 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         ChangeSet::default()
     } else {
         let others = other_files(args.kubeconfig.as_deref(), &path)?;
-        let opts = MergeOptions {
+        // Entries of IAM Identity Center accounts and roles no longer assigned were, in effect,
+        // listed (as gone) too: --prune removes them.
+        let with_vanished = |cfg: &crate::kubeconfig::Kubeconfig| {
+            let mut all = listed.clone();
+            if args.prune {
+                let existing: Vec<_> = cfg.managed_contexts().into_iter().map(|m| m.id).collect();
+                all.extend(sso::vanished(&sso_requests, &sso_outcomes, &existing));
+            }
+            all
+        };
+        let opts = |listed| MergeOptions {
             template: &template,
-            listed: &listed,
+            listed,
             prune: args.prune,
             exec_command: &exec_command,
             taken_elsewhere: &others.names,
@@ -253,14 +266,17 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             set_current_if_none: !others.current_context,
         };
         if args.dry_run {
-            kubefile::read(&path)?.merge(&desired, &opts)?
+            let mut cfg = kubefile::read(&path)?;
+            let listed = with_vanished(&cfg);
+            cfg.merge(&desired, &opts(&listed))?
         } else {
             let _lock =
                 kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
                     eprintln!("eks-kc: waiting for {}", lock.display())
                 })?;
             let mut cfg = kubefile::read(&path)?;
-            let changes = cfg.merge(&desired, &opts)?;
+            let listed = with_vanished(&cfg);
+            let changes = cfg.merge(&desired, &opts(&listed))?;
             if changes.writes() {
                 kubefile::write(&path, &cfg)?;
                 written = true;

@@ -94,7 +94,29 @@ pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) 
         c.unchanged.len(),
         c.pruned.len()
     );
+    // Regions an account has not enabled: one line, not one per (account, role, region).
+    let not_enabled: Vec<&str> = r
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::NotEnabled)
+        .filter_map(|t| t.region.as_deref())
+        .collect();
+    if !not_enabled.is_empty() {
+        let mut regions = not_enabled.clone();
+        regions.sort_unstable();
+        regions.dedup();
+        let _ = writeln!(
+            err,
+            "  skipped {} targets in regions not enabled for their account ({}; --output json \
+             lists them)",
+            not_enabled.len(),
+            regions.join(", ")
+        );
+    }
     for t in &r.targets {
+        if t.status == TargetStatus::NotEnabled {
+            continue;
+        }
         if let Some(e) = &t.error {
             let label = if t.status == TargetStatus::Failed {
                 "failed"

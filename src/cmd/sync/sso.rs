@@ -112,7 +112,7 @@ impl LoginIds {
             .or_else(|| self.sso_start_url.clone())
             .unwrap_or_default();
         if let Some(id) = &self.account_id {
-            let name = self.account_name.as_deref().unwrap_or(id);
+            let name = name_part(self.account_name.as_deref().unwrap_or(id), id);
             s.push_str(&format!("/{name} ({id})"));
         }
         if let Some(r) = &self.role_name {
@@ -152,6 +152,8 @@ pub(super) struct Collected {
     pub(super) listed: Vec<(String, String)>,
     pub(super) targets: Vec<TargetReport>,
     pub(super) accounts: Vec<AccountReport>,
+    /// Filters that chose nothing (a typo, most likely).
+    pub(super) warnings: Vec<String>,
 }
 
 /// Turns the outcomes of `requests` into desired clusters and reports; `own_template`: whether
@@ -177,6 +179,25 @@ pub(super) fn collect(
                 error: Some(e.clone()),
             });
             continue;
+        }
+        let name = login.session.as_deref().unwrap_or(&login.start_url);
+        if !req.accounts.is_empty() && outcome.accounts.is_empty() {
+            c.warnings.push(format!(
+                "no account of {name} matches --account {} (ids and names are matched with * \
+                 and ?)",
+                req.accounts.join(", ")
+            ));
+        } else if !req.roles.is_empty()
+            && outcome
+                .accounts
+                .iter()
+                .all(|a| a.skipped.is_some() || a.error.is_some())
+            && outcome.accounts.iter().any(|a| a.skipped.is_some())
+        {
+            c.warnings.push(format!(
+                "no account of {name} has any of the roles {} (role names are exact)",
+                req.roles.join(", ")
+            ));
         }
         for a in &outcome.accounts {
             let mut ids = LoginIds::of(login);
@@ -287,6 +308,58 @@ pub(super) fn collect(
     Ok(c)
 }
 
+/// The (label, region) targets of existing entries whose account or role this run found no
+/// longer assigned, so `--prune` may remove them: an account ListAccounts no longer returns
+/// (when the run's `--account` globs would have chosen it by id), or a role the account's
+/// ListAccountRoles no longer returns (when `--sso-role` would have chosen it), in the run's
+/// regions. A login, account or role listing that failed proves nothing, and prunes nothing.
+pub(super) fn vanished(
+    requests: &[org::Request],
+    outcomes: &[LoginOutcome],
+    existing: &[ClusterId],
+) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for (req, outcome) in requests.iter().zip(outcomes) {
+        let Some(all) = &outcome.listed_accounts else {
+            continue;
+        };
+        let login = &req.login;
+        let prefix = format!(
+            "sso:{}:",
+            login.session.as_deref().unwrap_or(&login.start_url)
+        );
+        for id in existing {
+            let Some((account, role)) = id
+                .profile
+                .strip_prefix(&prefix)
+                .and_then(|rest| rest.split_once(':'))
+            else {
+                continue;
+            };
+            if !req.regions.contains(&id.region) {
+                continue;
+            }
+            let gone = if all.contains(account) {
+                let available = outcome
+                    .accounts
+                    .iter()
+                    .find(|a| a.account.id == account)
+                    .and_then(|a| a.available.as_ref());
+                available.is_some_and(|roles| {
+                    !roles.iter().any(|r| r == role)
+                        && (req.roles.is_empty() || req.roles.iter().any(|r| r == role))
+                })
+            } else {
+                req.accounts.is_empty() || req.accounts.iter().any(|g| org::glob_match(g, account))
+            };
+            if gone {
+                out.push((id.profile.clone(), id.region.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// Puts every role's credentials into the credential cache, where `eks-kc token` looks for
 /// them: the first kubectl call to each of these clusters then needs no GetRoleCredentials.
 pub(super) fn remember_credentials(
@@ -311,6 +384,28 @@ pub(super) fn remember_credentials(
                 crate::tokens::remember(source, creds, settings);
             }
         }
+    }
+}
+
+/// An account name as a part of context names: control characters and whitespace (an account
+/// name is free text) become `-`, so names print safely in terminals and prompts; an empty name
+/// is the account id.
+fn name_part(name: &str, id: &str) -> String {
+    let clean: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_control() || c.is_whitespace() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        id.to_owned()
+    } else {
+        clean
     }
 }
 
@@ -357,7 +452,7 @@ fn desired(w: &Where<'_>, f: &Found, template: Option<NameTemplate>) -> Option<D
             ..ClusterConfig::default()
         },
         naming: Naming {
-            account_name: Some(w.account.name.clone()),
+            account_name: Some(name_part(&w.account.name, &w.account.id)),
             role: Some(w.role.to_owned()),
             sso_session: Some(
                 w.login
@@ -368,4 +463,19 @@ fn desired(w: &Where<'_>, f: &Found, template: Option<NameTemplate>) -> Option<D
             template,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_names_become_safe_name_parts() {
+        assert_eq!(name_part("prod", "1"), "prod");
+        assert_eq!(name_part("new\nline", "1"), "new-line");
+        assert_eq!(name_part("esc\u{1b}[31mRED", "1"), "esc-[31mRED");
+        assert_eq!(name_part("tab\there  x", "1"), "tab-here--x");
+        assert_eq!(name_part("  ", "111122223333"), "111122223333");
+        assert_eq!(name_part("", "111122223333"), "111122223333");
+    }
 }
