@@ -25,9 +25,11 @@ pub use write::{remove_temps_of, replace_file, write_atomic};
 pub const DIR_MODE: u32 = 0o700;
 /// Mode of every file eks-kc keeps secrets in.
 pub const FILE_MODE: u32 = 0o600;
-/// The largest cache file eks-kc reads: entries are a few KiB; anything bigger was not written
-/// by eks-kc (a link to /dev/zero, a planted file) and is refused instead of read.
-pub const MAX_FILE_SIZE: u64 = 1 << 20;
+/// The largest cache file eks-kc reads: entries are a few KiB and the kubeconfig digest about
+/// 360 bytes a context (so 64 MiB is some 180,000 contexts); anything bigger was not written by
+/// eks-kc (a planted file) and is refused instead of read. (It was 1 MiB, which a digest of
+/// 3,000 contexts outgrew: `list` then re-parsed the kubeconfig on every run.)
+pub const MAX_FILE_SIZE: u64 = 64 << 20;
 
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
