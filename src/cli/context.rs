@@ -119,7 +119,7 @@ pub struct NsArgs {
 /// Examples:
 ///
 ///   PS1='[$(eks-kc prompt)] \$ '                        # bash
-///   PROMPT='[$(eks-kc prompt)] %# '                     # zsh, with `setopt prompt_subst`
+///   PROMPT='[${$(eks-kc prompt)//\%/%%}] %# '          # zsh, with `setopt prompt_subst`
 ///   function fish_right_prompt; eks-kc prompt; end      # fish
 ///   eks-kc prompt --format '⎈ {context} ({namespace})'
 ///
