@@ -127,6 +127,32 @@ impl Kubeconfig {
             self.check_user_is_ours()?;
         }
 
+        // Prune first, so a name a pruned entry held is free for a cluster of this run (an
+        // account's role replaced by another, say), instead of a conflict until the next run.
+        if opts.prune {
+            let wanted: BTreeSet<&ClusterId> = desired.iter().map(|d| &d.id).collect();
+            let doomed: BTreeSet<ClusterId> = self
+                .list(Section::Clusters)
+                .iter()
+                .filter_map(|e| Some(marker_of(e)?.id))
+                .filter(|id| {
+                    !wanted.contains(id)
+                        && opts
+                            .listed
+                            .contains(&(id.profile.clone(), id.region.clone()))
+                })
+                .collect();
+            if !doomed.is_empty() {
+                let pruned = self.remove_managed(&doomed);
+                if let Some(current) = self.current_context()
+                    && pruned.iter().any(|c| c == current)
+                {
+                    changes.dangling_current_context = Some(current.to_owned());
+                }
+                changes.pruned = pruned;
+            }
+        }
+
         // Where each managed cluster lives today, by identity.
         let existing: BTreeMap<ClusterId, String> = self
             .list(Section::Clusters)
@@ -143,9 +169,7 @@ impl Kubeconfig {
         let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
-        let mut kept: BTreeSet<ClusterId> = BTreeSet::new();
         for want in sorted {
-            kept.insert(want.id.clone());
             let name = match existing.get(&want.id) {
                 // Names are stable: an entry keeps its name whatever the template says now.
                 Some(name) => name.clone(),
@@ -235,27 +259,6 @@ impl Kubeconfig {
                 (false, _) => changes.added.push(name),
                 (true, true) => changes.updated.push(name),
                 (true, false) => changes.unchanged.push(name),
-            }
-        }
-
-        if opts.prune {
-            let doomed: BTreeSet<ClusterId> = existing
-                .into_keys()
-                .filter(|id| {
-                    !kept.contains(id)
-                        && opts
-                            .listed
-                            .contains(&(id.profile.clone(), id.region.clone()))
-                })
-                .collect();
-            if !doomed.is_empty() {
-                let pruned = self.remove_managed(&doomed);
-                if let Some(current) = self.current_context()
-                    && pruned.iter().any(|c| c == current)
-                {
-                    changes.dangling_current_context = Some(current.to_owned());
-                }
-                changes.pruned = pruned;
             }
         }
 

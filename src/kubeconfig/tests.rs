@@ -195,6 +195,36 @@ fn prune_removes_exactly_the_vanished_clusters_of_listed_targets() {
 }
 
 #[test]
+fn a_name_a_pruned_entry_held_is_free_in_the_same_run() {
+    // An account's role changed: the old (account, role) target is gone, the new one renders
+    // the same name. Pruning first lets the new entry take it at once.
+    let mut cfg = Kubeconfig::new();
+    let both = listed(&[("old-role", "eu-west-1"), ("new-role", "eu-west-1")]);
+    merge_named(
+        &mut cfg,
+        &[cluster("old-role", "eu-west-1", "api")],
+        "{cluster}.{region}",
+        &both,
+        false,
+    )
+    .unwrap();
+    let c = merge_named(
+        &mut cfg,
+        &[cluster("new-role", "eu-west-1", "api")],
+        "{cluster}.{region}",
+        &both,
+        true,
+    )
+    .unwrap();
+    assert_eq!(c.pruned, vec!["api.eu-west-1"]);
+    assert_eq!(c.added, vec!["api.eu-west-1"]);
+    assert!(c.conflicts.is_empty(), "{:?}", c.conflicts);
+    let m = cfg.managed_contexts();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].id.profile, "new-role");
+}
+
+#[test]
 fn names_are_stable_and_collisions_are_errors() {
     let mut cfg = Kubeconfig::parse(FIXTURES[2].1).unwrap();
     let all = listed(&[("ops", "eu-west-1")]);
