@@ -856,6 +856,23 @@ fn prune_removes_accounts_and_roles_no_longer_assigned_but_not_unchosen_ones() {
 }
 
 #[test]
+fn an_unknown_session_is_an_error_and_json_output_says_so() {
+    let (env, _sso) = logged_in(world());
+    let run = env.run(&["sync", "--sso-session", "nope", "-o", "json"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no [sso-session nope] section"),
+        "{}",
+        run.stderr
+    );
+    let v: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert!(
+        v["error"].as_str().unwrap().contains("[sso-session nope]"),
+        "{v}"
+    );
+}
+
+#[test]
 fn a_filter_that_chooses_nothing_is_a_warning() {
     let (env, _sso) = logged_in(world());
     let run = sync(&env, &["--account", "prdo-*"]);
