@@ -6,6 +6,7 @@ mod creds;
 mod plan;
 mod report;
 mod sso;
+mod sso_after;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -167,7 +168,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     };
     bar.finish_and_clear();
     if !args.dry_run {
-        sso::remember_credentials(&sso_requests, &sso_outcomes, settings);
+        sso_after::remember_credentials(&sso_requests, &sso_outcomes, settings);
     }
     if sso_counts.throttled > 0 {
         tracing::info!(
@@ -249,7 +250,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             let mut all = listed.clone();
             if args.prune {
                 let existing: Vec<_> = cfg.managed_contexts().into_iter().map(|m| m.id).collect();
-                all.extend(sso::vanished(&sso_requests, &sso_outcomes, &existing));
+                all.extend(sso_after::vanished(&sso_requests, &sso_outcomes, &existing));
             }
             all
         };
