@@ -170,14 +170,7 @@ pub(super) fn collect(
     for (req, outcome) in requests.iter().zip(outcomes) {
         let login = &req.login;
         if let Some(e) = &outcome.error {
-            c.targets.push(TargetReport {
-                profile: None,
-                sso: Some(LoginIds::of(login)),
-                region: None,
-                status: TargetStatus::Failed,
-                clusters: 0,
-                error: Some(e.clone()),
-            });
+            c.targets.push(failed(&LoginIds::of(login), e));
             continue;
         }
         let name = login.session.as_deref().unwrap_or(&login.start_url);
@@ -228,14 +221,7 @@ pub(super) fn collect(
                 (AccountStatus::Listed, None)
             };
             if let Some(e) = &a.error {
-                c.targets.push(TargetReport {
-                    profile: None,
-                    sso: Some(ids.clone()),
-                    region: None,
-                    status: TargetStatus::Failed,
-                    clusters: 0,
-                    error: Some(e.clone()),
-                });
+                c.targets.push(failed(&ids, e));
             }
             let template = (!own_template).then(|| {
                 if roles.len() > 1 {
@@ -249,14 +235,7 @@ pub(super) fn collect(
                 ids.role_name = Some(r.role.clone());
                 let label = label(login, &a.account.id, &r.role);
                 if let Some(e) = &r.error {
-                    c.targets.push(TargetReport {
-                        profile: None,
-                        sso: Some(ids.clone()),
-                        region: None,
-                        status: TargetStatus::Failed,
-                        clusters: 0,
-                        error: Some(e.clone()),
-                    });
+                    c.targets.push(failed(&ids, e));
                 }
                 for (region, o) in &r.regions {
                     let (status, clusters, error) = match o {
@@ -327,6 +306,18 @@ fn name_part(name: &str, id: &str) -> String {
         id.to_owned()
     } else {
         clean
+    }
+}
+
+/// The report of a login, account or role that failed before any region could be listed.
+fn failed(ids: &LoginIds, error: &str) -> TargetReport {
+    TargetReport {
+        profile: None,
+        sso: Some(ids.clone()),
+        region: None,
+        status: TargetStatus::Failed,
+        clusters: 0,
+        error: Some(error.to_owned()),
     }
 }
 
