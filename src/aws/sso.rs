@@ -118,8 +118,8 @@ pub async fn access_token(login: &Login, conf: &SdkConfig) -> Result<String> {
     let path = login.token_file();
     let fix = login.reference().login_fix();
     let read = || -> Result<Option<TokenFile>> {
-        let Some(bytes) =
-            read_token_file(&path).with_context(|| format!("reading {}", path.display()))?
+        let Some(bytes) = crate::store::read_user_file(&path)
+            .with_context(|| format!("reading {}", path.display()))?
         else {
             return Ok(None);
         };
@@ -195,29 +195,6 @@ pub async fn access_token(login: &Login, conf: &SdkConfig) -> Result<String> {
             }
         }
     }
-}
-
-/// Reads the AWS CLI's token file (`None`: there is none). Symlinks are followed, as the CLI
-/// follows them; anything but a regular file, or more than 1 MiB, is refused, and a FIFO cannot
-/// block the read.
-fn read_token_file(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut bytes = vec![];
-    file.take(1 << 20).read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
 }
 
 /// An AWS account the portal lists.

@@ -145,9 +145,19 @@ impl PrivateDir {
 /// Reads a small regular file this user owns without following a symlink or blocking on a FIFO
 /// (see [`PrivateDir::read`]); `None` when it does not exist.
 pub fn read_private_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    read_owned_file(path, libc::O_NOFOLLOW)
+}
+
+/// [`read_private_file`] for a file another tool keeps, which may be a symlink (a dotfiles
+/// manager's): the link is followed, the rest is checked the same way. The AWS CLI's SSO login.
+pub fn read_user_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    read_owned_file(path, 0)
+}
+
+fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>>> {
     let file = match OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .custom_flags(flags | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
     {
         Ok(f) => f,

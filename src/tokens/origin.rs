@@ -88,7 +88,7 @@ fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
     for login in &chain.sso_logins {
         let path = files.sso_cache.join(login.cache_file_name());
         stamps.push(stamp(&path));
-        let content = match crate::store::read_private_file(&path) {
+        let content = match crate::store::read_user_file(&path) {
             Ok(c) => c,
             Err(_) => Some(vec![]),
         };
