@@ -44,6 +44,9 @@ pub struct Backoff {
     pub throttled_attempts: u32,
     /// Attempts for transient failures (time-outs, connection errors, 5xx).
     pub transient_attempts: u32,
+    /// No retry starts after this long (waits for the pace included): a throttled call fails
+    /// its target after about this long instead of waiting without end.
+    pub max_wait: Duration,
 }
 
 impl Default for Backoff {
@@ -55,6 +58,7 @@ impl Default for Backoff {
             cap: Duration::from_secs(1),
             throttled_attempts: 60,
             transient_attempts: 3,
+            max_wait: Duration::from_secs(120),
         }
     }
 }
@@ -183,8 +187,12 @@ impl Pacer {
         }
     }
 
-    async fn wait(&self) {
+    /// Waits for a slot, but not past `deadline` (then the call goes anyway).
+    async fn wait(&self, deadline: Instant) {
         while let Some(again) = self.with(|p| p.take(Instant::now())) {
+            if again >= deadline {
+                return;
+            }
             tokio::time::sleep_until(again.into()).await;
         }
     }
@@ -214,9 +222,10 @@ where
 {
     let mut tally = Tally::default();
     let mut attempt = 0;
+    let deadline = Instant::now() + backoff.max_wait;
     loop {
         if let Some(p) = pacer {
-            p.wait().await;
+            p.wait(deadline).await;
         }
         let result = {
             let _permit = match first.take() {
@@ -244,7 +253,7 @@ where
             Failure::Transient => backoff.transient_attempts,
             Failure::Final => 0,
         };
-        if attempt >= allowed {
+        if attempt >= allowed || Instant::now() >= deadline {
             return (Err(err), tally);
         }
         tally.retried += 1;
