@@ -856,6 +856,44 @@ fn prune_removes_accounts_and_roles_no_longer_assigned_but_not_unchosen_ones() {
 }
 
 #[test]
+fn a_role_replaced_by_another_takes_over_its_name_in_one_pruning_run() {
+    let (mut env, sso) = logged_in(json!({"accounts": [
+        {"id": PROD, "name": "prod", "roles": ["Admin"], "clusters": {"eu-west-1": ["a"]}},
+    ]}));
+    sync(&env, &[]).ok();
+    drop(sso);
+    let sso = FakeSso::builder(
+        &env,
+        json!({"accounts": [
+            {"id": PROD, "name": "prod", "roles": ["ReadOnly"], "clusters": {"eu-west-1": ["a"]}},
+        ]}),
+    )
+    .token(SSO_TOKEN)
+    .start();
+    sso.serve(&mut env);
+    let run = sync(&env, &["--prune", "-o", "json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["pruned"], json!(["a.eu-west-1.prod"]), "{report}");
+    assert_eq!(report["added"], json!(["a.eu-west-1.prod"]), "{report}");
+    // Read back by kubectl: the name now stands for the new role.
+    let v = view(&env);
+    let cluster = v["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "a.eu-west-1.prod")
+        .unwrap();
+    let ext = cluster["cluster"]["extensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "client.authentication.k8s.io/exec")
+        .unwrap();
+    assert_eq!(ext["extension"]["roleName"], "ReadOnly", "{cluster}");
+}
+
+#[test]
 fn an_unknown_session_is_an_error_and_json_output_says_so() {
     let (env, _sso) = logged_in(world());
     let run = env.run(&["sync", "--sso-session", "nope", "-o", "json"]);
