@@ -4,7 +4,8 @@
 //! Maintained by hand from the AWS regional services list for Amazon EKS (checked 2026-11).
 //! A region added by AWS later is still reachable with `--region` (a well-formed name that is not
 //! in these lists is a warning, not an error); an opt-in region that an account has not enabled
-//! is reported as "not enabled" and skipped, not failed.
+//! is reported as "not enabled" and skipped, not failed; only an opt-in one ([`is_opt_in`]):
+//! elsewhere the same refusal means the credentials were rejected.
 
 /// An AWS partition as far as eks-kc cares: which DNS suffix its endpoints use (the
 /// token names the STS host in it) and which name appears in ARNs.
@@ -79,6 +80,48 @@ pub fn eks_regions_like(region: &str) -> &'static [&'static str] {
         "aws-cn" => AWS_CN,
         "aws-us-gov" => AWS_US_GOV,
         _ => AWS,
+    }
+}
+
+/// The regions of each partition that every account has enabled (those opened before March
+/// 2019). Any other region is opt-in: an account that has not enabled it is refused there with
+/// the same error codes as an unknown key, so only such a region can be "not enabled".
+const ENABLED_BY_DEFAULT: &[&str] = &[
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Whether `region` is an opt-in region (one an account may not have enabled). The China and
+/// GovCloud regions are not; a region eks-kc does not know is taken for a newer, opt-in one.
+pub fn is_opt_in(region: &str) -> bool {
+    match partition_of(region).name {
+        "aws" => !ENABLED_BY_DEFAULT.contains(&region),
+        _ => false,
+    }
+}
+
+/// A region of `region`'s partition that every account has enabled: where a refusal of the
+/// credentials cannot mean "region not enabled".
+pub fn home_region_like(region: &str) -> &'static str {
+    match partition_of(region).name {
+        "aws-cn" => "cn-north-1",
+        "aws-us-gov" => "us-gov-west-1",
+        _ => "us-east-1",
     }
 }
 
@@ -186,6 +229,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_opt_in_regions_can_be_not_enabled() {
+        for r in ["us-east-1", "eu-west-1", "ap-northeast-3", "cn-north-1", "us-gov-west-1"] {
+            assert!(!is_opt_in(r), "{r}");
+        }
+        for r in ["af-south-1", "me-central-1", "ap-southeast-7", "xx-newer-1"] {
+            assert!(is_opt_in(r), "{r}");
+        }
+        assert_eq!(home_region_like("af-south-1"), "us-east-1");
+        assert_eq!(home_region_like("cn-northwest-1"), "cn-north-1");
+    }
 
     #[test]
     fn typos_are_errors_with_the_nearest_region() {

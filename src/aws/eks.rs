@@ -51,6 +51,10 @@ pub enum Outcome {
     Listed(Vec<Found>),
     /// The account has not enabled this (opt-in) region: nothing to list, nothing to prune.
     NotEnabled(String),
+    /// AWS refused the credentials themselves (an unknown or deactivated access key): in a
+    /// region every account has, or in an opt-in one when the partition's home region refuses
+    /// them too.
+    Rejected(String),
     Failed(String),
 }
 
@@ -160,10 +164,66 @@ async fn discover_async(
             Err(e) => tracing::error!("a discovery task failed: {e}"),
         }
     }
-    outcomes
+    let mut outcomes: Vec<Outcome> = outcomes
         .into_iter()
         .map(|o| o.unwrap_or_else(|| Outcome::Failed("internal error: task lost".into())))
-        .collect()
+        .collect();
+    confirm_not_enabled(targets, &mut outcomes, &configs, opts).await;
+    outcomes
+}
+
+/// An unknown access key is refused in an opt-in region with the same error as a region the
+/// account has not enabled. Where a profile listed nothing anywhere, one ListClusters in its
+/// partition's home region (enabled in every account) tells them apart: refused there too, its
+/// "not enabled" regions are really rejected credentials.
+async fn confirm_not_enabled(
+    targets: &[Target],
+    outcomes: &mut [Outcome],
+    configs: &BTreeMap<String, aws_config::SdkConfig>,
+    opts: &Options,
+) {
+    let labels: std::collections::BTreeSet<&str> = targets
+        .iter()
+        .zip(outcomes.iter())
+        .filter(|(_, o)| matches!(o, Outcome::NotEnabled(_)))
+        .map(|(t, _)| t.label.as_str())
+        .collect();
+    for label in labels {
+        let mine = || {
+            targets
+                .iter()
+                .zip(outcomes.iter())
+                .filter(move |(t, _)| t.label == label)
+        };
+        if mine().any(|(_, o)| matches!(o, Outcome::Listed(_))) {
+            continue;
+        }
+        let Some((first, _)) = mine().next() else {
+            continue;
+        };
+        let home = crate::regions::home_region_like(&first.region);
+        let creds = opts.credentials.get(label).and_then(|c| c.as_ref().ok());
+        let probe = client(&configs[label], home, creds)
+            .list_clusters()
+            .max_results(1)
+            .send()
+            .await;
+        let rejected = match probe {
+            Err(e) => match classify("ListClusters", home, e) {
+                Outcome::Rejected(why) => why,
+                _ => continue,
+            },
+            Ok(_) => continue,
+        };
+        for (t, o) in targets.iter().zip(outcomes.iter_mut()) {
+            if t.label == label && matches!(o, Outcome::NotEnabled(_)) {
+                *o = Outcome::Rejected(format!(
+                    "ListClusters in {}: refused, and in {home} too ({rejected})",
+                    t.region
+                ));
+            }
+        }
+    }
 }
 
 /// An EKS client for `region` from `base` (endpoints, HTTP client, timeouts), signing with
@@ -197,6 +257,11 @@ pub async fn list_target(
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Outcome {
     let backoff = Backoff::default();
+    let region = client
+        .config()
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_default();
     let mut names = vec![];
     let mut next_token: Option<String> = None;
     loop {
@@ -216,7 +281,7 @@ pub async fn list_target(
                     break;
                 }
             }
-            Err(e) => return classify("ListClusters", e),
+            Err(e) => return classify("ListClusters", &region, e),
         }
     }
     progress(Step::Listed(names.len()));
@@ -236,6 +301,7 @@ pub async fn list_target(
         let progress = progress.clone();
         let name = name.clone();
         let limit = limit.clone();
+        let region = region.clone();
         describes.spawn(async move {
             let (result, _) = retrying(&limit, Some(permit), &backoff, None, || {
                 client.describe_cluster().name(&name).send()
@@ -243,7 +309,7 @@ pub async fn list_target(
             .await;
             progress(Step::Described);
             // Keep only what the kubeconfig needs: a full response per cluster adds up.
-            (i, described(&name, result))
+            (i, described(&name, &region, result))
         });
         // Collect what has finished while spawning the rest.
         while let Some(done) = describes.try_join_next() {
@@ -264,6 +330,7 @@ type Described = Result<Option<Found>, Outcome>;
 
 fn described(
     name: &str,
+    region: &str,
     result: Result<
         aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput,
         SdkError<
@@ -282,7 +349,7 @@ fn described(
         })),
         // Deleted between ListClusters and DescribeCluster: it is simply gone.
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
-        Err(e) => Err(classify(&format!("DescribeCluster {name}"), e)),
+        Err(e) => Err(classify(&format!("DescribeCluster {name}"), region, e)),
     }
 }
 
@@ -303,8 +370,9 @@ fn collect(
     }
 }
 
-/// One line saying why a call failed, and whether it means "region not enabled".
-fn classify<E, R>(call: &str, err: SdkError<E, R>) -> Outcome
+/// One line saying why a call in `region` failed, and whether it means "region not enabled"
+/// (only an opt-in region can be: see `regions::is_opt_in`) or "credentials rejected".
+fn classify<E, R>(call: &str, region: &str, err: SdkError<E, R>) -> Outcome
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -323,9 +391,17 @@ where
         ));
     }
     match code.as_deref() {
-        Some("UnrecognizedClientException") | Some("InvalidClientTokenId") => Outcome::NotEnabled(
-            format!("{call}: {text} (the region is probably not enabled for this account)"),
-        ),
+        Some("UnrecognizedClientException") | Some("InvalidClientTokenId")
+            if crate::regions::is_opt_in(region) =>
+        {
+            Outcome::NotEnabled(format!(
+                "{call}: {text} (the opt-in region {region} is probably not enabled for this \
+                 account)"
+            ))
+        }
+        Some("UnrecognizedClientException") | Some("InvalidClientTokenId") => {
+            Outcome::Rejected(format!("{call} in {region}: {text}"))
+        }
         Some("AccessDeniedException") => Outcome::Failed(format!(
             "{call}: access denied: {}",
             message.unwrap_or_default()

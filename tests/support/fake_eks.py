@@ -11,6 +11,8 @@ optionally, per cluster, what `eks-kc doctor` asks about:
     "accessEntries": [{"principalArn", "type" (STANDARD), "kubernetesGroups", "username",
                        "policies": [{"policyArn", "accessScope": {"type", "namespaces"}}]}],
     "deny": operation names answered 403 AccessDeniedException (e.g. "ListAccessEntries").
+A top-level "__rejects__" maps a region to an error code every request there gets (403), e.g.
+{"us-east-1": "UnrecognizedClientException"}: an unknown key, or an opt-in region not enabled.
 ListAccessEntries, DescribeAccessEntry and ListAssociatedAccessPolicies answer from
 "accessEntries"; on a CONFIG_MAP cluster they answer InvalidRequestException, as EKS does.
 --generate makes CLUSTERS clusters named c0000... in each of REGIONS regions answered by any
@@ -88,6 +90,11 @@ def main():
                 return
             region = m.group(1)
             url = urllib.parse.urlsplit(self.path)
+            rejects = by_region.get("__rejects__", {}) if args.clusters else {}
+            if region in rejects:
+                self.reply(403, {"__type": rejects[region],
+                                 "message": "The security token included in the request is invalid."})
+                return
             if args.log:
                 with log_lock, open(args.log, "a") as f:
                     f.write(json.dumps({"region": region, "path": url.path}) + "\n")

@@ -201,6 +201,11 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
                 (TargetStatus::Listed, found.len(), None)
             }
             Outcome::NotEnabled(why) => (TargetStatus::NotEnabled, 0, Some(why.clone())),
+            Outcome::Rejected(why) => (
+                TargetStatus::Failed,
+                0,
+                Some(rejected(why, target.profile.as_deref())),
+            ),
             Outcome::Failed(why) => (
                 TargetStatus::Failed,
                 0,
@@ -312,6 +317,18 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
 
 /// A failed target's reason, replaced by the one set-up diagnosis when that is the cause (the
 /// original then goes to the `-v` log).
+/// The line for a target whose access key AWS refused: what happened and what to check.
+fn rejected(reason: &str, profile: Option<&str>) -> String {
+    let check = match profile {
+        Some(p) => format!("aws sts get-caller-identity --profile {p}"),
+        None => "aws sts get-caller-identity".to_owned(),
+    };
+    format!(
+        "AWS rejected the access key ({reason}): it is unknown, deactivated or deleted; check it \
+         with `{check}`, and replace it with `aws configure` if that fails too"
+    )
+}
+
 fn explain(reason: &str, profile: Option<&str>) -> String {
     let lower = reason.to_ascii_lowercase();
     if !(lower.contains("credential") || lower.contains("no region")) {

@@ -214,7 +214,7 @@ pub(super) fn collect(
                 r.error.is_some()
                     || r.regions
                         .iter()
-                        .any(|(_, o)| matches!(o, Outcome::Failed(_)))
+                        .any(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::Rejected(_)))
             }) {
                 (AccountStatus::Failed, None)
             } else {
@@ -265,6 +265,11 @@ pub(super) fn collect(
                             (TargetStatus::NotEnabled, 0, Some(why.clone()))
                         }
                         Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
+                        Outcome::Rejected(why) => (
+                            TargetStatus::Failed,
+                            0,
+                            Some(format!("AWS rejected the role's credentials: {why}")),
+                        ),
                     };
                     c.targets.push(TargetReport {
                         profile: None,
