@@ -130,7 +130,9 @@ impl Settings {
     }
 }
 
-/// Where eks-kc remembers small things between runs (`EKS_KC_STATE_DIR`, else the platform's).
+/// Where eks-kc remembers small things between runs (`EKS_KC_STATE_DIR`, else the platform's);
+/// in a directory others may write to (a shared `/tmp`), its own `eks-kc-<uid>` inside it, as
+/// for the cache (see `store::effective_dir`).
 pub fn state_dir() -> Result<PathBuf> {
     paths::state_dir(
         std::env::var_os("EKS_KC_STATE_DIR")
@@ -138,6 +140,7 @@ pub fn state_dir() -> Result<PathBuf> {
             .map(PathBuf::from)
             .as_deref(),
     )
+    .map(|d| crate::store::effective_dir(&d))
 }
 
 /// eks-kc's config file: `EKS_KC_CONFIG`, else the platform's (see `paths::config_file`), or
@@ -152,21 +155,32 @@ pub fn config_file(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
 }
 
 /// Where shells set up by `eks-kc init` keep their own kubeconfigs (see `shell`):
-/// `EKS_KC_STATE_DIR/shells` when that is set, else `$XDG_RUNTIME_DIR/eks-kc/shells` (a
-/// per-user tmpfs the system empties at logout), else `shells` in the platform state dir.
+/// `shells` in `EKS_KC_STATE_DIR` when that is set, else in `$XDG_RUNTIME_DIR/eks-kc` (a
+/// per-user tmpfs the system empties at logout) when that directory is this user's, else in
+/// the platform state dir; each base is used as [`state_dir`] uses it. A runtime directory of
+/// another user's (root's shell after `su` or `sudo -E` keeps the user's) is passed over:
+/// files there are that user's to swap.
 pub fn shells_dir() -> Result<PathBuf> {
     let var = |name: &str| {
         std::env::var_os(name)
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
     };
-    if let Some(state) = var("EKS_KC_STATE_DIR") {
-        return Ok(state.join("shells"));
+    if var("EKS_KC_STATE_DIR").is_some() {
+        return Ok(state_dir()?.join("shells"));
     }
-    if let Some(runtime) = var("XDG_RUNTIME_DIR").filter(|d| d.is_absolute()) {
-        return Ok(runtime.join("eks-kc").join("shells"));
+    if let Some(runtime) = var("XDG_RUNTIME_DIR").filter(|d| d.is_absolute() && is_own_dir(d)) {
+        return Ok(crate::store::effective_dir(&runtime.join("eks-kc")).join("shells"));
     }
     Ok(state_dir()?.join("shells"))
+}
+
+/// Whether `dir` is a directory (not a link) owned by this user.
+fn is_own_dir(dir: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == me)
 }
 
 /// What the shell integration (`eks-kc init`) tells a command through the environment.

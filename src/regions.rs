@@ -232,7 +232,13 @@ mod tests {
 
     #[test]
     fn only_opt_in_regions_can_be_not_enabled() {
-        for r in ["us-east-1", "eu-west-1", "ap-northeast-3", "cn-north-1", "us-gov-west-1"] {
+        for r in [
+            "us-east-1",
+            "eu-west-1",
+            "ap-northeast-3",
+            "cn-north-1",
+            "us-gov-west-1",
+        ] {
             assert!(!is_opt_in(r), "{r}");
         }
         for r in ["af-south-1", "me-central-1", "ap-southeast-7", "xx-newer-1"] {

@@ -364,21 +364,26 @@ fn cache_files_and_dirs_of_another_user_are_refused() {
     assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("another user"), "{}", run.stderr);
     assert_tokens_accepted("prod", REGION, &env.keys_file(), &[run.token()]);
-    // A cache directory owned by someone else is not written to: eks-kc keeps its files in its
-    // own subdirectory there, and never changes the foreign directory.
+    // A cache directory owned by someone else is not written to, nor anything under it (its
+    // owner could swap a subdirectory of ours; issue 20): the token is still produced, with one
+    // warning naming the directory's owner, and the foreign directory is left as it is.
     std::os::unix::fs::chown(&env.cache_dir, Some(65534), Some(65534)).unwrap();
     let run = env.run(&["token", "-c", "other", "--region", REGION]);
     run.ok();
-    let private = env.cache_dir.join("eks-kc-0");
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
     assert!(
-        fs::read_dir(&private).unwrap().count() > 0,
+        run.stderr.contains("belongs to uid 65534"),
         "{}",
         run.stderr
     );
+    let private = env.cache_dir.join("eks-kc-0");
+    assert!(!private.exists(), "nothing is created under it");
     let meta = fs::metadata(&env.cache_dir).unwrap();
     assert_eq!(std::os::unix::fs::MetadataExt::uid(&meta), 65534);
-    // A private subdirectory planted by someone else is refused.
-    fs::remove_dir_all(&private).unwrap();
+    // In a shared (sticky, root's) directory, a private subdirectory planted by someone else
+    // is refused.
+    std::os::unix::fs::chown(&env.cache_dir, Some(0), Some(0)).unwrap();
+    fs::set_permissions(&env.cache_dir, fs::Permissions::from_mode(0o1777)).unwrap();
     fs::create_dir(&private).unwrap();
     fs::set_permissions(&private, fs::Permissions::from_mode(0o700)).unwrap();
     std::os::unix::fs::chown(&private, Some(65534), Some(65534)).unwrap();

@@ -38,7 +38,12 @@ fn a_rejected_key_is_a_failed_target_not_a_region_not_enabled() {
     // the key too (here us-east-1 does).
     let run = env.run(&["sync", "-p", "team", "-r", "af-south-1", "-o", "json"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert_eq!(run.json()["targets"][0]["status"], "failed", "{}", run.stdout);
+    assert_eq!(
+        run.json()["targets"][0]["status"],
+        "failed",
+        "{}",
+        run.stdout
+    );
 }
 
 // An opt-in region the account has not enabled is still a skip, not a failure.
@@ -51,9 +56,122 @@ fn an_opt_in_region_not_enabled_is_skipped_when_the_key_works_elsewhere() {
     }));
     let run = env.run(&["sync", "-p", "team", "-r", "af-south-1", "-o", "json"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.json()["targets"][0]["status"], "not-enabled", "{}", run.stdout);
+    assert_eq!(
+        run.json()["targets"][0]["status"],
+        "not-enabled",
+        "{}",
+        run.stdout
+    );
     let run = env.run(&["sync", "-p", "team", "-r", "af-south-1", "-r", "eu-west-1"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stderr.contains("not enabled"), "{}", run.stderr);
-    assert!(fs::read_to_string(&env.kubeconfig).unwrap().contains("alpha"));
+    assert!(
+        fs::read_to_string(&env.kubeconfig)
+            .unwrap()
+            .contains("alpha")
+    );
+}
+
+const OTHER: u32 = 65534;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A kubeconfig with two plain contexts (no credentials needed to switch between them).
+fn two_contexts(env: &TestEnv) {
+    fs::write(
+        &env.kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n\
+         contexts:\n- name: one\n  context: {cluster: c, user: u}\n- name: two\n  context: {cluster: c, user: u}\n\
+         current-context: one\nusers:\n- name: u\n  user: {token: x}\n",
+    )
+    .unwrap();
+}
+
+fn chown(path: &std::path::Path, uid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), Some(uid)).unwrap();
+}
+
+fn mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+// Per-shell files were created under a `shells/` directory another user made first in a shared
+// EKS_KC_STATE_DIR, and under another user's XDG_RUNTIME_DIR (root's shell after `su`): that
+// user could swap the file and run their exec command as the victim.
+#[test]
+fn per_shell_files_never_go_under_a_directory_another_user_controls() {
+    if !is_root() {
+        eprintln!("SKIPPED: planting directories of another user needs root");
+        return;
+    }
+    let mut env = TestEnv::new();
+    two_contexts(&env);
+    let shared = env.path("shared");
+    fs::create_dir(&shared).unwrap();
+    mode(&shared, 0o1777);
+    let planted = shared.join("shells");
+    fs::create_dir(&planted).unwrap();
+    mode(&planted, 0o777);
+    chown(&planted, OTHER);
+    env.set("EKS_KC_STATE_DIR", shared.to_str().unwrap());
+    env.set("EKS_KC_SHELL", std::process::id().to_string());
+    env.set("_EKS_KC_EVAL", "bash");
+    let run = env.run(&["use", "two", "--shell"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        fs::read_dir(&planted).unwrap().count(),
+        0,
+        "nothing under the planted dir"
+    );
+    let own = shared.join("eks-kc-0/shells");
+    let files: Vec<_> = fs::read_dir(&own).unwrap().flatten().collect();
+    assert_eq!(
+        files.len(),
+        1,
+        "the shell's file is in eks-kc's own subdirectory"
+    );
+    // A private subdirectory planted by the other user is refused, naming it and its owner.
+    fs::remove_dir_all(shared.join("eks-kc-0")).unwrap();
+    fs::create_dir(shared.join("eks-kc-0")).unwrap();
+    mode(&shared.join("eks-kc-0"), 0o700);
+    chown(&shared.join("eks-kc-0"), OTHER);
+    let run = env.run(&["use", "one", "--shell"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("eks-kc-0") && run.stderr.contains("uid 65534"),
+        "{}",
+        run.stderr
+    );
+    // Another user's XDG_RUNTIME_DIR (kept by `su` or `sudo -E`) is passed over.
+    env.env.remove("EKS_KC_STATE_DIR");
+    let runtime = env.path("run-user-65534");
+    fs::create_dir(&runtime).unwrap();
+    mode(&runtime, 0o700);
+    chown(&runtime, OTHER);
+    env.set("XDG_RUNTIME_DIR", runtime.to_str().unwrap());
+    let run = env.run(&["use", "two", "--shell"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(
+        fs::read_dir(&runtime).unwrap().count(),
+        0,
+        "nothing in their runtime dir"
+    );
+    assert!(env.home.join(".local/state/eks-kc/shells").is_dir());
+    // A state directory under a parent another user owns is refused, not written.
+    let theirs = env.path("theirs");
+    fs::create_dir(&theirs).unwrap();
+    chown(&theirs, OTHER);
+    env.set("EKS_KC_STATE_DIR", theirs.join("state").to_str().unwrap());
+    let run = env.run(&["use", "one", "--shell"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("belongs to uid 65534"),
+        "{}",
+        run.stderr
+    );
+    assert!(!theirs.join("state").exists());
 }

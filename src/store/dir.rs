@@ -54,8 +54,9 @@ impl PrivateDir {
     }
 
     /// Whether the directory exists and is safe to keep secrets in: a real directory (not a
-    /// symlink), owned by this user, writable by nobody else. Never changes its mode: a
-    /// directory eks-kc did not create is not its to change.
+    /// symlink), owned by this user, writable by nobody else, under directories nobody else
+    /// can replace it in (see [`check_ancestors`]). Never changes its mode: a directory eks-kc
+    /// did not create is not its to change.
     pub fn check(&self) -> io::Result<bool> {
         if self.safe.get().is_some() {
             return Ok(true);
@@ -95,6 +96,7 @@ impl PrivateDir {
                 ),
             ));
         }
+        check_ancestors(&self.path)?;
         let _ = self.safe.set(());
         Ok(true)
     }
@@ -105,6 +107,8 @@ impl PrivateDir {
         if self.check()? {
             return Ok(());
         }
+        // Nothing is created under a directory someone else could swap.
+        check_ancestors(&self.path)?;
         fs::DirBuilder::new()
             .recursive(true)
             .mode(DIR_MODE)
@@ -140,6 +144,79 @@ impl PrivateDir {
     fn remove_dead_temps(&self, name: &str) {
         remove_temps_of(&self.file(name));
     }
+}
+
+/// Checks that nobody but this user and root can rename, replace or swap `dir` through a
+/// directory above it: every ancestor must be owned by this user or root, and writable by
+/// nobody else unless it is sticky (in a sticky directory such as `/tmp` only an entry's owner
+/// may rename it). A symlink on the way is checked where it points, too. Without this, another
+/// user who owns (or may write) a parent swaps the directory between eks-kc's check and its
+/// write, and the victim's next `kubectl` runs their exec command.
+///
+/// One `lstat` per ancestor (a few microseconds): cheap enough for every cache hit.
+pub fn check_ancestors(dir: &Path) -> io::Result<()> {
+    let me = euid();
+    let mut next = dir.parent();
+    while let Some(ancestor) = next {
+        next = ancestor.parent();
+        if ancestor.as_os_str().is_empty() {
+            // A relative path: the rest is the working directory's.
+            return check_ancestors_of_cwd(me);
+        }
+        let meta = match fs::symlink_metadata(ancestor) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if meta.file_type().is_symlink() {
+            // The link itself can only be changed through its own parent, checked next; where
+            // it points (a path without links) is checked with everything above it.
+            check_ancestors(&fs::canonicalize(ancestor)?.join("x"))?;
+            continue;
+        }
+        trusted(ancestor, me, dir)?;
+    }
+    Ok(())
+}
+
+fn check_ancestors_of_cwd(me: u32) -> io::Result<()> {
+    let cwd = std::env::current_dir()?;
+    trusted(&cwd, me, &cwd)?;
+    check_ancestors(&cwd)
+}
+
+/// Whether directory `path` (an ancestor of `below`) is safe to hold eks-kc's files under.
+fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
+    let meta = fs::metadata(path)?;
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} belongs to uid {} (not to you, uid {me}, nor to root), who could swap {} \
+                 under it; eks-kc keeps nothing there: point the variable that chose it \
+                 (EKS_KC_CACHE_DIR, EKS_KC_STATE_DIR, XDG_RUNTIME_DIR) at a directory of yours",
+                path.display(),
+                meta.uid(),
+                below.display()
+            ),
+        ));
+    }
+    let sticky = meta.mode() & 0o1000 != 0;
+    if meta.mode() & 0o022 != 0 && !sticky {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is writable by other users (mode {:o}) and not sticky, so they could swap \
+                 {} under it; eks-kc keeps nothing there: `chmod go-w {}` (or `chmod +t`), or \
+                 point the variable that chose it at a directory of yours",
+                path.display(),
+                meta.mode() & 0o7777,
+                below.display(),
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a small regular file this user owns without following a symlink or blocking on a FIFO
@@ -276,6 +353,30 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_directory_others_could_swap_from_above_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let open = tmp.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        let dir = PrivateDir::new(open.join("a/b"));
+        let err = dir.ensure().unwrap_err().to_string();
+        assert!(
+            err.contains("writable by other users") && err.contains("not sticky"),
+            "{err}"
+        );
+        assert!(!open.join("a").exists(), "nothing is created under it");
+        // Sticky (as /tmp is): only an entry's owner may rename it.
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+        PrivateDir::new(open.join("a/b")).ensure().unwrap();
+        // A link on the way is judged where it points.
+        std::os::unix::fs::symlink(&open, tmp.path().join("link")).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(check_ancestors(&tmp.path().join("link/a/b")).is_err());
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o755)).unwrap();
+        check_ancestors(&tmp.path().join("link/a/b")).unwrap();
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod dir;
 mod lock;
 mod write;
 
-pub use dir::{PrivateDir, effective_dir, read_private_file, read_user_file};
+pub use dir::{PrivateDir, check_ancestors, effective_dir, read_private_file, read_user_file};
 pub use lock::{FileLock, LockError, LockWait, note_prompting};
 pub use write::{remove_temps_of, replace_file, write_atomic};
 
