@@ -96,8 +96,13 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             let settings = settings(None, &cli, config::Flags::default())?;
             let config_file = config::config_file(|name| std::env::var(name).ok());
             let json = args.output == cli::SyncOutput::Json;
-            let result = cmd::config::sync_args(args, config_file, &mut std::io::stderr())
-                .and_then(|args| cmd::sync::run(&args, &settings, out));
+            let result = cmd::config::sync_args(
+                args,
+                config_file,
+                settings.limits.lock,
+                &mut std::io::stderr(),
+            )
+            .and_then(|args| cmd::sync::run(&args, &settings, out));
             // A JSON consumer gets JSON even when the run could not start.
             if let (Err(e), true) = (&result, json) {
                 let _ = writeln!(out, "{}", serde_json::json!({ "error": format!("{e:#}") }));

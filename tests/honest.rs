@@ -175,3 +175,111 @@ fn per_shell_files_never_go_under_a_directory_another_user_controls() {
     );
     assert!(!theirs.join("state").exists());
 }
+
+/// Profile `team` and a fake EKS with one cluster in eu-west-1; the config file's path.
+fn config_world() -> (TestEnv, FakeEks, std::path::PathBuf) {
+    let mut env = TestEnv::new();
+    let eks = env.team_with_fake_eks(&json!({
+        "eu-west-1": [{"name": "west", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}],
+    }));
+    let config = env.path("conf/config.yaml");
+    fs::create_dir_all(config.parent().unwrap()).unwrap();
+    mode(config.parent().unwrap(), 0o700);
+    env.set("EKS_KC_CONFIG", config.to_str().unwrap());
+    (env, eks, config)
+}
+
+// A config file another user could write was used silently: it can name a role to assume.
+#[test]
+fn a_config_file_others_can_write_is_refused_with_the_fix() {
+    let (env, _eks, config) = config_world();
+    fs::write(&config, "sync:\n  profiles: [team]\n").unwrap();
+    mode(&config, 0o666);
+    let run = env.run(&["sync"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("writable by other users (mode 666)")
+            && run
+                .stderr
+                .contains(&format!("chmod go-w {}", config.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.kubeconfig.exists());
+    mode(&config, 0o600);
+    // In a directory others may write to (not sticky), the file could be swapped.
+    mode(config.parent().unwrap(), 0o777);
+    let run = env.run(&["config", "show"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("not sticky"), "{}", run.stderr);
+    mode(config.parent().unwrap(), 0o700);
+    env.run(&["config", "show"]).ok();
+    if is_root() {
+        chown(&config, OTHER);
+        let run = env.run(&["sync"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("belongs to uid 65534") && run.stderr.contains("chown"),
+            "{}",
+            run.stderr
+        );
+    } else {
+        eprintln!("SKIPPED: a config file of another user needs root");
+    }
+}
+
+// EKS_KC_CONFIG=/dev/zero was read until memory ran out (its size reads as 0).
+#[test]
+fn a_config_file_that_is_a_device_is_refused_unread() {
+    let (mut env, _eks, _config) = config_world();
+    env.set("EKS_KC_CONFIG", "/dev/zero");
+    let started = std::time::Instant::now();
+    let run = env.run(&["config", "show"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+// Four parallel `sync --save` runs of different options lost settings in 15 of 15 rounds.
+#[test]
+fn parallel_saves_keep_every_setting() {
+    let (env, _eks, config) = config_world();
+    for round in 0..5 {
+        let _ = fs::remove_file(&config);
+        let saves: [&[&str]; 4] = [
+            &["sync", "-p", "team", "--save"],
+            &["sync", "-p", "team", "--prune", "--save"],
+            &["sync", "-p", "team", "--concurrency", "9", "--save"],
+            &[
+                "sync",
+                "-p",
+                "team",
+                "--exec-style",
+                "per-context",
+                "--save",
+            ],
+        ];
+        let children: Vec<_> = saves
+            .iter()
+            .map(|a| {
+                env.eks_kc(a)
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.code().is_some(), "round {round}");
+        }
+        let text = fs::read_to_string(&config).unwrap();
+        for key in [
+            "prune: true",
+            "concurrency: 9",
+            "exec-style: per-context",
+            "- team",
+        ] {
+            assert!(text.contains(key), "round {round}: {key} lost:\n{text}");
+        }
+    }
+}

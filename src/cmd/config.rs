@@ -3,8 +3,8 @@
 //! file is read and written; what it means is `userconfig`'s.
 
 use std::fs;
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -18,37 +18,104 @@ use crate::userconfig::{self, ConfigFile};
 const MAX_SIZE: u64 = 1 << 20;
 
 /// The config file at `path`, checked; a missing file is an empty one (the defaults).
+///
+/// The file can name a role to assume and the command kubectl runs, so it is trusted only as
+/// the AWS CLI and ssh trust theirs: a regular file owned by you (or root), writable by nobody
+/// else, in directories nobody else can swap it in. A link (a dotfiles repository's) is
+/// followed and its target judged. Devices and FIFOs are refused without being read.
 pub fn read(path: &Path) -> Result<ConfigFile> {
-    let text = match fs::metadata(path) {
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
+    let text =
+        match open_trusted(path)? {
+            None => None,
+            Some(file) => {
+                let mut bytes = Vec::new();
+                file.take(MAX_SIZE + 1)
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                if bytes.len() as u64 > MAX_SIZE {
+                    bail!("{} grew past 1 MiB while being read", path.display());
+                }
+                Some(String::from_utf8(bytes).map_err(|_| {
+                    anyhow!("{}: not UTF-8 text, so not a config file", path.display())
+                })?)
+            }
+        };
+    Ok(ConfigFile::parse(path, text)?)
+}
+
+/// Opens the config file for reading once it has passed the checks of [`read`]; `None` when
+/// it does not exist.
+fn open_trusted(path: &Path) -> Result<Option<fs::File>> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        Ok(m) if m.is_dir() => bail!(
+        Ok(f) => f,
+    };
+    let m = file
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?;
+    if m.is_dir() {
+        bail!(
             "{} is a directory; the config file is a file (EKS_KC_CONFIG names the file itself)",
             path.display()
-        ),
-        Ok(m) if m.file_type().is_fifo() || m.file_type().is_socket() => {
-            bail!("{} is not a regular file", path.display())
-        }
-        Ok(m) if m.len() > MAX_SIZE => bail!(
+        );
+    }
+    if !m.is_file() {
+        bail!(
+            "{} is not a regular file (a device, FIFO or socket), so eks-kc does not read it",
+            path.display()
+        );
+    }
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if m.uid() != me && m.uid() != 0 {
+        bail!(
+            "{} belongs to uid {} (not to you, uid {me}), who could make eks-kc assume their \
+             role or run their command; eks-kc does not use it: `sudo chown {me} {}` if it is \
+             yours, else remove it",
+            path.display(),
+            m.uid(),
+            path.display()
+        );
+    }
+    if m.mode() & 0o022 != 0 {
+        bail!(
+            "{} is writable by other users (mode {:o}), who could make eks-kc assume their role \
+             or run their command; eks-kc does not use it: `chmod go-w {}`",
+            path.display(),
+            m.mode() & 0o7777,
+            path.display()
+        );
+    }
+    let real = fs::canonicalize(path).with_context(|| format!("reading {}", path.display()))?;
+    store::check_ancestors(&real)
+        .map_err(|e| anyhow!("{} is not safe to use: {e}", path.display()))?;
+    if m.len() > MAX_SIZE {
+        bail!(
             "{} is larger than 1 MiB, which no eks-kc config file is",
             path.display()
-        ),
-        Ok(_) => {
-            let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            Some(
-                String::from_utf8(bytes).map_err(|_| {
-                    anyhow!("{}: not UTF-8 text, so not a config file", path.display())
-                })?,
-            )
-        }
-    };
-    Ok(ConfigFile::parse(path, text)?)
+        );
+    }
+    Ok(Some(file))
 }
 
 /// The arguments of a sync run: `args` over the saved settings of the config file at `path`
 /// (`Err`: there is no config file, as without a home directory). With `--save`, the result is
 /// saved first (or, with `--dry-run`, shown). Notes go to `err`.
-pub fn sync_args(args: &SyncArgs, path: Result<PathBuf>, err: &mut dyn Write) -> Result<SyncArgs> {
+///
+/// A saving run holds `<file>.lock` (waiting at most `lock_timeout`) from the read to the
+/// write, so parallel `--save` runs each add their settings instead of losing each other's.
+pub fn sync_args(
+    args: &SyncArgs,
+    path: Result<PathBuf>,
+    lock_timeout: std::time::Duration,
+    err: &mut dyn Write,
+) -> Result<SyncArgs> {
     let path = match path {
         Ok(p) => p,
         Err(e) if args.save => return Err(e.context("--save")),
@@ -56,6 +123,11 @@ pub fn sync_args(args: &SyncArgs, path: Result<PathBuf>, err: &mut dyn Write) ->
             tracing::debug!("no config file: {e:#}");
             return Ok(args.clone());
         }
+    };
+    let _lock = if args.save && !args.dry_run {
+        Some(lock(&path, lock_timeout)?)
+    } else {
+        None
     };
     let file = read(&path)?;
     let applied = userconfig::apply(args, &file.sync);
@@ -98,6 +170,28 @@ fn save(file: &ConfigFile, args: &SyncArgs, err: &mut dyn Write) -> Result<()> {
         writeln!(err, "  {line}")?;
     }
     Ok(())
+}
+
+/// The lock of the config file's read-modify-write: `<name>.lock` beside it (beside the link,
+/// for a linked file: every writer goes through the same path).
+fn lock(path: &Path, timeout: std::time::Duration) -> Result<store::FileLock> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config.yaml".to_owned());
+    store::PrivateDir::new(dir)
+        .lock(
+            &name,
+            &store::LockWait {
+                timeout,
+                fail_if_prompting: false,
+            },
+        )
+        .map_err(|e| anyhow!("--save: locking {}: {e}", path.display()))
 }
 
 /// Replaces the config file atomically: through a symbolic link (a dotfiles repository's) to
