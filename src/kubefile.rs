@@ -54,7 +54,7 @@ pub fn target(
         );
     }
     if let Some(ours) = listed.iter().find(|p| {
-        fs::read_to_string(p)
+        store::read_text_capped(p, store::MAX_KUBECONFIG_SIZE)
             .ok()
             .and_then(|t| Kubeconfig::parse(&t).ok())
             .is_some_and(|k| k.has_managed_entries())
@@ -201,7 +201,7 @@ impl View {
 pub fn read(path: &Path) -> Result<Kubeconfig> {
     let mut previous: Option<String> = None;
     for _ in 0..5 {
-        let text = match fs::read_to_string(path) {
+        let text = match store::read_text_capped(path, store::MAX_KUBECONFIG_SIZE) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Kubeconfig::new()),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
@@ -218,7 +218,8 @@ pub fn read(path: &Path) -> Result<Kubeconfig> {
             }
         }
     }
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = store::read_text_capped(path, store::MAX_KUBECONFIG_SIZE)
+        .with_context(|| format!("reading {}", path.display()))?;
     Kubeconfig::parse(&text).with_context(|| {
         format!(
             "{} is not a valid kubeconfig (it kept changing)",

@@ -237,6 +237,11 @@ fn a_config_file_that_is_a_device_is_refused_unread() {
     let run = env.run(&["config", "show"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    // A kubeconfig that is a device is refused as well, not read without end.
+    env.set("KUBECONFIG", "/dev/zero");
+    let run = env.run(&["list"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
@@ -282,4 +287,45 @@ fn parallel_saves_keep_every_setting() {
             assert!(text.contains(key), "round {round}: {key} lost:\n{text}");
         }
     }
+}
+
+// `doctor` held an endless /version body in memory (2.5 GB in 9 s within EKS_KC_TIMEOUT).
+#[test]
+fn doctor_stops_reading_an_endless_answer() {
+    let mut env = TestEnv::new();
+    env.write_static_profile("team");
+    env.write_aws_config("[profile team]\nregion = eu-west-1\n");
+    let sts = FakeSts::start(&env);
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    let api = ApiServer::builder(&env, "prod", "eu-west-1")
+        .endless_version()
+        .start();
+    let eks = FakeEks::start(
+        &env,
+        &json!({"eu-west-1": [{"name": "prod", "endpoint": api.url(), "ca": api.ca_data()}]}),
+    );
+    env.set("AWS_ENDPOINT_URL_EKS", eks.url());
+    env.set("EKS_KC_TIMEOUT", "20s");
+    env.run(&["sync", "-p", "team"]).ok();
+    let started = std::time::Instant::now();
+    let out = env
+        .command("/usr/bin/time")
+        .args(["-f", "MAXRSS %M"])
+        .arg(bin())
+        .args(["doctor", "prod.eu-west-1.team"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("larger than 1 MiB") || stderr.contains("larger than 1 MiB"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    let rss: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("MAXRSS "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(rss < 200 * 1024, "peak RSS {rss} KiB");
 }

@@ -169,24 +169,38 @@ impl KubeApi {
                 Ok(Ok(r)) => r,
             };
             let status = response.status().as_u16();
-            let bytes =
-                tokio::time::timeout(limit, ByteStream::new(response.into_body()).collect())
-                    .await
-                    .map_err(|_| NetError {
-                        kind: NetKind::Timeout,
-                        message: "the response body did not arrive in time".to_owned(),
-                    })?
-                    .map_err(|e| {
+            // Read as it arrives, and no further than MAX_BODY: a server that answers without
+            // end would otherwise fill memory within the time limit.
+            let mut stream = ByteStream::new(response.into_body());
+            let mut bytes: Vec<u8> = Vec::new();
+            let read = async {
+                while let Some(chunk) = stream.next().await {
+                    let chunk = chunk.map_err(|e| {
                         other(format!(
                             "reading the response: {}",
                             super::sdk::error_text(&e)
                         ))
-                    })?
-                    .into_bytes();
-            let cut = bytes.len().min(MAX_BODY);
+                    })?;
+                    if bytes.len() + chunk.len() > MAX_BODY {
+                        return Err(other(format!(
+                            "the answer is larger than {} MiB, more than any API server sends \
+                             here; eks-kc read no further",
+                            MAX_BODY >> 20
+                        )));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(())
+            };
+            tokio::time::timeout(limit, read)
+                .await
+                .map_err(|_| NetError {
+                    kind: NetKind::Timeout,
+                    message: "the response body did not arrive in time".to_owned(),
+                })??;
             Ok(Reply {
                 status,
-                body: String::from_utf8_lossy(&bytes[..cut]).into_owned(),
+                body: String::from_utf8_lossy(&bytes).into_owned(),
             })
         })
     }

@@ -225,7 +225,11 @@ fn ca_pem(view: &View, name: &str) -> Option<Result<Vec<u8>, String>> {
         );
     }
     let file = k.cluster_field(name, "certificate-authority")?;
-    Some(std::fs::read(file).map_err(|e| format!("reading certificate-authority {file}: {e}")))
+    Some(
+        crate::store::read_text_capped(std::path::Path::new(file), 1 << 20)
+            .map(String::into_bytes)
+            .map_err(|e| format!("reading certificate-authority {file}: {e}")),
+    )
 }
 
 fn api_link(

@@ -44,7 +44,9 @@ pub fn run(args: &VerifyArgs, settings: &Settings, out: &mut dyn Write) -> Resul
     let (token_text, minted_for) = match args.token.as_deref() {
         Some("-") => {
             let mut s = String::new();
+            // A token is at most 4 KiB; read a little more so an oversized one is judged too.
             std::io::stdin()
+                .take(1 << 20)
                 .read_to_string(&mut s)
                 .context("reading the token from stdin")?;
             (s.trim().to_owned(), None)

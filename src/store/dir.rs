@@ -219,6 +219,50 @@ fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Reads the text file at `path` (links followed), which anyone may own (a kubeconfig, a CA
+/// file), refusing a device, FIFO or socket without blocking on it, and anything over `cap`
+/// bytes (saying so). Not-UTF-8 text is an `InvalidData` error.
+pub fn read_text_capped(path: &Path, cap: u64) -> io::Result<String> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is not a regular file (a device, FIFO or socket), so eks-kc does not read it",
+                path.display()
+            ),
+        ));
+    }
+    let too_big = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is larger than {} MiB, more than eks-kc reads",
+                path.display(),
+                cap >> 20
+            ),
+        )
+    };
+    if meta.len() > cap {
+        return Err(too_big());
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        return Err(too_big());
+    }
+    String::from_utf8(buf).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not UTF-8 text", path.display()),
+        )
+    })
+}
+
 /// Reads a small regular file this user owns without following a symlink or blocking on a FIFO
 /// (see [`PrivateDir::read`]); `None` when it does not exist.
 pub fn read_private_file(path: &Path) -> io::Result<Option<Vec<u8>>> {

@@ -17,7 +17,9 @@ mod dir;
 mod lock;
 mod write;
 
-pub use dir::{PrivateDir, check_ancestors, effective_dir, read_private_file, read_user_file};
+pub use dir::{
+    PrivateDir, check_ancestors, effective_dir, read_private_file, read_text_capped, read_user_file,
+};
 pub use lock::{FileLock, LockError, LockWait, note_prompting};
 pub use write::{remove_temps_of, replace_file, write_atomic};
 
@@ -30,6 +32,9 @@ pub const FILE_MODE: u32 = 0o600;
 /// eks-kc (a planted file) and is refused instead of read. (It was 1 MiB, which a digest of
 /// 3,000 contexts outgrew: `list` then re-parsed the kubeconfig on every run.)
 pub const MAX_FILE_SIZE: u64 = 64 << 20;
+
+/// The largest kubeconfig eks-kc reads: 10,000 contexts are about 5 MiB.
+pub const MAX_KUBECONFIG_SIZE: u64 = 256 << 20;
 
 fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

@@ -52,6 +52,7 @@ impl ApiServer {
             cluster,
             region,
             users: None,
+            endless_version: false,
         }
     }
 
@@ -79,9 +80,16 @@ pub struct ApiServerBuilder<'a> {
     cluster: &'a str,
     region: &'a str,
     users: Option<&'a Value>,
+    endless_version: bool,
 }
 
 impl<'a> ApiServerBuilder<'a> {
+    /// GET /version answers with a body that never ends (a hostile server).
+    pub fn endless_version(mut self) -> Self {
+        self.endless_version = true;
+        self
+    }
+
     /// `users`: principal ARN -> {"username", "groups"} (or {"status": 403}), mapped as an EKS
     /// cluster's access entries would; principals it does not list get 401.
     pub fn users(mut self, users: &'a Value) -> Self {
@@ -96,6 +104,7 @@ impl<'a> ApiServerBuilder<'a> {
             cluster,
             region,
             users,
+            endless_version,
         } = self;
         let dir = env.path(&format!("apiserver-{cluster}"));
         fs::create_dir_all(&dir).unwrap();
@@ -112,6 +121,9 @@ impl<'a> ApiServerBuilder<'a> {
             let file = dir.join("users.json");
             fs::write(&file, users.to_string()).unwrap();
             cmd.arg("--users").arg(file);
+        }
+        if endless_version {
+            cmd.arg("--endless-version");
         }
         ApiServer {
             peer: start_ready(cmd, "fake_apiserver.py"),

@@ -26,6 +26,8 @@ and whose they are ("arn", default arn:aws:iam::111122223333:user/eks-kc-test; a
         Without --users every valid token is kubernetes-admin in system:masters.
         POST /apis/authentication.k8s.io/v1/selfsubjectreviews (`kubectl auth whoami`) answers
         with that user.
+    serve ... --endless-version
+        Answers GET /version with a body that never ends (a hostile server).
 """
 import argparse
 import base64
@@ -375,6 +377,18 @@ def make_handler(args, keys):
                 self.send_json(200, RESOURCES)
             elif path == "/api/v1/namespaces":
                 self.send_json(200, NAMESPACES)
+            elif path == "/version" and args.endless_version:
+                # A hostile server: a body without end (eks-kc must stop reading at its cap).
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * 65536
+                try:
+                    while True:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except OSError:
+                    return
             elif path == "/version":
                 self.send_json(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-eks-kc-test"})
             else:
@@ -405,6 +419,7 @@ def main():
             p.add_argument("--dir", required=True)
             p.add_argument("--log")
             p.add_argument("--users")
+            p.add_argument("--endless-version", action="store_true")
         else:
             p.add_argument("tokens", nargs="+")
     args = parser.parse_args()
