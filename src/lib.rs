@@ -13,6 +13,7 @@ pub mod config;
 pub mod credcache;
 pub mod diagnose;
 pub mod digest;
+pub mod display;
 pub mod doctor;
 pub mod exec;
 pub mod exit;

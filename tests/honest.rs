@@ -329,3 +329,60 @@ fn doctor_stops_reading_an_endless_answer() {
         .unwrap();
     assert!(rss < 200 * 1024, "peak RSS {rss} KiB");
 }
+
+/// A fake `xdg-open` first on PATH that records each call's arguments in `opened.log`.
+fn recording_opener(env: &mut TestEnv) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = env.path("opener-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let log = env.path("opened.log");
+    let script = bin.join("xdg-open");
+    fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    env.set("PATH", format!("{}:{}", bin.display(), child_path()));
+    log
+}
+
+// The browser opener was given any URL the portal sent (file://, javascript:, a leading `-`).
+#[test]
+fn only_https_urls_from_the_portal_reach_the_browser() {
+    for (uri, opened) in [
+        ("file:///etc/passwd", false),
+        ("-e javascript:alert(1)", false),
+        ("https://evil.example/\x1b]0;owned\x07", false),
+        (
+            "https://device.sso.us-east-1.amazonaws.com/?user_code=AB",
+            true,
+        ),
+    ] {
+        let mut env = TestEnv::new();
+        let sso = FakeSso::builder(&env, json!({"accounts": []}))
+            .verification_uri(uri)
+            .start();
+        env.write_sso_config("");
+        sso.serve(&mut env);
+        let log = recording_opener(&mut env);
+        let run = env.run(&["login", "--sso-session", SSO_SESSION, "--browser"]);
+        assert_eq!(run.code, Some(0), "{uri:?}: {}", run.stderr);
+        let calls = fs::read_to_string(&log).unwrap_or_default();
+        if opened {
+            assert_eq!(calls, format!("{uri}\n"));
+        } else {
+            assert_eq!(calls, "", "{uri:?} was opened");
+            assert!(
+                run.stderr.contains("only https:// URLs are opened"),
+                "{}",
+                run.stderr
+            );
+        }
+        assert!(
+            !run.stderr.contains('\x1b') && !run.stderr.contains('\x07'),
+            "{:?}",
+            run.stderr
+        );
+    }
+}

@@ -79,10 +79,13 @@ fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Wr
             .verification_uri_complete
             .as_deref()
             .unwrap_or(&code.verification_uri);
+        use crate::display::safe;
         eprintln!(
-            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {url}\n  and \
+            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {}\n  and \
              confirm the code {}\neks-kc: waiting for the approval (Ctrl-C to stop)",
-            login.start_url, code.user_code
+            safe(&login.start_url),
+            safe(url),
+            safe(&code.user_code)
         );
         if browser {
             open_browser(url);
@@ -103,7 +106,19 @@ fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Wr
 }
 
 /// Opens `url` in the desktop's browser, if there is one; the URL was printed either way.
+/// Only a plain `https://` URL is handed over (see `display::is_openable_url`): the portal
+/// chooses it, and `file://`, `javascript:` or a leading `-` (an option to the opener) are
+/// not for a browser. Starting with `https://`, it can never be read as an option, so no `--`
+/// is needed (xdg-open would take `--` for the URL).
 fn open_browser(url: &str) {
+    if !crate::display::is_openable_url(url) {
+        eprintln!(
+            "eks-kc: not opening {} in a browser: only https:// URLs are opened; open it \
+             yourself if you trust it",
+            crate::display::safe(url)
+        );
+        return;
+    }
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {

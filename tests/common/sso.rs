@@ -214,6 +214,11 @@ impl<'a> FakeSsoBuilder<'a> {
     }
 
     /// The device authorization is refused (AccessDeniedException) instead of approved.
+    /// StartDeviceAuthorization sends `uri` as the page to open (a hostile portal).
+    pub fn verification_uri(self, uri: &str) -> Self {
+        self.arg("--verification-uri", uri)
+    }
+
     pub fn deny_device(mut self) -> Self {
         self.args.push("--deny-device".into());
         self

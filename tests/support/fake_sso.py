@@ -158,6 +158,7 @@ def main():
     p.add_argument("--creds-ttl", type=float, default=3600)
     p.add_argument("--pending-polls", type=int, default=1)
     p.add_argument("--deny-device", action="store_true")
+    p.add_argument("--verification-uri", help="what StartDeviceAuthorization sends (a hostile portal)")
     p.add_argument("--endpoint", default="https://127.0.0.1:6443")
     p.add_argument("--ca", help="file whose content, base64, is every cluster's CA data")
     p.add_argument("--disabled-regions", default="")
@@ -465,8 +466,10 @@ def main():
                 devices[code] = {"client": body["clientId"], "polls": 0}
             host = "https://device.sso.us-east-1.amazonaws.com/"
             self.record(op, 200)
-            self.send(200, {"deviceCode": code, "userCode": user, "verificationUri": host,
-                            "verificationUriComplete": f"{host}?user_code={user}",
+            complete = args.verification_uri or f"{host}?user_code={user}"
+            self.send(200, {"deviceCode": code, "userCode": user,
+                            "verificationUri": args.verification_uri or host,
+                            "verificationUriComplete": complete,
                             "expiresIn": 600, "interval": 1})
 
         def create_token(self, body):

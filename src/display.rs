@@ -1,0 +1,91 @@
+//! Text meant for a person's terminal. Names and messages can come from a kubeconfig, the EKS
+//! API or an IAM Identity Center portal, and a control character in one (ESC, CSI, OSC, BEL,
+//! CR, ...) would move the cursor, retitle the window, rewrite what was printed or hide a line.
+//! [`safe`] escapes them; JSON output and kubeconfig values stay exact.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// `text` with every control character (C0, DEL, C1) and the Unicode line and paragraph
+/// separators written as a visible escape (`\x1b`, `\u{9b}`), so nothing in it can drive a
+/// terminal. Borrowed when there is nothing to escape (the common case costs one scan).
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            let n = c as u32;
+            if n < 0x100 {
+                let _ = write!(out, "\\x{n:02x}");
+            } else {
+                let _ = write!(out, "\\u{{{n:x}}}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// [`safe`] for a message that may span lines: each line made safe, the newlines kept.
+pub fn safe_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.split('\n')
+            .map(|l| safe(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// Whether a browser may be pointed at `url`: an `https://` URL of printable ASCII only. A
+/// portal that sends `file://`, `javascript:` or a `-option` gets its URL printed, not opened.
+pub fn is_openable_url(url: &str) -> bool {
+    url.len() > "https://".len()
+        && url[..8].eq_ignore_ascii_case("https://")
+        && url.bytes().all(|b| b.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible() {
+        assert!(matches!(safe("prod.eu-west-1.team"), Cow::Borrowed(_)));
+        assert_eq!(safe("a\x1b]0;pwned\x07b"), "a\\x1b]0;pwned\\x07b");
+        assert_eq!(safe("x\ry\n\t"), "x\\x0dy\\x0a\\x09");
+        assert_eq!(safe("c\u{9b}31m"), "c\\x9b31m");
+        assert_eq!(safe("l\u{2028}m"), "l\\u{2028}m");
+        assert_eq!(safe("Zürich 東京"), "Zürich 東京");
+        assert_eq!(safe_lines("one\ntwo\x1b[2J"), "one\ntwo\\x1b[2J");
+    }
+
+    #[test]
+    fn only_plain_https_urls_are_opened() {
+        assert!(is_openable_url(
+            "https://device.sso.us-east-1.amazonaws.com/?user_code=AB-CD"
+        ));
+        assert!(is_openable_url("HTTPS://x.example/"));
+        for bad in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "-e https://x/",
+            "https://x/\x1b]8;;",
+            "https://x/ y",
+            "http://x/",
+            "https://",
+            "https://ünicode/",
+        ] {
+            assert!(!is_openable_url(bad), "{bad:?}");
+        }
+    }
+}
