@@ -46,6 +46,35 @@ pub fn safe_lines(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// A writer for a person's terminal: whatever is written through it has its control characters
+/// escaped as [`safe_lines`] does (newlines kept). `write!` hands each formatted piece over
+/// whole, so a piece is valid UTF-8; bytes that are not are escaped one by one.
+pub struct SafeWriter<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for SafeWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(safe_lines(text).as_bytes())?,
+            Err(_) => {
+                let mut escaped = String::new();
+                for &b in buf {
+                    if b == b'\n' || b.is_ascii_graphic() || b == b' ' {
+                        escaped.push(b as char);
+                    } else {
+                        let _ = write!(escaped, "\\x{b:02x}");
+                    }
+                }
+                self.0.write_all(escaped.as_bytes())?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Whether a browser may be pointed at `url`: an `https://` URL of printable ASCII only. A
 /// portal that sends `file://`, `javascript:` or a `-option` gets its URL printed, not opened.
 pub fn is_openable_url(url: &str) -> bool {
@@ -67,6 +96,10 @@ mod tests {
         assert_eq!(safe("l\u{2028}m"), "l\\u{2028}m");
         assert_eq!(safe("Zürich 東京"), "Zürich 東京");
         assert_eq!(safe_lines("one\ntwo\x1b[2J"), "one\ntwo\\x1b[2J");
+        let mut w = SafeWriter(Vec::new());
+        std::io::Write::write_all(&mut w, "+ a\x1b[31m\n".as_bytes()).unwrap();
+        std::io::Write::write_all(&mut w, b"\xff\x07z").unwrap();
+        assert_eq!(String::from_utf8(w.0).unwrap(), "+ a\\x1b[31m\n\\xff\\x07z");
     }
 
     #[test]

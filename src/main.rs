@@ -26,7 +26,9 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => exit::code(exit::SUCCESS),
         Err(e) => {
             // One line: kubectl shows a plugin's stderr verbatim, so keep it readable.
+            // Names in it may come from a kubeconfig or an AWS answer: escaped for the terminal.
             let msg = format!("{e:#}").replace('\n', " ");
+            let msg = eks_kc::display::safe(&msg);
             let _ = writeln!(io::stderr(), "eks-kc: error: {msg}");
             exit::code(exit::FAILURE)
         }

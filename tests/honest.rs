@@ -386,3 +386,64 @@ fn only_https_urls_from_the_portal_reach_the_browser() {
         );
     }
 }
+
+fn assert_no_control(what: &str, text: &str) {
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{what} carries control characters: {text:?}"
+    );
+}
+
+// Context, cluster and namespace names reached the terminal with ESC/OSC/CSI/BEL/CR intact.
+#[test]
+fn names_from_a_kubeconfig_and_the_eks_api_cannot_drive_the_terminal() {
+    let evil = "ev\u{1b}]0;owned\u{7}il\r\u{1b}[2J\u{9b}31m";
+    let mut env = TestEnv::new();
+    let _eks = env.team_with_fake_eks(&json!({
+        "eu-west-1": [{"name": evil, "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}],
+    }));
+    let run = env.run(&["sync", "-p", "team"]);
+    assert_no_control("sync's summary", &run.stderr);
+    let run = env.run(&["sync", "-p", "team", "--dry-run", "--prune"]);
+    assert_no_control("sync --dry-run", &(run.stdout.clone() + &run.stderr));
+    for args in [&["list"][..], &["use", "ev"], &["prompt"]] {
+        let run = env.run(args);
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("\\x1b]0;owned\\x07"),
+            "{args:?}: {}",
+            run.stdout
+        );
+        assert_no_control(&format!("{args:?}"), &(run.stdout.clone() + &run.stderr));
+    }
+    // -o json keeps the names exact.
+    let run = env.run(&["list", "-o", "json"]);
+    assert!(
+        run.stdout.contains("\\u001b]0;owned\\u0007"),
+        "{}",
+        run.stdout
+    );
+    // A kubeconfig written by someone else, with the same kind of names.
+    let yaml_evil = "ev\\e]0;owned\\ail\\r\\e[2J";
+    fs::write(
+        &env.kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: \"c{yaml_evil}\"\n  cluster: {{server: 'https://127.0.0.1:1'}}\n\
+             contexts:\n- name: \"{yaml_evil}\"\n  context: {{cluster: \"c{yaml_evil}\", user: u, namespace: \"n{yaml_evil}\"}}\n\
+             - name: plain\n  context: {{cluster: \"c{yaml_evil}\", user: u}}\n\
+             current-context: plain\nusers:\n- name: u\n  user: {{token: x}}\n"
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["use", "ev"][..],
+        &["prompt"],
+        &["use", "plain"],
+        &["ns", "n\u{1b}[2J"],
+        &["use", "nothing-like-this"],
+    ] {
+        let run = env.run(args);
+        assert!(run.code.is_some());
+        assert_no_control(&format!("{args:?}"), &(run.stdout.clone() + &run.stderr));
+    }
+}

@@ -110,8 +110,17 @@ pub fn write_table<const N: usize>(
     header: &[&str; N],
     rows: &[[String; N]],
 ) -> Result<()> {
+    // Names come from kubeconfigs and the EKS API: escaped for the terminal.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::display::safe(c).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths = header.map(str::len);
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -128,7 +137,7 @@ pub fn write_table<const N: usize>(
         s.trim_end().to_owned()
     };
     writeln!(out, "{}", line(header))?;
-    for row in rows {
+    for row in &rows {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         writeln!(out, "{}", line(&cells))?;
     }

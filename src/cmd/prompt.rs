@@ -81,7 +81,10 @@ pub fn text(format: Option<&Format>, prompt: &digest::Prompt) -> String {
     let Some(context) = prompt.context.as_deref() else {
         return String::new();
     };
-    match (format, prompt.namespace.as_deref()) {
+    // The names come from the kubeconfig; the format (colours, say) is the user's own.
+    let context = &*crate::display::safe(context);
+    let namespace = prompt.namespace.as_deref().map(crate::display::safe);
+    match (format, namespace.as_deref()) {
         (Some(f), ns) => f.render(context, super::switch::effective(ns)),
         (None, Some(ns)) => format!("{context}:{ns}"),
         (None, None) => context.to_owned(),

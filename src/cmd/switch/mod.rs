@@ -256,7 +256,7 @@ fn apply(
         lines.push("This shell follows the kubeconfig's context again.".to_owned());
     }
     if let Some(note) = &plan.note {
-        eprintln!("eks-kc: note: {note}");
+        eprintln!("eks-kc: note: {}", crate::display::safe(note));
     }
     emit(env, plan.env.as_ref(), &lines, out)
 }
@@ -269,6 +269,12 @@ fn emit(
     lines: &[String],
     out: &mut dyn Write,
 ) -> Result<()> {
+    // Context and namespace names come from the kubeconfig: escaped for the terminal.
+    let lines: Vec<String> = lines
+        .iter()
+        .map(|l| crate::display::safe(l).into_owned())
+        .collect();
+    let lines = &lines[..];
     match env.eval {
         Some(dialect) => out.write_all(&script::eval(dialect, change, lines))?,
         None => {

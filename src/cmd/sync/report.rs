@@ -29,7 +29,7 @@ pub(super) fn progress_bar(targets: usize) -> indicatif::ProgressBar {
 pub(super) fn write_changes(out: &mut dyn Write, c: &ChangeSet) -> Result<()> {
     for (mark, names) in [("+", &c.added), ("~", &c.updated), ("-", &c.pruned)] {
         for n in names {
-            writeln!(out, "{mark} {n}")?;
+            writeln!(out, "{mark} {}", crate::display::safe(n))?;
         }
     }
     Ok(())
@@ -40,7 +40,8 @@ const SUMMARY_LINES: usize = 20;
 
 pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) {
     let c = &r.changes;
-    let mut err = std::io::stderr().lock();
+    // Cluster names come from the EKS API, account names from the portal: escaped.
+    let mut err = crate::display::SafeWriter(std::io::stderr().lock());
     let listed = r.count(TargetStatus::Listed);
     let clusters: usize = r.targets.iter().map(|t| t.clusters).sum();
     let verb = match (dry_run, written, code) {
