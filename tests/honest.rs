@@ -447,3 +447,80 @@ fn names_from_a_kubeconfig_and_the_eks_api_cannot_drive_the_terminal() {
         assert_no_control(&format!("{args:?}"), &(run.stdout.clone() + &run.stderr));
     }
 }
+
+// A region that listed no cluster said nothing, and nothing suggested looking elsewhere.
+#[test]
+fn a_region_without_clusters_says_so_and_where_else_to_look() {
+    let mut env = TestEnv::new();
+    let _eks = env.team_with_fake_eks(&json!({}));
+    let run = env.run(&["sync", "-p", "team", "-r", "eu-west-1"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no clusters in team/eu-west-1"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("eks-kc sync --all-regions"),
+        "{}",
+        run.stderr
+    );
+}
+
+// With no contexts at all, verify, doctor and ns pointed at `eks-kc use`, which cannot help.
+#[test]
+fn with_no_contexts_the_advice_is_to_sync() {
+    let env = TestEnv::new();
+    for args in [&["verify"][..], &["doctor"], &["ns"], &["ns", "web"]] {
+        let run = env.run(args);
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("`eks-kc sync`"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("eks-kc use"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // With contexts but none current, picking one is the advice.
+    two_contexts(&env);
+    let text = fs::read_to_string(&env.kubeconfig)
+        .unwrap()
+        .replace("current-context: one\n", "");
+    fs::write(&env.kubeconfig, text).unwrap();
+    let run = env.run(&["ns"]);
+    assert!(run.stderr.contains("eks-kc use CONTEXT"), "{}", run.stderr);
+}
+
+// `eks-kc token` run by hand talked about --cluster-name only, not the form that works.
+#[test]
+fn token_by_hand_shows_the_form_that_works() {
+    let env = TestEnv::new().with_env_keys();
+    let run = env.run(&["token"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("eks-kc token -c NAME --region R"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}
+
+// `cache clear --context` wanted the full name where `use` takes a unique prefix or substring.
+#[test]
+fn cache_clear_takes_the_names_use_takes() {
+    let mut env = TestEnv::new();
+    let _eks = env.team_with_fake_eks(&json!({
+        "eu-west-1": [{"name": "alpha", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="},
+                      {"name": "beta", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}],
+    }));
+    env.run(&["sync", "-p", "team"]).ok();
+    let run = env.run(&["cache", "clear", "--context", "alph"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let run = env.run(&["cache", "clear", "--context", "eu-west"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(run.stderr.contains("ambiguous"), "{}", run.stderr);
+}

@@ -183,10 +183,15 @@ pub fn clear(
         Some(name) => {
             let view = View::load(kubeconfig)?;
             let managed = view.managed();
+            if view.unusable().iter().any(|u| u == name) {
+                bail!(super::unusable_message(name));
+            }
+            // The names `use` accepts: exact, else a unique prefix or substring.
+            let names: Vec<String> = managed.iter().map(|m| m.name.clone()).collect();
+            let name = &*super::switch::resolve(name, &names).map_err(|e| {
+                anyhow::anyhow!("{e:#} (`eks-kc list` shows the contexts eks-kc manages)")
+            })?;
             let Some(m) = managed.iter().find(|m| m.name == name) else {
-                if view.unusable().iter().any(|u| u == name) {
-                    bail!(super::unusable_message(name));
-                }
                 bail!("'{name}' is not a context eks-kc manages (see `eks-kc list`)");
             };
             let Some(key) = super::context_token_key(m) else {

@@ -27,10 +27,12 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
     let view = View::load(args.kubeconfig.as_deref())?;
     let name = match &args.context {
         Some(c) => c.clone(),
-        None => view.current_context().context(
-            "no current context: name the context to check (`eks-kc doctor CONTEXT`), or pick \
-             one with `eks-kc use`",
-        )?,
+        None => view.current_context().with_context(|| {
+            format!(
+                "no current context: name the context to check (`eks-kc doctor CONTEXT`), or {}",
+                super::pick_a_context(!view.context_names().is_empty())
+            )
+        })?,
     };
     let managed = view.managed();
     let Some(m) = managed.iter().find(|m| m.name == name) else {

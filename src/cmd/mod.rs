@@ -24,6 +24,16 @@ pub fn context_token_key(m: &ManagedContext) -> Option<TokenKey> {
     TokenRequest::for_context(m, false).ok()?.cache_key()
 }
 
+/// What to do when there is no current context: pick one, or, when the kubeconfig has no
+/// contexts at all (`has_contexts` false), discover some first.
+pub fn pick_a_context(has_contexts: bool) -> &'static str {
+    if has_contexts {
+        "pick one with `eks-kc use CONTEXT`"
+    } else {
+        "the kubeconfig has no contexts yet: `eks-kc sync` discovers your clusters"
+    }
+}
+
 /// Why a context with eks-kc's marker but no usable cluster identity is skipped.
 pub fn unusable_message(name: &str) -> String {
     format!(

@@ -92,7 +92,10 @@ pub fn run(args: &VerifyArgs, settings: &Settings, out: &mut dyn Write) -> Resul
 fn mint_for_current_context(args: &VerifyArgs, settings: &Settings) -> Result<(String, String)> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let Some(current) = view.current_context() else {
-        bail!("no current context: pass a TOKEN, or pick a context with `eks-kc use`");
+        bail!(
+            "no current context: pass a TOKEN, or {}",
+            super::pick_a_context(!view.context_names().is_empty())
+        );
     };
     let managed = view.managed();
     let Some(m) = managed.iter().find(|m| m.name == current) else {

@@ -129,8 +129,10 @@ fn no_cluster_name(has_cluster: Option<bool>) -> String {
             exec::EXEC_EXTENSION_NAME
         ),
         None => format!(
-            "no cluster name: pass --cluster-name; when a Kubernetes client runs eks-kc without \
-             passing the cluster (no KUBERNETES_EXEC_INFO), {FIX}"
+            "no cluster name: kubectl runs `eks-kc token` with the cluster in \
+             KUBERNETES_EXEC_INFO; by hand, name it: `eks-kc token -c NAME --region R` (add \
+             --profile P for another identity, -o token for the bare token); when a Kubernetes \
+             client runs eks-kc without passing the cluster, {FIX}"
         ),
     }
 }

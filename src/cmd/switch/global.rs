@@ -101,7 +101,10 @@ pub fn switch(
 pub fn set_ns(files: &[PathBuf], arg: &NsArg, timeout: Duration) -> Result<Change> {
     let view = View::of_paths(files)?;
     let Some(name) = view.current_context() else {
-        bail!("there is no current context to set a namespace on (`eks-kc use CONTEXT` first)");
+        bail!(
+            "there is no current context to set a namespace on: {}",
+            crate::cmd::pick_a_context(!view.context_names().is_empty())
+        );
     };
     let Some(file) = view.context_file(&name).map(Path::to_path_buf) else {
         bail!(

@@ -327,7 +327,10 @@ pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<()> {
     let Some(arg) = args.namespace.as_deref() else {
         let view = View::load(args.kubeconfig.as_deref())?;
         let Some(context) = view.current_context() else {
-            bail!("there is no current context, so no namespace (`eks-kc use CONTEXT` first)");
+            bail!(
+                "there is no current context, so no namespace: {}",
+                crate::cmd::pick_a_context(!view.context_names().is_empty())
+            );
         };
         let ns = effective(view.namespace_of(&context).as_deref()).to_owned();
         return emit(env, None, &[ns], out);

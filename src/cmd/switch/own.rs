@@ -183,7 +183,10 @@ pub fn set_ns(
 ) -> Result<Change> {
     let mut open = Open::new(file, start, rest, timeout)?;
     let Some(name) = open.current() else {
-        bail!("there is no current context to set a namespace on (`eks-kc use CONTEXT` first)");
+        bail!(
+            "there is no current context to set a namespace on: {}",
+            crate::cmd::pick_a_context(!open.names().is_empty())
+        );
     };
     open.cfg.set_current_context(&name);
     let from = effective(open.namespace_of(&name).as_deref()).to_owned();

@@ -311,7 +311,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         report.count(TargetStatus::Failed),
         report.changes.conflicts.len(),
     );
-    print_summary(&report, args.dry_run, written, code);
+    print_summary(&report, args.dry_run, written, code, args.all_regions);
     Ok(code)
 }
 

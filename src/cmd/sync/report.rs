@@ -38,7 +38,7 @@ pub(super) fn write_changes(out: &mut dyn Write, c: &ChangeSet) -> Result<()> {
 /// Change lines shown in the text summary; the JSON report always has them all.
 const SUMMARY_LINES: usize = 20;
 
-pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) {
+pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8, all_regions: bool) {
     let c = &r.changes;
     // Cluster names come from the EKS API, account names from the portal: escaped.
     let mut err = crate::display::SafeWriter(std::io::stderr().lock());
@@ -126,6 +126,34 @@ pub(super) fn print_summary(r: &Report, dry_run: bool, written: bool, code: u8) 
             };
             // No region: the reason says so in words (it used to be a cryptic `default/-`).
             let _ = writeln!(err, "  {label} {}: {e}", t.describe());
+        }
+    }
+    // Targets that listed no cluster: said once, and where to look when none found any.
+    let empty: Vec<String> = r
+        .targets
+        .iter()
+        .filter(|t| t.status == TargetStatus::Listed && t.clusters == 0)
+        .map(|t| t.describe())
+        .collect();
+    if !empty.is_empty() {
+        const SHOWN: usize = 8;
+        let more = empty.len().saturating_sub(SHOWN);
+        let _ = writeln!(
+            err,
+            "  no clusters in {}{}",
+            empty[..empty.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        if clusters == 0 && !all_regions {
+            let _ = writeln!(
+                err,
+                "  no target found a cluster: if yours are in another region, `eks-kc sync \
+                 --all-regions` asks every EKS region (or name them with -r REGION)"
+            );
         }
     }
     for conflict in &c.conflicts {
