@@ -21,6 +21,7 @@ pub mod generate;
 pub mod hashes;
 pub mod kubeconfig;
 pub mod kubefile;
+pub mod logging;
 pub mod paths;
 pub mod provenance;
 pub mod regions;

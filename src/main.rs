@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         .complete();
     // clap prints --help/--version itself and exits 0, or prints a usage error and exits 2.
     let cli = Cli::parse_fast();
-    init_logging(eks_kc::verbosity(&cli));
+    eks_kc::logging::init(eks_kc::verbosity(&cli));
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = eks_kc::run(cli, &mut out).and_then(|code| {
@@ -40,32 +40,4 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
-}
-
-/// Diagnostics go to stderr and only when asked for: the cache-hit path stays free of it.
-/// The SigV4 signer is held at `info` whatever the verbosity, because its debug and trace
-/// output contain canonical requests (with session tokens).
-fn init_logging(verbose: u8) {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    if verbose == 0 {
-        return;
-    }
-    let (ours, sdk) = match verbose {
-        1 => (LevelFilter::DEBUG, LevelFilter::WARN),
-        2 => (LevelFilter::TRACE, LevelFilter::INFO),
-        _ => (LevelFilter::TRACE, LevelFilter::DEBUG),
-    };
-    let filter = Targets::new()
-        .with_default(sdk)
-        .with_target("eks_kc", ours)
-        .with_target("aws_sigv4", LevelFilter::INFO.min(sdk))
-        .with_target(
-            "aws_smithy_runtime::client::http",
-            LevelFilter::INFO.min(sdk),
-        );
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(io::stderr))
-        .with(filter)
-        .init();
 }

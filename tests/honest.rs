@@ -524,3 +524,22 @@ fn cache_clear_takes_the_names_use_takes() {
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("ambiguous"), "{}", run.stderr);
 }
+
+// -v and -vv wrote ANSI colours into files and pipes, and repeated the SDK's lines.
+#[test]
+fn verbose_output_is_plain_in_a_pipe_and_says_each_line_once() {
+    let env = TestEnv::new();
+    for v in ["-v", "-vv"] {
+        let run = env.run(&["sync", v, "-r", "eu-west-1"]);
+        assert!(!run.stderr.contains('\u{1b}'), "{v}: {:?}", run.stderr);
+        let mut lines: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(_time, rest)| rest))
+            .collect();
+        let all = lines.len();
+        lines.sort_unstable();
+        lines.dedup();
+        assert_eq!(lines.len(), all, "{v}: a line repeated:\n{}", run.stderr);
+    }
+}
