@@ -109,66 +109,55 @@ pub struct Stub {
     pub store: String,
 }
 
-/// Where credential entries live for this run.
-pub enum CredentialCache {
-    Keyring(PrivateDir),
-    File(PrivateDir),
+/// Where credential entries live: the OS keyring when it works (and `EKS_KC_KEYRING` is not
+/// `off`), else 0600 files in the directory, which also holds each entry's stub.
+///
+/// The keyring is probed only when something is to be stored, once per process: a run that
+/// stores nothing (a failed call, long-term keys) leaves no marker and says nothing. Reading
+/// needs no probe: an entry's stub says where it was stored.
+pub struct CredentialCache {
+    dir: PrivateDir,
+    keyring: bool,
 }
 
 impl CredentialCache {
-    /// The keyring when it works (and `EKS_KC_KEYRING` is not `off`), else files in `dir`. The
-    /// first time the keyring is found not to work, `warn` is called once; the finding is
-    /// remembered in `dir` so later runs neither probe nor warn again.
-    pub fn open(dir: PrivateDir, keyring: bool, warn: &mut dyn FnMut(&str)) -> Self {
-        if !keyring || dir.file(NO_KEYRING_MARKER).exists() {
-            return CredentialCache::File(dir);
-        }
-        match probe_keyring() {
-            Ok(()) => CredentialCache::Keyring(dir),
-            Err(why) => {
-                warn(&format!(
-                    "no usable OS keyring ({why}); temporary AWS credentials are cached in 0600 \
-                     files in {} instead",
-                    dir.path().display()
-                ));
-                let _ = dir.write(NO_KEYRING_MARKER, why.as_bytes());
-                CredentialCache::File(dir)
-            }
-        }
+    pub fn open(dir: PrivateDir, keyring: bool) -> Self {
+        CredentialCache { dir, keyring }
     }
 
     pub fn dir(&self) -> &PrivateDir {
-        match self {
-            CredentialCache::Keyring(d) | CredentialCache::File(d) => d,
-        }
+        &self.dir
     }
 
     pub fn get(&self, key: &IdentityKey) -> Option<CredEntry> {
         let stem = key.file_stem();
-        let bytes = match self {
-            CredentialCache::File(dir) => dir.read(&format!("{stem}.json")).ok()??,
-            CredentialCache::Keyring(_) => keyring::Entry::new(KEYRING_SERVICE, &stem)
+        let stub: Stub =
+            serde_json::from_slice(&self.dir.read(&format!("{stem}.stub")).ok()??).ok()?;
+        let bytes = if stub.store == "keyring" {
+            keyring::Entry::new(KEYRING_SERVICE, &stem)
                 .ok()?
                 .get_password()
                 .ok()?
-                .into_bytes(),
+                .into_bytes()
+        } else {
+            self.dir.read(&format!("{stem}.json")).ok()??
         };
         CredEntry::decode(&bytes, key).ok()
     }
 
-    pub fn put(&self, entry: &CredEntry) -> Result<()> {
+    /// Stores `entry`; the first time this machine's keyring turns out unusable, `warn` is
+    /// called once and the finding is remembered in the directory, so later runs neither probe
+    /// nor warn again.
+    pub fn put(&self, entry: &CredEntry, warn: &mut dyn FnMut(&str)) -> Result<()> {
         let stem = entry.key.file_stem();
         let bytes = serde_json::to_vec(entry)?;
-        let store = match self {
-            CredentialCache::File(dir) => {
-                dir.write(&format!("{stem}.json"), &bytes)?;
-                "file"
-            }
-            CredentialCache::Keyring(_) => {
-                keyring::Entry::new(KEYRING_SERVICE, &stem)?
-                    .set_password(std::str::from_utf8(&bytes)?)?;
-                "keyring"
-            }
+        let store = if self.keyring_usable(warn) {
+            keyring::Entry::new(KEYRING_SERVICE, &stem)?
+                .set_password(std::str::from_utf8(&bytes)?)?;
+            "keyring"
+        } else {
+            self.dir.write(&format!("{stem}.json"), &bytes)?;
+            "file"
         };
         let stub = Stub {
             key: entry.key.clone(),
@@ -176,9 +165,36 @@ impl CredentialCache {
             expiration: entry.expiration,
             store: store.to_owned(),
         };
-        self.dir()
+        self.dir
             .write(&format!("{stem}.stub"), &serde_json::to_vec(&stub)?)?;
         Ok(())
+    }
+
+    fn keyring_usable(&self, warn: &mut dyn FnMut(&str)) -> bool {
+        if !self.keyring || self.dir.file(NO_KEYRING_MARKER).exists() {
+            return false;
+        }
+        // One probe (and at most one warning) per process: sync stores the credentials of
+        // several profiles at a time.
+        static PROBED: std::sync::Mutex<Option<Result<(), String>>> = std::sync::Mutex::new(None);
+        let mut probed = PROBED.lock().unwrap_or_else(|p| p.into_inner());
+        let first = probed.is_none();
+        let found = probed.get_or_insert_with(probe_keyring).clone();
+        drop(probed);
+        match found {
+            Ok(()) => true,
+            Err(why) => {
+                if first {
+                    warn(&format!(
+                        "no usable OS keyring ({why}); temporary AWS credentials are cached in \
+                         0600 files in {} instead",
+                        self.dir.path().display()
+                    ));
+                    let _ = self.dir.write(NO_KEYRING_MARKER, why.as_bytes());
+                }
+                false
+            }
+        }
     }
 }
 
@@ -214,8 +230,10 @@ fn unusable_because(e: keyring::Error) -> String {
     }
 }
 
-/// Removes every stored credential entry (files, keyring entries and their stubs) and the
-/// keyring marker; returns how many entries there were.
+/// Removes every stored credential entry (files, keyring entries and their stubs); returns how
+/// many entries there were. The keyring marker stays: it holds no credential, only the finding
+/// that this machine has no usable keyring, which a `cache clear` does not change (and without
+/// it the next run would probe and warn again).
 pub fn clear(dir: &PrivateDir) -> Result<usize> {
     let mut removed = 0;
     let Ok(rd) = std::fs::read_dir(dir.path()) else {
@@ -233,7 +251,6 @@ pub fn clear(dir: &PrivateDir) -> Result<usize> {
             let _ = std::fs::remove_file(e.path());
         }
     }
-    let _ = std::fs::remove_file(dir.file(NO_KEYRING_MARKER));
     // A probe an older eks-kc left behind.
     if let Ok(entry) = keyring::Entry::new(KEYRING_SERVICE, PROBE) {
         let _ = entry.delete_credential();
@@ -285,7 +302,7 @@ mod tests {
     #[test]
     fn file_store_round_trips_and_never_shows_secrets_in_stubs() {
         let tmp = tempfile::tempdir().unwrap();
-        let store = CredentialCache::File(PrivateDir::new(tmp.path()));
+        let store = CredentialCache::open(PrivateDir::new(tmp.path()), false);
         let entry = CredEntry {
             version: VERSION,
             key: key("p"),
@@ -296,7 +313,7 @@ mod tests {
             provenance: Provenance::environment(),
         };
         assert!(store.get(&entry.key).is_none());
-        store.put(&entry).unwrap();
+        store.put(&entry, &mut |_| {}).unwrap();
         assert_eq!(store.get(&entry.key).unwrap(), entry);
         assert!(store.get(&key("q")).is_none());
         assert!(!format!("{entry:?}").contains("SECRETKEY"));

@@ -162,8 +162,11 @@ fn cached<T: Serialize + DeserializeOwned>(
     // Only a digest of files that did not change while being read, and that had settled
     // before (see the module's note), is worth keeping.
     let after: Vec<Stamp> = paths.iter().map(|p| stamp(p)).collect();
+    // With no kubeconfig at all there is nothing to digest, and nothing is left behind (not
+    // even the cache directory).
     if let Some(dir) = dir
         && after == stamps
+        && stamps.iter().any(|s| s.exists)
         && settled(&stamps, now)
         && worth_keeping(&summary)
     {

@@ -543,3 +543,63 @@ fn verbose_output_is_plain_in_a_pipe_and_says_each_line_once() {
         assert_eq!(lines.len(), all, "{v}: a line repeated:\n{}", run.stderr);
     }
 }
+
+fn keyring_warnings(run: &Run) -> usize {
+    run.stderr.matches("no usable OS keyring").count()
+}
+
+// The "no usable OS keyring" warning came twice in one sync and again after `cache clear`; a
+// failed `token` left lock files and a keyring marker; `prompt` created the cache directory.
+#[test]
+fn the_keyring_warning_comes_once_and_failures_leave_nothing_behind() {
+    let mut env = TestEnv::new();
+    env.env.insert("EKS_KC_KEYRING".into(), "on".into());
+    let sts = FakeSts::start(&env);
+    let eks = FakeEks::start(&env, &json!({}));
+    env.write_static_profile("base");
+    env.write_aws_config(
+        "[profile ops]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/a\nsource_profile = base\n\
+         [profile dev]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/b\nsource_profile = base\n\
+         [profile broken]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/c\nsource_profile = nope\n",
+    );
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    env.set("AWS_ENDPOINT_URL_EKS", eks.url());
+    // prompt with no kubeconfig leaves no cache directory.
+    env.run(&["prompt"]).ok();
+    assert!(
+        !env.cache_dir.exists(),
+        "prompt created {}",
+        env.cache_dir.display()
+    );
+    // A failed token leaves no lock file and no keyring marker.
+    let run = env.run(&[
+        "token",
+        "-c",
+        "x",
+        "--region",
+        "eu-west-1",
+        "--profile",
+        "broken",
+    ]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        env.cache_files(),
+        Vec::<std::path::PathBuf>::new(),
+        "left behind"
+    );
+    assert_eq!(keyring_warnings(&run), 0, "{}", run.stderr);
+    // One sync of two role profiles: at most one warning (none where a keyring works).
+    let run = env.run(&["sync", "-p", "ops", "-p", "dev"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let first = keyring_warnings(&run);
+    assert!(first <= 1, "{}", run.stderr);
+    env.run(&["cache", "clear"]).ok();
+    let run = env.run(&["sync", "-p", "ops", "-p", "dev"]);
+    assert_eq!(
+        keyring_warnings(&run),
+        0,
+        "warned again after cache clear: {}",
+        run.stderr
+    );
+    env.run(&["cache", "clear"]).ok();
+}

@@ -270,7 +270,23 @@ impl Drop for FileLock {
     fn drop(&mut self) {
         // No stale pid for the next waiter to blame; the lock goes when the file closes.
         let _ = self.file.set_len(0);
+        // A lock whose work left nothing (a failed token, credentials that are not cached) is
+        // not left behind either. Removed while still held: a waiter that wins the old file
+        // sees it is no longer at the path and takes the new one (see `lock`).
+        if !self.guards_a_file() {
+            let _ = fs::remove_file(&self.path);
+        }
         held_locks().retain(|p| p != &self.path);
+    }
+}
+
+impl FileLock {
+    /// Whether the entry this lock guards (`<name>.json`, or a keyring entry's `<name>.stub`)
+    /// exists beside it.
+    fn guards_a_file(&self) -> bool {
+        ["json", "stub"]
+            .iter()
+            .any(|ext| self.path.with_extension(ext).exists())
     }
 }
 
@@ -326,12 +342,17 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(matches!(err, LockError::Prompting { .. }), "{err}");
         // Clearing removes idle locks only.
+        fs::write(dir.file("b.json"), "{}").unwrap();
         let idle = dir.lock("b", &wait).unwrap();
         drop(idle);
         assert_eq!(dir.remove_idle_locks(|_| true), 1);
         assert!(dir.file("a.lock").exists());
+        fs::write(dir.file("a.json"), "{}").unwrap();
         drop(held);
         assert_eq!(dir.remove_idle_locks(|_| true), 1);
         assert!(!dir.file("a.lock").exists());
+        // A lock whose work left no entry goes when it is released.
+        drop(dir.lock("c", &wait).unwrap());
+        assert!(!dir.file("c.lock").exists());
     }
 }

@@ -47,10 +47,7 @@ pub fn credentials(
         return resolve();
     };
     let margin = settings.credential_margin;
-    let store =
-        credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
-            eprintln!("eks-kc: warning: {w}")
-        });
+    let store = credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
     let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
     let fresh = |store: &credcache::CredentialCache| {
         store.get(&key).filter(|e| {
@@ -87,10 +84,7 @@ pub fn remember(identity: CredentialSource<'_>, creds: &AwsCredentials, settings
         return;
     };
     let origin = Origin::new(identity);
-    let store =
-        credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring, &mut |w| {
-            eprintln!("eks-kc: warning: {w}")
-        });
+    let store = credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
     let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
     put(&store, key, creds, origin.current().cloned());
 }
@@ -111,7 +105,7 @@ fn put(
             expiration,
             provenance,
         };
-        if let Err(e) = store.put(&entry) {
+        if let Err(e) = store.put(&entry, &mut |w| eprintln!("eks-kc: warning: {w}")) {
             tracing::debug!("not caching credentials: {e:#}");
         }
     }
