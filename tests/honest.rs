@@ -603,3 +603,47 @@ fn the_keyring_warning_comes_once_and_failures_leave_nothing_behind() {
     );
     env.run(&["cache", "clear"]).ok();
 }
+
+// `cache status` named default-chain tokens "env AWS_ENDPOINT_URL_STS"; `list` said
+// "fresh (13m left)" for a token renewed with 5 minutes left.
+#[test]
+fn labels_say_who_and_when() {
+    let mut env = TestEnv::new();
+    env.write_static_profile("team");
+    env.write_aws_config("[profile team]\nregion = eu-west-1\n");
+    let sts = FakeSts::start(&env);
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    env.set("AWS_PROFILE", "team");
+    let api = ApiServer::start(&env, "prod", "eu-west-1");
+    fs::write(
+        &env.kubeconfig,
+        generic_kubeconfig(&api, "prod", "eu-west-1", "team"),
+    )
+    .unwrap();
+    env.run(&["token", "-c", "prod", "--region", "eu-west-1"])
+        .ok();
+    let status = env.run(&["cache", "status"]).ok().stdout.clone();
+    assert!(!status.contains("AWS_ENDPOINT_URL"), "{status}");
+    assert!(status.contains("default chain (AWS_PROFILE)"), "{status}");
+    // A sync'd context: its token, 14 minutes long, is renewed 5 minutes before it expires.
+    let mut env = TestEnv::new();
+    let _eks = env.team_with_fake_eks(&json!({
+        "eu-west-1": [{"name": "prod", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}],
+    }));
+    env.run(&["sync", "-p", "team"]).ok();
+    env.run(&[
+        "token",
+        "-c",
+        "prod",
+        "--region",
+        "eu-west-1",
+        "--profile",
+        "team",
+    ])
+    .ok();
+    let list = env.run(&["list"]).ok().stdout.clone();
+    assert!(
+        list.contains("fresh (renews in 8m)") || list.contains("fresh (renews in 9m)"),
+        "{list}"
+    );
+}

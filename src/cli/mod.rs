@@ -161,8 +161,8 @@ pub enum Command {
 /// List the contexts eks-kc manages, with their cluster, region, profile and token state.
 ///
 /// Reads only the kubeconfig and the token cache: no AWS call. The current context is marked
-/// with `*`. TOKEN is `fresh (Nm left)` while the cached token will be served, `expiring` when
-/// the next use renews it, or `none`.
+/// with `*`. TOKEN is `fresh (renews in Nm)` while the cached token will be served (it is renewed
+/// the refresh margin before it expires), `expiring` when the next use renews it, or `none`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Output format.

@@ -153,14 +153,25 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
 }
 
 /// Who a cached item belongs to, for people: profile and role, else the environment variables
-/// that chose the identity, else the default chain.
+/// that chose the identity, else the default chain. Variables that only say where calls go or
+/// where the files are (`AWS_ENDPOINT_URL*`, `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`)
+/// are part of the key but name no identity: they are left out of the label.
 fn identity(profile: &Option<String>, role_arn: &Option<String>, env: &[String]) -> String {
+    let choosing: Vec<&str> = env
+        .iter()
+        .map(String::as_str)
+        .filter(|v| {
+            !(v.starts_with("AWS_ENDPOINT_URL")
+                || *v == "AWS_CONFIG_FILE"
+                || *v == "AWS_SHARED_CREDENTIALS_FILE")
+        })
+        .collect();
     match (profile, role_arn) {
         (Some(p), Some(r)) => format!("profile {p}, role {r}"),
         (Some(p), None) => format!("profile {p}"),
         (None, Some(r)) => format!("role {r}"),
-        (None, None) if env.is_empty() => "default chain".into(),
-        (None, None) => format!("env {}", env.join(",")),
+        (None, None) if choosing.is_empty() => "default chain".into(),
+        (None, None) => format!("default chain ({})", choosing.join(", ")),
     }
 }
 

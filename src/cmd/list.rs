@@ -81,7 +81,11 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
                 .iter()
                 .map(|r| {
                     let token = match r.token_seconds_left {
-                        Some(s) if r.token == "fresh" => format!("fresh ({}m left)", s / 60),
+                        // Served until the refresh margin before expiry: say when it renews.
+                        Some(s) if r.token == "fresh" => {
+                            let renew = (s - settings.refresh_margin.num_seconds()).max(0);
+                            format!("fresh (renews in {}m)", renew / 60)
+                        }
                         _ => r.token.to_owned(),
                     };
                     [
