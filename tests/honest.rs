@@ -647,3 +647,35 @@ fn labels_say_who_and_when() {
         "{list}"
     );
 }
+
+// Help disagreed with behaviour: `config show --help` offered `-o text` (rejected), and `-o`
+// took `text|json` on sync but `table|json` elsewhere.
+#[test]
+fn every_output_flag_takes_the_same_words() {
+    let env = TestEnv::new();
+    for args in [
+        &["list", "-o"][..],
+        &["cache", "status", "-o"],
+        &["config", "show", "-o"],
+    ] {
+        for word in ["text", "table", "json"] {
+            let mut a = args.to_vec();
+            a.push(word);
+            let run = env.run(&a);
+            assert_ne!(run.code, Some(2), "{a:?}: {}", run.stderr);
+        }
+    }
+    let run = env.run(&["sync", "-o", "table", "-n"]);
+    assert_ne!(run.code, Some(2), "{}", run.stderr);
+    let help = env.run(&["config", "show", "--help"]).ok().stdout.clone();
+    assert!(help.contains("[possible values: text, json]"), "{help}");
+    let help = env.run(&["cache", "clear", "--help"]).ok().stdout.clone();
+    assert!(help.contains("temporary AWS credentials"), "{help}");
+    let mut cmd = env.eks_kc(&["token", "--help"]);
+    let help = Run::from(cmd.env("EKS_KC_LOCK_TIMEOUT", "").output().unwrap());
+    assert!(
+        !help.stdout.contains("EKS_KC_LOCK_TIMEOUT="),
+        "{}",
+        help.stdout
+    );
+}

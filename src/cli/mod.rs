@@ -182,8 +182,11 @@ pub struct ListArgs {
     pub cache: CacheDir,
 }
 
+/// `-o` of every command but `sync` and `token`: `text` for people (`table`, its old name,
+/// still works), `json` for programs. `sync -o` takes the same words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListOutput {
+    #[value(name = "text", alias = "table")]
     Table,
     Json,
 }
@@ -365,9 +368,14 @@ pub enum CacheAction {
         #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
         output: ListOutput,
     },
-    /// Remove cached tokens: all of them, or those of one context.
+    /// Remove cached tokens and temporary AWS credentials: all of them, or one context's token.
+    ///
+    /// Without --context: every token and every cached session credential (assume-role, MFA,
+    /// IAM Identity Center), so the next call signs in again. With --context: that context's
+    /// token only.
     Clear {
-        /// Only this context's token.
+        /// Only this context's token (its identity's credentials are kept). The names `use`
+        /// takes work: a unique prefix or substring.
         #[arg(long, value_name = "CONTEXT",
               add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
         context: Option<String>,
@@ -380,9 +388,10 @@ pub enum CacheAction {
 
 /// Print a shell completion script
 ///
-/// Completes subcommands and flags, and dynamically the context names for `use` (from the
-/// kubeconfig) and profile names for `--profile` (from the AWS config files). Completion reads
-/// local files only. Install, for example:
+/// Completes subcommands and flags, and dynamically the context names for `use`, `doctor` and
+/// `cache clear --context` (from the kubeconfig), profile names for `--profile` (from the AWS
+/// config files), region names for `--region` (eks-kc's list) and IAM Identity Center sessions
+/// for `--sso-session`. Completion reads local files only. Install, for example:
 ///
 ///   bash:  echo 'source <(eks-kc completions bash)' >> ~/.bashrc
 ///   zsh:   echo 'source <(eks-kc completions zsh)' >> ~/.zshrc

@@ -270,7 +270,8 @@ pub enum ExecStyleArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SyncOutput {
-    /// A human summary on stderr.
+    /// A human summary on stderr (`table` works too, as for the other commands).
+    #[value(alias = "table")]
     Text,
     /// A JSON report on stdout (the summary still goes to stderr).
     Json,

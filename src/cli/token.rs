@@ -54,13 +54,15 @@ pub struct TokenArgs {
 
     /// Wait at most this long for another eks-kc working on the same cluster or identity (e.g.
     /// 10s); a call kubectl runs non-interactively does not wait behind an MFA prompt at all.
-    #[arg(long, env = "EKS_KC_LOCK_TIMEOUT", value_name = "DURATION", default_value = "10s",
+    #[arg(long, env = "EKS_KC_LOCK_TIMEOUT", hide_env_values = true, value_name = "DURATION",
+          default_value = "10s",
           value_parser = crate::cache::parse_duration)]
     pub lock_timeout: chrono::Duration,
 
     /// Give up on the network (STS, SSO, container or instance credentials) after this long,
     /// retries included (e.g. 15s).
-    #[arg(long, env = "EKS_KC_TIMEOUT", value_name = "DURATION", default_value = "15s",
+    #[arg(long, env = "EKS_KC_TIMEOUT", hide_env_values = true, value_name = "DURATION",
+          default_value = "15s",
           value_parser = crate::cache::parse_positive_duration)]
     pub timeout: chrono::Duration,
 
