@@ -14,6 +14,7 @@ pub mod credcache;
 pub mod diagnose;
 pub mod digest;
 pub mod doctor;
+pub mod eks_exec;
 pub mod exec;
 pub mod exit;
 pub mod generate;

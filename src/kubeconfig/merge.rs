@@ -374,7 +374,7 @@ impl Kubeconfig {
 
 /// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
 /// settings as flags (for clients that pass no cluster to the plugin).
-fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
+pub(super) fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
     let mut args: Vec<Value> = vec!["token".into()];
     if let Some(c) = per_context {
         for (flag, value) in [
