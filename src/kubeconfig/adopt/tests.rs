@@ -88,7 +88,7 @@ fn adopt_then_undo_gives_back_the_same_document() {
         assert_eq!(id.identity.writer, Writer::EksKc);
         assert_eq!(id.identity.profile.as_deref(), Some("ops"));
         assert_eq!(id.identity.region.as_deref(), Some("eu-west-1"));
-        assert_eq!(k.context_namespace(&names[0]), Some("team"));
+        assert_eq!(k.context_namespace(names[0]), Some("team"));
         assert_eq!(k.adopted_contexts().len(), 3);
         // Adopting again changes nothing.
         let again = k.clone().adopt(&all(&k), style, "eks-kc");
