@@ -66,7 +66,10 @@ fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)>
         bail!(super::unusable_message(name));
     }
     if !view.context_names().iter().any(|n| n == name) {
-        bail!("no context '{name}' in the kubeconfig (`kubectl config get-contexts` lists them)");
+        bail!(
+            "no context '{name}' in the kubeconfig (`kubectl config get-contexts` lists them; \
+             `eks-kc sync` writes one for each EKS cluster your profiles can see)"
+        );
     }
     let found = found.map_err(anyhow::Error::msg)?;
     Ok((found.to_managed(), found.identity.command_line))

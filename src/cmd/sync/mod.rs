@@ -368,10 +368,6 @@ fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> 
     Ok(others)
 }
 
-/// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
-/// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
-/// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
-/// manager's stable link (Homebrew's, say) keeps working after an upgrade.
 /// One line on stderr when the kubeconfig has EKS contexts eks-kc does not serve (the AWS
 /// CLI's, aws-iam-authenticator's): `eks-kc adopt` serves them under their own names.
 fn adopt_hint(explicit: Option<&std::path::Path>) {
@@ -392,6 +388,10 @@ fn adopt_hint(explicit: Option<&std::path::Path>) {
     }
 }
 
+/// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
+/// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
+/// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
+/// manager's stable link (Homebrew's, say) keeps working after an upgrade.
 pub(crate) fn default_exec_command() -> String {
     let me = std::env::current_exe().ok();
     let same = |p: &std::path::Path| {
