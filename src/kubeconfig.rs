@@ -415,6 +415,7 @@ mod contexts;
 mod foreign;
 mod forget;
 mod merge;
+mod served;
 mod template;
 mod yaml;
 

@@ -4,7 +4,7 @@
 //! context is changed in the file that defines it (the first one, as kubectl reads it).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::cli::{AdoptArgs, ExecStyleArg, ListOutput};
 use crate::exit;
-use crate::kubeconfig::{Adoption, ExecStyle, Kubeconfig};
+use crate::kubeconfig::{Adoption, ExecStyle, Kubeconfig, Section};
 use crate::kubefile::{self, View};
 
 /// What happened in one file.
@@ -55,7 +55,7 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
         if !args.all && mine.is_empty() {
             continue;
         }
-        let apply = |cfg: &mut Kubeconfig| change(cfg, args, &mine, &exec_command);
+        let apply = |cfg: &mut Kubeconfig| change(cfg, args, &mine, &exec_command, &view, path);
         let report = if args.dry_run {
             apply(&mut kubefile::read(path)?)
         } else {
@@ -89,27 +89,61 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
 }
 
 /// The adopt (or undo) of one file's contexts: `mine` when named, else (--all) every one.
+/// `view` is KUBECONFIG as kubectl reads it and `path` this file: with --all, a context a file
+/// before it also defines is kubectl's in that file (adopted there), not here.
 fn change(
     cfg: &mut Kubeconfig,
     args: &AdoptArgs,
     mine: &[String],
     exec_command: &str,
+    view: &View,
+    path: &Path,
 ) -> (Adoption, Vec<String>) {
     if args.undo {
         let restored = cfg.undo_adopt((!args.all).then_some(mine));
         return (Adoption::default(), restored);
     }
-    let names = if args.all {
+    let names: Vec<String> = if args.all {
         cfg.foreign_eks_contexts()
+            .into_iter()
+            .filter(|n| view.context_file(n).is_none_or(|f| f == path))
+            .collect()
     } else {
         mine.to_vec()
     };
+    // A user an earlier file also defines is the one kubectl runs: rewriting this one would
+    // change nothing kubectl does.
+    let (names, shadowed): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|n| user_shadowed(cfg, view, path, n).is_none());
     let style = match args.exec_style {
         Some(ExecStyleArg::Shared) => ExecStyle::Shared,
         Some(ExecStyleArg::PerContext) => ExecStyle::PerContext,
         None => cfg.exec_style(),
     };
-    (cfg.adopt(&names, style, exec_command), vec![])
+    let mut adoption = cfg.adopt(&names, style, exec_command);
+    for n in shadowed {
+        let why = user_shadowed(cfg, view, path, &n).unwrap_or_default();
+        adoption.skipped.push((n, why));
+    }
+    (adoption, vec![])
+}
+
+/// Why the user of context `name` (of `cfg`, the file at `path`) is not the one kubectl runs:
+/// an earlier file of KUBECONFIG defines a user of the same name.
+fn user_shadowed(cfg: &Kubeconfig, view: &View, path: &Path, name: &str) -> Option<String> {
+    let (_, user) = cfg.context_refs(name)?;
+    let (first, _) = view
+        .files
+        .iter()
+        .find(|(_, k)| k.defines(Section::Users, &user))?;
+    (first != path && cfg.defines(Section::Users, &user)).then(|| {
+        format!(
+            "its user '{user}' is also defined in {}, which comes first in KUBECONFIG, so \
+             kubectl runs that one; adopt it there",
+            first.display()
+        )
+    })
 }
 
 fn print(args: &AdoptArgs, reports: &[FileReport], out: &mut dyn Write) -> Result<()> {

@@ -6,7 +6,8 @@
 use serde_yaml::Value;
 
 use super::{
-    ClusterId, Kubeconfig, ManagedContext, Section, context_user, extension, marker_value, name_of,
+    ClusterId, Kubeconfig, ManagedContext, Section, context_user, extension, is_marked,
+    marker_value, name_of,
 };
 use crate::eks_exec::{self, EksIdentity, Stanza};
 use crate::exec::{ClusterConfig, EXEC_EXTENSION_NAME};
@@ -61,16 +62,25 @@ impl Kubeconfig {
             .is_some_and(|m| m.get("adopted").is_some())
     }
 
+    /// Whether this file defines entry `name` of `section`.
+    pub fn defines(&self, section: Section, name: &str) -> bool {
+        self.entry(section, name).is_some()
+    }
+
     /// Contexts of this file whose user is an EKS exec credential that eks-kc does not serve
-    /// (`aws eks get-token`, `aws-iam-authenticator`): what `adopt` would take.
+    /// (`aws eks get-token`, `aws-iam-authenticator`): what `adopt` would take. (Contexts sync
+    /// wrote are passed over unread: a sync of thousands of them stays linear.)
     pub fn foreign_eks_contexts(&self) -> Vec<String> {
         let files = [self];
-        self.context_names()
-            .into_iter()
+        self.list(Section::Contexts)
+            .iter()
+            .filter(|c| !is_marked(c))
+            .filter_map(|c| name_of(c))
             .filter(|c| {
                 identify_context(&files, c)
                     .is_ok_and(|i| i.identity.writer != eks_exec::Writer::EksKc)
             })
+            .map(str::to_owned)
             .collect()
     }
 }

@@ -167,29 +167,27 @@ impl Kubeconfig {
         let mut context_pos = self.positions(Section::Contexts);
 
         // Contexts `eks-kc adopt` took over stand for their clusters: updated in place, never
-        // duplicated under a template name.
-        let adopted = self.adopted_contexts();
+        // duplicated under a template name. Hand-written `eks-kc token` contexts are left alone.
+        let served = self.served_elsewhere();
 
         let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
         for want in sorted {
-            if let Some((context, cluster, _)) = adopted.iter().find(|(_, cluster, id)| {
-                want.arn.as_deref() == Some(cluster.as_str()) || adopted_is(id, &want.id)
-            }) {
-                let mut positions = self.positions(Section::Clusters);
-                let changed = self.edit_entry(Section::Clusters, cluster, &mut positions, |b| {
-                    b.insert("server".into(), want.server.clone().into());
-                    if let Some(ca) = &want.ca_data {
-                        b.insert("certificate-authority-data".into(), ca.clone().into());
-                    }
-                });
+            if let Some(s) = served.iter().find(|s| s.adopted && s.serves(want)) {
+                let changed = self.update_adopted_cluster(&s.cluster_entry, want);
                 let list = if changed {
                     &mut changes.updated
                 } else {
                     &mut changes.unchanged
                 };
-                list.push(context.clone());
+                list.push(s.context.clone());
+                continue;
+            }
+            if !existing.contains_key(&want.id)
+                && let Some(s) = served.iter().find(|s| s.serves(want))
+            {
+                changes.unchanged.push(s.context.clone());
                 continue;
             }
             let name = match existing.get(&want.id) {
@@ -392,14 +390,6 @@ impl Kubeconfig {
         removed.sort();
         removed
     }
-}
-
-/// Whether an adopted context's identity is the cluster `id` sync found (no profile: the
-/// default chain, which sync labels `default`).
-fn adopted_is(adopted: &ClusterConfig, id: &ClusterId) -> bool {
-    adopted.cluster_name.as_deref() == Some(id.cluster_name.as_str())
-        && adopted.region.as_deref() == Some(id.region.as_str())
-        && adopted.profile.as_deref().unwrap_or("default") == id.profile
 }
 
 /// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
