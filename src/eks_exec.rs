@@ -135,7 +135,8 @@ pub fn identify(
                 flags.get(&["--cluster-name", "--cluster-id"]),
                 flags.get(&["--region"]).or_else(env_region),
                 flags.get(&["--profile"]).or_else(|| env("AWS_PROFILE")),
-                flags.get(&["--role-arn"]),
+                // update-kubeconfig --role-arn writes `--role` (argparse's prefix of --role-arn).
+                flags.get(&["--role-arn", "--role"]),
             )
         }
         "aws-iam-authenticator" | "heptio-authenticator-aws"

@@ -11,9 +11,30 @@ fn stanza(command: &str, args: &[&str], env: &[(&str, &str)]) -> Stanza {
     }
 }
 
+const THE_CLI_ARGS: [&str; 8] = [
+    "--region",
+    "eu-west-1",
+    "eks",
+    "get-token",
+    "--cluster-name",
+    "prod",
+    "--output",
+    "json",
+];
+
 #[test]
 fn the_aws_cli_stanza_of_update_kubeconfig() {
     // What `aws eks update-kubeconfig --name prod --role-arn R --profile ops` writes.
+    // Regression: its `--role R` (not `--role-arn`) was dropped, so adopt and doctor signed
+    // without the role.
+    let mut args = THE_CLI_ARGS.to_vec();
+    args.extend(["--role", "arn:aws:iam::111122223333:role/Admin"]);
+    let id = identify(&stanza("aws", &args, &[("AWS_PROFILE", "ops")]), None, None).unwrap();
+    assert_eq!(
+        id.role_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/Admin")
+    );
+    // Written by hand, the full flag name.
     let s = stanza(
         "aws",
         &[
