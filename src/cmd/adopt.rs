@@ -140,7 +140,7 @@ fn user_shadowed(cfg: &Kubeconfig, view: &View, path: &Path, name: &str) -> Opti
     (first != path && cfg.defines(Section::Users, &user)).then(|| {
         format!(
             "its user '{user}' is also defined in {}, which comes first in KUBECONFIG, so \
-             kubectl runs that one; adopt it there",
+             kubectl runs that one (rename one of the two to adopt this context)",
             first.display()
         )
     })
