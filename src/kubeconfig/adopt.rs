@@ -9,7 +9,7 @@
 //! Context and cluster entries are otherwise untouched; the shared exec style adds the exec
 //! extension to the cluster entry (recorded, and removed by the undo).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_yaml::{Mapping, Value};
@@ -84,15 +84,12 @@ impl Kubeconfig {
                 Err(why) => out.skipped.push((name.clone(), why)),
             }
         }
+        let contexts_of = self.contexts_by_user();
         for (user, contexts) in chosen {
-            let users_of: Vec<String> = self
-                .list(Section::Contexts)
-                .iter()
-                .filter(|c| context_user(c) == Some(user.as_str()))
-                .filter_map(|c| name_of(c).map(str::to_owned))
-                .collect();
-            let all_here = users_of
-                .iter()
+            let all_here = contexts_of
+                .get(&user)
+                .into_iter()
+                .flatten()
                 .all(|c| contexts.iter().any(|(n, _, _)| n == c));
             let one_signer = contexts
                 .iter()
@@ -290,69 +287,81 @@ impl Kubeconfig {
         Some(existing.is_none())
     }
 
+    /// The contexts of each user, in one pass (a file of thousands stays linear).
+    fn contexts_by_user(&self) -> BTreeMap<String, Vec<String>> {
+        let mut contexts_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for c in self.list(Section::Contexts) {
+            if let (Some(user), Some(name)) = (context_user(c), name_of(c)) {
+                contexts_of
+                    .entry(user.to_owned())
+                    .or_default()
+                    .push(name.to_owned());
+            }
+        }
+        contexts_of
+    }
+
     /// Undoes `adopt` for contexts `names` (`None`: every adopted context): each user gets its
     /// old body back, each context its old user. Returns the contexts restored, sorted.
     pub fn undo_adopt(&mut self, names: Option<&[String]>) -> Vec<String> {
         let wanted = |c: &str| names.is_none_or(|n| n.iter().any(|x| x == c));
-        let mut restored = vec![];
-        let adopted: Vec<(String, AdoptMarker)> = self
+        let contexts_of = self.contexts_by_user();
+        let (undone, kept): (Vec<_>, Vec<_>) = self
             .list(Section::Users)
             .iter()
             .filter_map(|u| Some((name_of(u)?.to_owned(), adopt_marker(u)?)))
+            .partition(|(user, _)| {
+                contexts_of
+                    .get(user)
+                    .is_some_and(|cs| cs.iter().any(|c| wanted(c)))
+            });
+        // Exec extensions adopt added stay while a user still adopted relies on them.
+        let still_used: BTreeSet<&str> = kept
+            .iter()
+            .flat_map(|(_, m)| m.cluster_extensions.iter().map(|(c, _)| c.as_str()))
             .collect();
-        for (user, marker) in &adopted {
-            let users_of: Vec<String> = self
-                .list(Section::Contexts)
-                .iter()
-                .filter(|c| context_user(c) == Some(user.as_str()))
-                .filter_map(|c| name_of(c).map(str::to_owned))
-                .collect();
-            if !users_of.iter().any(|c| wanted(c)) {
-                continue;
-            }
+        let mut extensions: BTreeMap<String, bool> = BTreeMap::new();
+        let mut gone: BTreeSet<String> = BTreeSet::new();
+        let mut restored = vec![];
+        let positions = self.positions(Section::Users);
+        for (user, marker) in &undone {
             if let Some(original) = &marker.original {
-                if let Some(entry) = self
-                    .list_mut(Section::Users)
-                    .iter_mut()
-                    .find(|e| name_of(e) == Some(user.as_str()))
-                    .and_then(Value::as_mapping_mut)
+                if let Some(entry) = positions
+                    .get(user)
+                    .and_then(|&i| self.list_mut(Section::Users)[i].as_mapping_mut())
                 {
                     entry.insert("user".into(), original.clone());
                 }
                 for (cluster, created) in &marker.cluster_extensions {
-                    self.remove_exec_extension(cluster, *created);
+                    if !still_used.contains(cluster.as_str()) {
+                        *extensions.entry(cluster.clone()).or_default() |= *created;
+                    }
                 }
-                restored.extend(users_of);
+                restored.extend(contexts_of.get(user).cloned().unwrap_or_default());
             } else if let (Some(ctx), Some(old)) = (&marker.context, &marker.original_user) {
                 self.set_context_user(ctx, old);
-                self.list_mut(Section::Users)
-                    .retain(|e| name_of(e) != Some(user.as_str()));
+                gone.insert(user.clone());
                 restored.push(ctx.clone());
+            }
+        }
+        if !gone.is_empty() {
+            self.list_mut(Section::Users)
+                .retain(|e| name_of(e).is_none_or(|n| !gone.contains(n)));
+        }
+        let clusters = self.positions(Section::Clusters);
+        for (cluster, created) in extensions {
+            if let Some(&i) = clusters.get(&cluster) {
+                self.remove_exec_extension(i, created);
             }
         }
         restored.sort();
         restored
     }
 
-    /// Removes the exec extension adopt added to cluster `name`, unless another adopted user
-    /// still relies on it.
-    fn remove_exec_extension(&mut self, name: &str, created: bool) {
-        let still_used = self
-            .list(Section::Users)
-            .iter()
-            .filter_map(adopt_marker)
-            .any(|m| m.cluster_extensions.iter().any(|(c, _)| c == name));
-        if still_used {
-            return;
-        }
-        let Some(entry) = self
-            .list_mut(Section::Clusters)
-            .iter_mut()
-            .find(|e| name_of(e) == Some(name))
-        else {
-            return;
-        };
-        let body = body_mut(entry, "cluster");
+    /// Removes the exec extension adopt added to cluster entry `i` (and the `extensions` list,
+    /// when adopt created it and nothing else is in it).
+    fn remove_exec_extension(&mut self, i: usize, created: bool) {
+        let body = body_mut(&mut self.list_mut(Section::Clusters)[i], "cluster");
         if let Some(Value::Sequence(list)) = body.get_mut("extensions") {
             list.retain(|e| e.get("name").and_then(Value::as_str) != Some(EXEC_EXTENSION_NAME));
             if created && list.is_empty() {
