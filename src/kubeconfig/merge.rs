@@ -174,20 +174,12 @@ impl Kubeconfig {
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
         for want in sorted {
-            if let Some(s) = served.iter().find(|s| s.adopted && s.serves(want)) {
-                let changed = self.update_adopted_cluster(&s.cluster_entry, want);
-                let list = if changed {
-                    &mut changes.updated
-                } else {
-                    &mut changes.unchanged
-                };
-                list.push(s.context.clone());
-                continue;
-            }
-            if !existing.contains_key(&want.id)
-                && let Some(s) = served.iter().find(|s| s.serves(want))
-            {
-                changes.unchanged.push(s.context.clone());
+            if self.served_elsewhere_as(
+                &served,
+                want,
+                existing.contains_key(&want.id),
+                &mut changes,
+            ) {
                 continue;
             }
             let name = match existing.get(&want.id) {

@@ -3,7 +3,7 @@
 //! hand-written `eks-kc token` contexts without eks-kc's marker (left exactly as they are, and
 //! not duplicated either). Pure.
 
-use super::merge::DesiredCluster;
+use super::merge::{ChangeSet, DesiredCluster};
 use super::{Kubeconfig, Section, foreign::identify_context, is_marked, name_of};
 use crate::eks_exec::Writer;
 use crate::exec::ClusterConfig;
@@ -59,9 +59,35 @@ impl Kubeconfig {
             .collect()
     }
 
+    /// Whether a context of `served` stands for `want`, so sync writes no context for it: an
+    /// adopted one (its cluster entry updated), or, when sync has no context of its own for
+    /// the cluster (`managed`), a hand-written one (untouched). Records it in `changes`.
+    pub(super) fn served_elsewhere_as(
+        &mut self,
+        served: &[Served],
+        want: &DesiredCluster,
+        managed: bool,
+        changes: &mut ChangeSet,
+    ) -> bool {
+        if let Some(s) = served.iter().find(|s| s.adopted && s.serves(want)) {
+            let list = if self.update_adopted_cluster(&s.cluster_entry, want) {
+                &mut changes.updated
+            } else {
+                &mut changes.unchanged
+            };
+            list.push(s.context.clone());
+            return true;
+        }
+        if let Some(s) = served.iter().find(|s| !managed && s.serves(want)) {
+            changes.unchanged.push(s.context.clone());
+            return true;
+        }
+        false
+    }
+
     /// Sync's update of an adopted context: its cluster entry takes the server and CA sync
     /// found (nothing else of it changes). Whether anything did.
-    pub(super) fn update_adopted_cluster(&mut self, cluster: &str, want: &DesiredCluster) -> bool {
+    fn update_adopted_cluster(&mut self, cluster: &str, want: &DesiredCluster) -> bool {
         let mut positions = self.positions(Section::Clusters);
         self.edit_entry(Section::Clusters, cluster, &mut positions, |b| {
             b.insert("server".into(), want.server.clone().into());
