@@ -1,5 +1,5 @@
-# Shared set-up for the bench/*.sh scripts (sourced, not run): tools, the release binary, a
-# scratch directory removed on exit, and helper processes killed on exit.
+# Shared set-up for the bench/*.sh scripts (sourced, not run): tools, the release binary (or
+# $EKS_KC_BENCH_BIN), a scratch directory removed on exit, and helper processes killed on exit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -8,7 +8,14 @@ command -v hyperfine >/dev/null 2>&1 || {
   apt-get update -qq && apt-get install -y -qq hyperfine
 }
 
-cargo build --release --locked --quiet
+# EKS_KC_BENCH_BIN=FILE benchmarks that binary instead of building the release one (to check a
+# script quickly with a debug build; its figures are not the release binary's).
+if [ -n "${EKS_KC_BENCH_BIN:-}" ]; then
+  built=$EKS_KC_BENCH_BIN
+else
+  cargo build --release --locked --quiet
+  built=target/release/eks-kc
+fi
 out=$PWD/bench/out
 mkdir -p "$out"
 work=$(mktemp -d)
@@ -17,7 +24,7 @@ work=$(mktemp -d)
 # more per run (its page-cache pages are small; a file written in one go gets large folios, so
 # fewer page faults at start-up), which is most of what separates `eks-kc token` from `cat`.
 mkdir -p "$work/bin"
-install -m 0755 target/release/eks-kc "$work/bin/eks-kc"
+install -m 0755 "$built" "$work/bin/eks-kc"
 bin=$work/bin/eks-kc
 pids=()
 cleanup() {

@@ -41,7 +41,8 @@ const SDK_DETAIL: &str = "(-v shows the AWS SDK's error)";
 pub fn diagnose(setup: &Setup, profile: Option<&str>, error: &str) -> Option<String> {
     let lower = error.to_ascii_lowercase();
     // IAM Identity Center roles need no profile: their errors say what to do themselves.
-    if lower.contains("iam identity center") {
+    // A malformed KUBERNETES_EXEC_INFO ("ExecCredential") is not about AWS credentials.
+    if lower.contains("iam identity center") || lower.contains("kubernetes_exec_info") {
         return None;
     }
     let credentials = lower.contains("credential");

@@ -68,6 +68,7 @@ pub fn diagnose(facts: &Facts, now: DateTime<Utc>) -> Report {
     verdict.notes = notes(facts);
     Report {
         context: facts.context.clone(),
+        command: facts.command.clone(),
         cluster: facts.cluster.clone(),
         region: facts.region.clone(),
         profile: facts.profile.clone(),

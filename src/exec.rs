@@ -154,8 +154,10 @@ pub fn supported_api_version(version: &str) -> Option<&'static str> {
 /// Parses `KUBERNETES_EXEC_INFO`. Unknown fields are ignored (client-go adds fields over time);
 /// a wrong kind, an unknown apiVersion or malformed JSON is an error that says so.
 pub fn parse_exec_info(raw: &str) -> Result<ExecInfo> {
-    let info: RawExecInfo = serde_json::from_str(raw)
-        .context("KUBERNETES_EXEC_INFO is not valid ExecCredential JSON")?;
+    let info: RawExecInfo = serde_json::from_str(raw).context(
+        "KUBERNETES_EXEC_INFO is malformed (not valid ExecCredential JSON), so the cluster is \
+         unknown; it is set by kubectl for an exec plugin: unset it to run `eks-kc token` by hand",
+    )?;
     if let Some(kind) = info.kind.as_deref()
         && kind != "ExecCredential"
     {
@@ -282,8 +284,8 @@ mod tests {
     #[test]
     fn rejects_what_it_cannot_answer() {
         for (raw, needle) in [
-            ("", "not valid"),
-            ("{", "not valid"),
+            ("", "malformed"),
+            ("{", "malformed"),
             ("\u{0}\u{1}garbage", "not valid"),
             (r#"[1,2]"#, "not valid"),
             (r#"{"kind":"ExecCredential"}"#, "no apiVersion"),

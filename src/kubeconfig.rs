@@ -410,12 +410,17 @@ fn marker_of(entry: &Value) -> Option<Marker> {
     (!blank(&id.cluster_name) && !blank(&id.region)).then_some(marker)
 }
 
+mod adopt;
 mod contexts;
+mod foreign;
 mod forget;
 mod merge;
+mod served;
 mod template;
 mod yaml;
 
+pub use adopt::{Adopted, Adoption};
+pub use foreign::{Identified, identify_context, stanza_of};
 pub use forget::Forgotten;
 pub use merge::{
     ChangeSet, Conflict, DesiredCluster, ExecStyle, MergeOptions, Naming, per_context_user,

@@ -15,6 +15,7 @@ pub mod diagnose;
 pub mod digest;
 pub mod display;
 pub mod doctor;
+pub mod eks_exec;
 pub mod exec;
 pub mod exit;
 pub mod generate;
@@ -151,6 +152,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             .map(|()| exit::SUCCESS)
         }
         cli::Command::Forget(args) => cmd::forget::run(args, out),
+        cli::Command::Adopt(args) => cmd::adopt::run(args, out),
         cli::Command::Config(args) => {
             let config_file = config::config_file(|name| std::env::var(name).ok());
             cmd::config::run(args, config_file, out).map(|()| exit::SUCCESS)

@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod adopt;
 mod config;
 mod context;
 mod sync;
 mod token;
 
+pub use adopt::AdoptArgs;
 pub use config::{ConfigAction, ConfigArgs};
 pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
 pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
@@ -151,6 +153,7 @@ pub enum Command {
     Login(LoginArgs),
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
+    Adopt(AdoptArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
     Config(ConfigArgs),

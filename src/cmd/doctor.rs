@@ -17,7 +17,7 @@ use crate::aws::kubeapi::{KubeApi, NetError, Reply};
 use crate::cli::{DoctorArgs, ListOutput};
 use crate::config::{Limits, Settings};
 use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
-use crate::kubeconfig::{ManagedContext, Section};
+use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
 use crate::kubefile::View;
 use crate::secret::Secret;
 use crate::tokens::{Origin, TokenRequest, credentials, obtain};
@@ -34,20 +34,8 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
             )
         })?,
     };
-    let managed = view.managed();
-    let Some(m) = managed.iter().find(|m| m.name == name) else {
-        if view.unusable().contains(&name) {
-            bail!(super::unusable_message(&name));
-        }
-        if view.context_names().contains(&name) {
-            bail!(
-                "context '{name}' is not managed by eks-kc (it carries no eks-kc marker), so \
-                 eks-kc does not know its cluster; run `eks-kc sync` to write a context for it"
-            );
-        }
-        bail!("no context '{name}' in the kubeconfig (`eks-kc list` shows eks-kc's contexts)");
-    };
-    let facts = probe(m, &view, settings)?;
+    let (m, command) = context_to_check(&view, &name)?;
+    let facts = probe(&m, &command, &view, settings)?;
     let report = doctor::diagnose(&facts, Utc::now());
     match args.output {
         ListOutput::Json => {
@@ -63,13 +51,39 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
     })
 }
 
+/// The context to check as eks-kc's own, and the command its user runs. A context eks-kc did
+/// not write is checked with the identity its own command signs as (`aws eks get-token`,
+/// `aws-iam-authenticator token`, an eks-kc stanza without marker); any other is an error that
+/// names its command.
+fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
+    let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
+    let found = identify_context(&files, name);
+    if let Some(m) = view.managed().into_iter().find(|m| m.name == name) {
+        let command = found
+            .map(|f| f.identity.command_line)
+            .unwrap_or_else(|_| "eks-kc token".to_owned());
+        return Ok((m, command));
+    }
+    if view.unusable().iter().any(|n| n == name) {
+        bail!(super::unusable_message(name));
+    }
+    if !view.context_names().iter().any(|n| n == name) {
+        bail!(
+            "no context '{name}' in the kubeconfig (`kubectl config get-contexts` lists them; \
+             `eks-kc sync` writes one for each EKS cluster your profiles can see)"
+        );
+    }
+    let found = found.map_err(anyhow::Error::msg)?;
+    Ok((found.to_managed(), found.identity.command_line))
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// Runs every probe for context `m`. Only a context eks-kc cannot even describe (no region) is
 /// an error; every other problem becomes a fact.
-fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> {
+fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) -> Result<Facts> {
     // A person runs doctor: it may ask for an MFA code when there is a terminal to ask on.
     let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     let mut req = TokenRequest::for_context(m, interactive)?;
@@ -89,6 +103,7 @@ fn probe(m: &ManagedContext, view: &View, settings: &Settings) -> Result<Facts> 
 
     let mut facts = Facts {
         context: m.name.clone(),
+        command: command.to_owned(),
         cluster: req.cluster.clone(),
         region: region.clone(),
         profile: profile.clone(),
@@ -339,6 +354,7 @@ fn print(out: &mut dyn Write, r: &Report) -> Result<()> {
     if let Some(s) = &r.server {
         writeln!(out, "server  {s}")?;
     }
+    writeln!(out, "command {}", r.command)?;
     writeln!(out)?;
     for (i, l) in r.links.iter().enumerate() {
         writeln!(

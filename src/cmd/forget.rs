@@ -18,19 +18,37 @@ pub fn run(args: &ForgetArgs, out: &mut dyn Write) -> Result<u8> {
         if !kubefile::read(path)?.has_managed_entries() {
             continue;
         }
-        let gone = if args.dry_run {
-            kubefile::read(path)?.forget_managed()
+        // An adopted context is the user's: forgetting it restores it, never deletes it.
+        let forget = |cfg: &mut crate::kubeconfig::Kubeconfig| {
+            let restored = cfg.undo_adopt(None);
+            (cfg.forget_managed(), restored)
+        };
+        let (gone, restored) = if args.dry_run {
+            forget(&mut kubefile::read(path)?)
         } else {
             let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
                 eprintln!("eks-kc: waiting for {}", l.display())
             })?;
             let mut cfg = kubefile::read(path)?;
-            let gone = cfg.forget_managed();
-            if !gone.is_empty() {
+            let (gone, restored) = forget(&mut cfg);
+            if !gone.is_empty() || !restored.is_empty() {
                 kubefile::write(path, &cfg)?;
             }
-            gone
+            (gone, restored)
         };
+        for name in &restored {
+            any = true;
+            writeln!(out, "~ {name}")?;
+            eprintln!(
+                "eks-kc: {name} (adopted) {} to its original user in {}",
+                if args.dry_run {
+                    "would be restored"
+                } else {
+                    "restored"
+                },
+                path.display()
+            );
+        }
         if gone.is_empty() {
             continue;
         }

@@ -25,6 +25,9 @@ struct Row {
     token: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     token_seconds_left: Option<i64>,
+    /// Written by another tool and taken over by `eks-kc adopt`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    adopted: bool,
 }
 
 pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
@@ -43,10 +46,13 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
     let current = summary.current;
     let tokens = TokenCache::new(settings.cache_dir()?);
     let now = Utc::now();
+    let adopted = adopted_contexts(args.kubeconfig.as_deref());
     let rows: Vec<Row> = summary
         .managed
         .into_iter()
-        .map(|m| {
+        .map(|m| (m, false))
+        .chain(adopted.into_iter().map(|m| (m, true)))
+        .map(|(m, adopted)| {
             let cached = super::context_token_key(&m).and_then(|k| tokens.get(&k));
             let left = cached.as_ref().map(|e| e.expiration - now);
             let token = match &cached {
@@ -62,6 +68,7 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
                 role_arn: m.exec.role_arn.clone(),
                 token,
                 token_seconds_left: left.filter(|_| token != "none").map(|l| l.num_seconds()),
+                adopted,
                 name: m.name,
             }
         })
@@ -94,7 +101,11 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
                         r.cluster.clone(),
                         r.region.clone(),
                         r.profile.clone(),
-                        token,
+                        if r.adopted {
+                            format!("{token}, adopted")
+                        } else {
+                            token
+                        },
                     ]
                 })
                 .collect();
@@ -106,6 +117,22 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// The contexts `eks-kc adopt` took over, as eks-kc's own contexts are listed.
+fn adopted_contexts(explicit: Option<&std::path::Path>) -> Vec<crate::kubeconfig::ManagedContext> {
+    let Ok(view) = crate::kubefile::View::load(explicit) else {
+        return vec![];
+    };
+    let files: Vec<_> = view.files.iter().map(|(_, k)| k).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    files
+        .iter()
+        .flat_map(|k| k.adopted_contexts())
+        .filter(|(name, _, _)| seen.insert(name.clone()))
+        .filter_map(|(name, _, _)| crate::kubeconfig::identify_context(&files, &name).ok())
+        .map(|i| i.to_managed())
+        .collect()
 }
 
 /// Left-aligned columns separated by three spaces, like kubectl's tables.

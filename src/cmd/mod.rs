@@ -1,5 +1,6 @@
 //! One entry function per subcommand, plus what several of them share.
 
+pub mod adopt;
 pub mod cache;
 pub mod config;
 pub mod doctor;

@@ -118,6 +118,9 @@ pub type NotRun = String;
 #[serde(rename_all = "camelCase")]
 pub struct Facts {
     pub context: String,
+    /// The command the context's user runs, whose identity (profile, role, region) every link
+    /// is evaluated with.
+    pub command: String,
     pub cluster: String,
     pub region: String,
     /// The profile the context names (or AWS_PROFILE), for the fix commands.
@@ -170,6 +173,8 @@ pub struct Verdict {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub context: String,
+    /// The command evaluated (see [`Facts::command`]).
+    pub command: String,
     pub cluster: String,
     pub region: String,
     #[serde(skip_serializing_if = "Option::is_none")]

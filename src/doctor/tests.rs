@@ -16,6 +16,7 @@ fn problem(code: &str, message: &str) -> Problem {
 fn healthy() -> Facts {
     Facts {
         context: "prod.eu-west-1.team".into(),
+        command: "eks-kc token".into(),
         cluster: "prod".into(),
         region: "eu-west-1".into(),
         profile: Some("team".into()),

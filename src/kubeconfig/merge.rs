@@ -166,10 +166,22 @@ impl Kubeconfig {
         let mut cluster_pos = self.positions(Section::Clusters);
         let mut context_pos = self.positions(Section::Contexts);
 
+        // Contexts `eks-kc adopt` took over stand for their clusters: updated in place, never
+        // duplicated under a template name. Hand-written `eks-kc token` contexts are left alone.
+        let served = self.served_elsewhere();
+
         let mut sorted: Vec<&DesiredCluster> = desired.iter().collect();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
         for want in sorted {
+            if self.served_elsewhere_as(
+                &served,
+                want,
+                existing.contains_key(&want.id),
+                &mut changes,
+            ) {
+                continue;
+            }
             let name = match existing.get(&want.id) {
                 // Names are stable: an entry keeps its name whatever the template says now.
                 Some(name) => name.clone(),
@@ -374,7 +386,7 @@ impl Kubeconfig {
 
 /// The exec stanza of a managed user: `eks-kc token`, and for a per-context user the cluster's
 /// settings as flags (for clients that pass no cluster to the plugin).
-fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
+pub(super) fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) -> Mapping {
     let mut args: Vec<Value> = vec!["token".into()];
     if let Some(c) = per_context {
         for (flag, value) in [

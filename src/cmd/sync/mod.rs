@@ -291,6 +291,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
         }
     };
 
+    adopt_hint(args.kubeconfig.as_deref());
     let report = Report {
         kubeconfig: path,
         dry_run: args.dry_run,
@@ -384,11 +385,31 @@ fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> 
     Ok(others)
 }
 
+/// One line on stderr when the kubeconfig has EKS contexts eks-kc does not serve (the AWS
+/// CLI's, aws-iam-authenticator's): `eks-kc adopt` serves them under their own names.
+fn adopt_hint(explicit: Option<&std::path::Path>) {
+    let Ok(view) = kubefile::View::load(explicit) else {
+        return;
+    };
+    let foreign: usize = view
+        .files
+        .iter()
+        .map(|(_, k)| k.foreign_eks_contexts().len())
+        .sum();
+    if foreign > 0 {
+        eprintln!(
+            "eks-kc: {foreign} EKS context(s) in the kubeconfig run the AWS CLI or \
+             aws-iam-authenticator for tokens; `eks-kc adopt --all` serves them through eks-kc \
+             under their own names (`--dry-run` shows the change)"
+        );
+    }
+}
+
 /// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
 /// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
 /// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
 /// manager's stable link (Homebrew's, say) keeps working after an upgrade.
-fn default_exec_command() -> String {
+pub(crate) fn default_exec_command() -> String {
     let me = std::env::current_exe().ok();
     let same = |p: &std::path::Path| {
         me.as_ref()

@@ -1,0 +1,153 @@
+use super::*;
+
+fn stanza(command: &str, args: &[&str], env: &[(&str, &str)]) -> Stanza {
+    Stanza {
+        command: command.to_owned(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+const THE_CLI_ARGS: [&str; 8] = [
+    "--region",
+    "eu-west-1",
+    "eks",
+    "get-token",
+    "--cluster-name",
+    "prod",
+    "--output",
+    "json",
+];
+
+#[test]
+fn the_aws_cli_stanza_of_update_kubeconfig() {
+    // What `aws eks update-kubeconfig --name prod --role-arn R --profile ops` writes.
+    // Regression: its `--role R` (not `--role-arn`) was dropped, so adopt and doctor signed
+    // without the role.
+    let mut args = THE_CLI_ARGS.to_vec();
+    args.extend(["--role", "arn:aws:iam::111122223333:role/Admin"]);
+    let id = identify(&stanza("aws", &args, &[("AWS_PROFILE", "ops")]), None, None).unwrap();
+    assert_eq!(
+        id.role_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/Admin")
+    );
+    // Written by hand, the full flag name.
+    let s = stanza(
+        "aws",
+        &[
+            "--region",
+            "eu-west-1",
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "prod",
+            "--output",
+            "json",
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/Admin",
+        ],
+        &[("AWS_PROFILE", "ops")],
+    );
+    let id = identify(&s, None, None).unwrap();
+    assert_eq!(id.writer, Writer::AwsCli);
+    assert_eq!(id.cluster_name, "prod");
+    assert_eq!(id.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(id.profile.as_deref(), Some("ops"));
+    assert_eq!(
+        id.role_arn.as_deref(),
+        Some("arn:aws:iam::111122223333:role/Admin")
+    );
+    assert!(id.command_line.starts_with("AWS_PROFILE=ops aws --region"));
+    // --cluster-id (EKS on Outposts), =-joined flags, region from the env.
+    let s = stanza(
+        "/usr/local/bin/aws",
+        &["eks", "get-token", "--cluster-id=abc-123", "--profile=p"],
+        &[("AWS_DEFAULT_REGION", "us-west-2")],
+    );
+    let id = identify(&s, None, None).unwrap();
+    assert_eq!(
+        (
+            id.cluster_name.as_str(),
+            id.region.as_deref(),
+            id.profile.as_deref()
+        ),
+        ("abc-123", Some("us-west-2"), Some("p"))
+    );
+    // No region anywhere: the profile's, later.
+    let s = stanza("aws", &["eks", "get-token", "--cluster-name", "x"], &[]);
+    assert_eq!(identify(&s, None, None).unwrap().region, None);
+}
+
+#[test]
+fn aws_iam_authenticator_takes_the_region_from_the_server() {
+    let s = stanza(
+        "aws-iam-authenticator",
+        &["token", "-i", "prod", "-r", "arn:aws:iam::1:role/R"],
+        &[],
+    );
+    let server = "https://ABCDEF.gr7.ap-southeast-2.eks.amazonaws.com";
+    let id = identify(&s, None, Some(server)).unwrap();
+    assert_eq!(id.writer, Writer::AwsIamAuthenticator);
+    assert_eq!(id.cluster_name, "prod");
+    assert_eq!(id.region.as_deref(), Some("ap-southeast-2"));
+    assert_eq!(id.role_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
+    // Flags and env beat the host name.
+    let s = stanza(
+        "aws-iam-authenticator",
+        &["token", "--cluster-id", "prod", "--region", "eu-west-1"],
+        &[("AWS_PROFILE", "x")],
+    );
+    let id = identify(&s, None, Some(server)).unwrap();
+    assert_eq!(id.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(id.profile.as_deref(), Some("x"));
+    assert_eq!(region_of_server("https://127.0.0.1:6443"), None);
+    assert_eq!(
+        region_of_server("https://x.yl4.cn-north-1.eks.amazonaws.com.cn/"),
+        Some("cn-north-1".into())
+    );
+}
+
+#[test]
+fn eks_kc_stanzas_with_or_without_the_extension() {
+    let ext = ClusterConfig {
+        cluster_name: Some("c".into()),
+        region: Some("eu-west-1".into()),
+        profile: Some("p".into()),
+        ..Default::default()
+    };
+    let shared = stanza("eks-kc", &["token"], &[]);
+    let id = identify(&shared, Some(&ext), None).unwrap();
+    assert_eq!(id.writer, Writer::EksKc);
+    assert_eq!(id.cluster_name, "c");
+    assert_eq!(id.profile.as_deref(), Some("p"));
+    let err = identify(&shared, None, None).unwrap_err();
+    assert!(err.contains("names no cluster"), "{err}");
+    let per = stanza(
+        "/opt/bin/eks-kc",
+        &["token", "--cluster-name", "d", "--region", "us-east-1"],
+        &[],
+    );
+    let id = identify(&per, Some(&ext), None).unwrap();
+    assert_eq!(
+        (id.cluster_name.as_str(), id.region.as_deref()),
+        ("d", Some("us-east-1"))
+    );
+}
+
+#[test]
+fn anything_else_names_the_command_and_why() {
+    for s in [
+        stanza("gke-gcloud-auth-plugin", &[], &[]),
+        stanza("aws", &["sts", "get-caller-identity"], &[]),
+        stanza("kubelogin", &["get-token", "--server-id", "x"], &[]),
+    ] {
+        let err = identify(&s, None, None).unwrap_err();
+        assert!(err.contains(&format!("`{}", s.command)), "{err}");
+        assert!(err.contains("not an EKS token command"), "{err}");
+    }
+    let err = identify(&stanza("aws", &["eks", "get-token"], &[]), None, None).unwrap_err();
+    assert!(err.contains("names no cluster"), "{err}");
+}
