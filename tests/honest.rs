@@ -679,3 +679,25 @@ fn every_output_flag_takes_the_same_words() {
         help.stdout
     );
 }
+
+// `doctor` wanted the full context name where `use` takes a unique prefix or substring.
+#[test]
+fn doctor_takes_the_names_use_takes() {
+    let mut env = TestEnv::new();
+    let _eks = env.team_with_fake_eks(&json!({
+        "eu-west-1": [{"name": "alpha", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="},
+                      {"name": "beta", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="}],
+    }));
+    env.set("EKS_KC_TIMEOUT", "2s");
+    env.run(&["sync", "-p", "team"]).ok();
+    let run = env.run(&["doctor", "alph", "-o", "json"]);
+    assert!(
+        run.stdout.contains("alpha.eu-west-1.team"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let run = env.run(&["doctor", "eu-west"]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("ambiguous"), "{}", run.stderr);
+}

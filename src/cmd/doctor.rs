@@ -26,7 +26,16 @@ use crate::{aws, exit};
 pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let name = match &args.context {
-        Some(c) => c.clone(),
+        // The names `use` takes: exact, else a unique prefix or substring (an ambiguous one is
+        // an error listing the candidates; one that matches nothing is judged as typed).
+        Some(c) => {
+            let names = view.context_names();
+            match super::switch::resolve(c, &names) {
+                Ok(n) => n,
+                Err(e) if names.iter().any(|n| n.contains(c.as_str())) => return Err(e),
+                Err(_) => c.clone(),
+            }
+        }
         None => view.current_context().with_context(|| {
             format!(
                 "no current context: name the context to check (`eks-kc doctor CONTEXT`), or {}",
