@@ -91,8 +91,50 @@ pub struct Cluster {
     pub public_access: Option<bool>,
     pub private_access: Option<bool>,
     pub public_access_cidrs: Vec<String>,
-    /// `CONFIG_MAP`, `API` or `API_AND_CONFIG_MAP`.
-    pub authentication_mode: Option<String>,
+    pub authentication_mode: Option<AuthenticationMode>,
+}
+
+/// How a cluster maps IAM principals to Kubernetes users (EKS's `authenticationMode`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum AuthenticationMode {
+    /// Access entries only.
+    #[serde(rename = "API")]
+    Api,
+    /// Access entries, then the aws-auth ConfigMap.
+    #[serde(rename = "API_AND_CONFIG_MAP")]
+    ApiAndConfigMap,
+    /// The aws-auth ConfigMap only: access entries do not apply.
+    #[serde(rename = "CONFIG_MAP")]
+    ConfigMap,
+    /// A mode added after this release, as EKS spells it.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl AuthenticationMode {
+    pub fn parse(s: &str) -> AuthenticationMode {
+        match s {
+            "API" => AuthenticationMode::Api,
+            "API_AND_CONFIG_MAP" => AuthenticationMode::ApiAndConfigMap,
+            "CONFIG_MAP" => AuthenticationMode::ConfigMap,
+            other => AuthenticationMode::Other(other.to_owned()),
+        }
+    }
+
+    /// As EKS spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuthenticationMode::Api => "API",
+            AuthenticationMode::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            AuthenticationMode::ConfigMap => "CONFIG_MAP",
+            AuthenticationMode::Other(s) => s,
+        }
+    }
+
+    /// Whether the aws-auth ConfigMap maps principals too.
+    pub fn uses_config_map(&self) -> bool {
+        !matches!(self, AuthenticationMode::Api)
+    }
 }
 
 /// An access entry (DescribeAccessEntry).

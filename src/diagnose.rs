@@ -3,11 +3,14 @@
 //! A newcomer's first `eks-kc sync` (or `token`, `login`, `verify`) meets one of a few causes:
 //! no credentials and no region at all, credentials but no region, profiles but no default one.
 //! The raw errors differ by command and by what the SDK tried last (an IMDS timeout, "no
-//! providers in chain"), so they are matched here against what is actually configured and
-//! replaced by one line that says exactly what to do. SDK details stay available under `-v`.
+//! providers in chain"); they arrive as a [`SetupError`] of a kind ([`Missing`]), are judged here
+//! against what is actually configured, and are replaced by one line that says exactly what to
+//! do. SDK details stay available under `-v`.
 //!
 //! [`diagnose`] is pure: the facts come in as a [`Setup`], gathered by [`Setup::gather`] from
 //! the environment and the AWS config files.
+
+use crate::problem::{Missing, SetupError};
 
 /// What the AWS set-up of this machine looks like, as far as a diagnosis needs it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,23 +36,14 @@ const SETUP_COMMANDS: &str = "run `aws configure` (access keys) or `aws configur
                               Identity Center)";
 const SDK_DETAIL: &str = "(-v shows the AWS SDK's error)";
 
-/// One line that says what to do about `error`, when it comes from missing AWS set-up; `None`
-/// when the error is something else (the original message is then the better one).
+/// One line that says what to do about `missing` set-up; `None` when what is configured
+/// explains nothing more (the original message is then the better one).
 ///
 /// `profile` is the profile the failing action named explicitly; `None` means the SDK's
 /// default chain (`AWS_PROFILE`, else the environment's keys, else the `default` profile, ...).
-pub fn diagnose(setup: &Setup, profile: Option<&str>, error: &str) -> Option<String> {
-    let lower = error.to_ascii_lowercase();
-    // IAM Identity Center roles need no profile: their errors say what to do themselves.
-    // A malformed KUBERNETES_EXEC_INFO ("ExecCredential") is not about AWS credentials.
-    if lower.contains("iam identity center") || lower.contains("kubernetes_exec_info") {
-        return None;
-    }
-    let credentials = lower.contains("credential");
-    let region = lower.contains("no region");
-    if !(credentials || region) {
-        return None;
-    }
+pub fn diagnose(setup: &Setup, profile: Option<&str>, missing: Missing) -> Option<String> {
+    let credentials = missing == Missing::Credentials;
+    let region = missing == Missing::Region;
     let files = format!("{} or {}", setup.config_file, setup.credentials_file);
     let chain_has_source = setup.env_keys || setup.env_other_source;
     // The profile the action reads: the named one, else AWS_PROFILE, else `default`.
@@ -132,13 +126,6 @@ pub fn diagnose(setup: &Setup, profile: Option<&str>, error: &str) -> Option<Str
     }
 }
 
-/// The profile an eks-kc credential error names (`... for profile 'P' ...`), if any.
-pub fn profile_named_in(error: &str) -> Option<&str> {
-    let start = error.find("for profile '")? + "for profile '".len();
-    let len = error[start..].find('\'')?;
-    Some(&error[start..start + len])
-}
-
 impl Setup {
     /// The facts of this process's environment and AWS config files (read, never the network).
     pub fn gather() -> Setup {
@@ -174,22 +161,25 @@ impl Setup {
     }
 }
 
-/// `err` replaced by its diagnosis when it comes from missing AWS set-up (the original then
-/// goes to the `-v` log); otherwise `err` unchanged. For the commands whose errors reach
-/// `main` (token, login, verify).
+/// `err` replaced by its diagnosis when it is a [`SetupError`] (the original then goes to the
+/// `-v` log); otherwise `err` unchanged. For the commands whose errors reach `main` (token,
+/// login, verify).
 pub fn explain(err: anyhow::Error) -> anyhow::Error {
-    let text = format!("{err:#}");
-    let lower = text.to_ascii_lowercase();
-    if !(lower.contains("credential") || lower.contains("no region")) {
+    let Some(setup_error) = SetupError::find(&err) else {
         return err;
-    }
-    match diagnose(&Setup::gather(), profile_named_in(&text), &text) {
+    };
+    match describe(setup_error) {
         Some(line) => {
-            tracing::debug!("{text}");
+            tracing::debug!("{err:#}");
             anyhow::anyhow!(line)
         }
         None => err,
     }
+}
+
+/// The diagnosis of `e` on this machine, if there is a better line than its own.
+pub fn describe(e: &SetupError) -> Option<String> {
+    diagnose(&Setup::gather(), e.profile.as_deref(), e.missing)
 }
 
 #[cfg(test)]
@@ -204,10 +194,9 @@ mod tests {
         }
     }
 
-    const IMDS: &str = "could not get AWS credentials for the default AWS credential chain: \
-                        dispatch failure: other: an error occurred while loading credentials: \
-                        failed to load IMDS session token; check the profile's configuration";
-    const NO_REGION: &str = "no region for cluster 'prod': pass --region";
+    // What the failing action lacked (its text no longer matters: see `problem`).
+    const IMDS: Missing = Missing::Credentials;
+    const NO_REGION: Missing = Missing::Region;
 
     #[test]
     fn nothing_set_up_says_what_is_missing() {
@@ -241,8 +230,7 @@ mod tests {
         assert_eq!(diagnose(&s, None, IMDS).unwrap(), line);
         assert_eq!(diagnose(&s, None, NO_REGION).unwrap(), line);
         // login names the `default` profile explicitly: the same answer.
-        let login = "could not get AWS credentials for profile 'default': not found";
-        assert_eq!(diagnose(&s, profile_named_in(login), login).unwrap(), line);
+        assert_eq!(diagnose(&s, Some("default"), IMDS).unwrap(), line);
     }
 
     #[test]
@@ -254,7 +242,7 @@ mod tests {
         let line = diagnose(&s, None, IMDS).unwrap();
         assert!(line.contains("no `default` profile"), "{line}");
         assert!(line.contains("dev, prod"), "{line}");
-        let line = diagnose(&s, Some("stage"), "credentials for profile 'stage'").unwrap();
+        let line = diagnose(&s, Some("stage"), IMDS).unwrap();
         assert!(line.contains("'stage' does not exist"), "{line}");
         let s = Setup {
             env_profile: Some("typo".into()),
@@ -292,27 +280,15 @@ mod tests {
             profiles_with_region: vec!["default".into()],
             ..bare()
         };
-        // An expired SSO login, a denied role: not a set-up problem.
+        // An expired SSO login, a denied role: the set-up is there; the error says more.
+        // (Denied calls and refused keys are no `SetupError` at all, so never diagnosed.)
         assert_eq!(diagnose(&s, None, IMDS), None);
-        assert_eq!(diagnose(&s, None, "AccessDeniedException: nope"), None);
         let keys = Setup {
             env_keys: true,
             ..bare()
         };
-        assert_eq!(diagnose(&keys, None, "InvalidClientTokenId"), None);
-        assert_eq!(diagnose(&bare(), None, "connection refused"), None);
         // Keys in the environment but no region anywhere.
         let line = diagnose(&keys, None, NO_REGION).unwrap();
         assert!(line.contains("AWS_REGION is not set"), "{line}");
-    }
-
-    #[test]
-    fn the_profile_is_read_from_eks_kc_errors() {
-        assert_eq!(
-            profile_named_in("could not get AWS credentials for profile 'ops' and role r"),
-            Some("ops")
-        );
-        assert_eq!(profile_named_in(IMDS), None);
-        assert_eq!(profile_named_in("for profile 'unterminated"), None);
     }
 }

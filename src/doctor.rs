@@ -8,6 +8,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::access::AuthenticationMode;
+
 mod access;
 mod api;
 mod facts;

@@ -24,6 +24,7 @@ pub mod kubeconfig;
 pub mod kubefile;
 pub mod logging;
 pub mod paths;
+pub mod problem;
 pub mod provenance;
 pub mod regions;
 pub mod secret;

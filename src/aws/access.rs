@@ -129,7 +129,7 @@ impl Session {
                 authentication_mode: c
                     .access_config
                     .and_then(|a| a.authentication_mode)
-                    .map(|m| m.as_str().to_owned()),
+                    .map(|m| crate::access::AuthenticationMode::parse(m.as_str())),
             })
         })
     }

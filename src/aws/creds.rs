@@ -103,7 +103,11 @@ pub(super) fn explain(err: CredentialsError, req: &CredentialRequest<'_>) -> any
     } else {
         "check the profile's configuration in ~/.aws/config (or AWS_CONFIG_FILE)".to_owned()
     };
-    anyhow!("could not get AWS credentials for {who}: {detail}; {hint}")
+    crate::problem::SetupError::credentials(
+        req.source.profile,
+        format!("could not get AWS credentials for {who}: {detail}; {hint}"),
+    )
+    .into()
 }
 
 /// The region configured for `profile` (or the default profile) in the AWS config file. Reads

@@ -55,6 +55,8 @@ pub enum Outcome {
     /// region every account has, or in an opt-in one when the partition's home region refuses
     /// them too.
     Rejected(String),
+    /// The identity lacks set-up (no credentials): `diagnose` can say what to do.
+    NotSetUp(crate::problem::SetupError),
     Failed(String),
 }
 
@@ -79,9 +81,9 @@ pub struct Options {
     /// Each attempt of each call gets this long (`EKS_KC_TIMEOUT`; see `Timeouts::for_sync`).
     pub attempt_timeout: std::time::Duration,
     /// Credentials already resolved per profile label (through the credential cache, as
-    /// `eks-kc token` gets them), or why they could not be: such a label's targets use them
-    /// instead of the SDK's provider.
-    pub credentials: BTreeMap<String, Result<super::sdk::AwsCredentials, String>>,
+    /// `eks-kc token` gets them), or the outcome of every target of a label whose credentials
+    /// could not be had: such a label's targets use them instead of the SDK's provider.
+    pub credentials: BTreeMap<String, Result<super::sdk::AwsCredentials, Outcome>>,
 }
 
 /// Runs discovery for all targets on a multi-threaded runtime; outcomes come back in target
@@ -134,13 +136,13 @@ async fn discover_async(
     let mut tasks = JoinSet::new();
     for (i, t) in targets.iter().enumerate() {
         let creds = match opts.credentials.get(&t.label) {
-            Some(Err(why)) => {
+            Some(Err(outcome)) => {
                 tasks.spawn({
-                    let why = why.clone();
+                    let outcome = outcome.clone();
                     let progress = progress.clone();
                     async move {
                         progress(Step::TargetDone);
-                        (i, Outcome::Failed(why))
+                        (i, outcome)
                     }
                 });
                 continue;
@@ -384,10 +386,15 @@ where
         (Some(code), None) => code.clone(),
         _ => super::sdk::error_text(&err),
     };
+    // The SDK's own credentials provider failed (no code: it never reached AWS). Its error
+    // type is erased by then, so this edge reads the SDK's words; nothing above does.
     if code.is_none() && text.contains("credential") {
-        return Outcome::Failed(format!(
-            "{call}: no usable credentials ({text}); check the profile with \
-             `aws sts get-caller-identity --profile NAME`"
+        return Outcome::NotSetUp(crate::problem::SetupError::credentials(
+            None,
+            format!(
+                "{call}: no usable credentials ({text}); check the profile with \
+                 `aws sts get-caller-identity --profile NAME`"
+            ),
         ));
     }
     match code.as_deref() {

@@ -209,10 +209,9 @@ fn aws_links(
     }
     facts.cluster_info = session.cluster(&facts.cluster).map_err(Ok);
     if let Ok(Cluster {
-        authentication_mode: Some(mode),
+        authentication_mode: Some(crate::access::AuthenticationMode::ConfigMap),
         ..
     }) = &facts.cluster_info
-        && mode == "CONFIG_MAP"
     {
         facts.access = Err(
             "the cluster's authentication mode is CONFIG_MAP: access entries do not apply".into(),

@@ -71,7 +71,7 @@ pub(super) fn access_link(facts: &Facts, principal: Option<&str>) -> (Link, Opti
     let access = match &facts.access {
         Ok(a) => a,
         Err(why) => {
-            let status = if mode.as_deref() == Some("CONFIG_MAP") {
+            let status = if mode == Some(AuthenticationMode::ConfigMap) {
                 Status::Skipped
             } else {
                 Status::CouldNotCheck
@@ -79,7 +79,7 @@ pub(super) fn access_link(facts: &Facts, principal: Option<&str>) -> (Link, Opti
             return (link(ID, TITLE, status, why.clone()), None);
         }
     };
-    let config_map_only = mode.as_deref() == Some("CONFIG_MAP")
+    let config_map_only = mode == Some(AuthenticationMode::ConfigMap)
         || [
             &access.principals.as_ref().err(),
             &access.entry.as_ref().err(),
@@ -156,7 +156,7 @@ pub(super) fn access_link(facts: &Facts, principal: Option<&str>) -> (Link, Opti
                 "an entry exists for {m}, but EKS matches {principal} (no path)"
             ));
         }
-        if mode.as_deref() == Some("API_AND_CONFIG_MAP") || mode.is_none() {
+        if mode == Some(AuthenticationMode::ApiAndConfigMap) || mode.is_none() {
             if authenticated {
                 l.status = Status::Ok;
                 l.summary = format!(

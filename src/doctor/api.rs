@@ -192,9 +192,9 @@ pub(super) fn api_fix(facts: &Facts, principal: Option<&str>, failure: &Http) ->
                     ..Fix::default()
                 };
             };
-            let mode = cluster.and_then(|c| c.authentication_mode.as_deref());
+            let mode = cluster.and_then(|c| c.authentication_mode.as_ref());
             let caller = facts.caller.as_ref().ok().map(|c| c.arn.as_str());
-            if mode == Some("CONFIG_MAP") {
+            if mode == Some(&AuthenticationMode::ConfigMap) {
                 return Fix {
                     summary: format!(
                         "the cluster authenticates only through the aws-auth ConfigMap \
@@ -236,14 +236,15 @@ pub(super) fn api_fix(facts: &Facts, principal: Option<&str>, failure: &Http) ->
             let mut summary = format!(
                 "the cluster does not map {principal} (401): create an access entry for it"
             );
-            if mode != Some("API") {
+            if mode != Some(&AuthenticationMode::Api) {
                 summary.push_str(", or map it in the aws-auth ConfigMap");
                 commands.push("kubectl edit -n kube-system configmap/aws-auth".to_owned());
             }
             Fix {
                 summary,
                 commands,
-                snippet: (mode != Some("API")).then(|| aws_auth_snippet(principal, caller)),
+                snippet: (mode != Some(&AuthenticationMode::Api))
+                    .then(|| aws_auth_snippet(principal, caller)),
             }
         }
         Http::Answered { status: 403, .. } => Fix {

@@ -230,7 +230,10 @@ pub(super) fn cluster_link(facts: &Facts) -> (Link, Option<Fix>) {
         }
     };
     let status = c.status.as_deref().unwrap_or("UNKNOWN");
-    let mode = c.authentication_mode.as_deref().unwrap_or("unknown");
+    let mode = c
+        .authentication_mode
+        .as_ref()
+        .map_or("unknown", AuthenticationMode::as_str);
     let summary = format!(
         "{status}{}, endpoint {}, authentication mode {mode}",
         c.version

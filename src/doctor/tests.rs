@@ -41,7 +41,7 @@ fn healthy() -> Facts {
             public_access: Some(true),
             private_access: Some(false),
             public_access_cidrs: vec!["0.0.0.0/0".into()],
-            authentication_mode: Some("API_AND_CONFIG_MAP".into()),
+            authentication_mode: Some(AuthenticationMode::ApiAndConfigMap),
         }),
         access: Ok(Access {
             principals: Ok(vec![ROLE.into()]),
@@ -96,7 +96,7 @@ fn a_healthy_chain_is_all_ok() {
 fn no_entry_in_api_mode_names_both_commands() {
     let mut f = healthy();
     if let Ok(c) = &mut f.cluster_info {
-        c.authentication_mode = Some("API".into());
+        c.authentication_mode = Some(AuthenticationMode::Api);
     }
     f.access = Ok(Access {
         principals: Ok(vec!["arn:aws:iam::111122223333:role/team/Admin".into()]),
@@ -171,7 +171,7 @@ fn namespace_scoped_policies_pass_with_a_note() {
 fn config_map_mode_gives_the_aws_auth_mapping() {
     let mut f = healthy();
     if let Ok(c) = &mut f.cluster_info {
-        c.authentication_mode = Some("CONFIG_MAP".into());
+        c.authentication_mode = Some(AuthenticationMode::ConfigMap);
     }
     f.access = Err("not used".into());
     f.api = unauthorized();

@@ -57,11 +57,14 @@ impl TokenRequest {
                     .profile
                     .clone()
                     .or_else(|| std::env::var("AWS_PROFILE").ok());
-                aws::creds::profile_region(profile.as_deref())?.with_context(|| {
-                    format!(
-                        "no region for cluster '{}': pass --region, set region in the kubeconfig \
-                         extension, AWS_REGION, or `region` in the profile",
-                        self.cluster
+                aws::creds::profile_region(profile.as_deref())?.ok_or_else(|| {
+                    crate::problem::SetupError::region(
+                        self.profile.as_deref(),
+                        format!(
+                            "no region for cluster '{}': pass --region, set region in the \
+                             kubeconfig extension, AWS_REGION, or `region` in the profile",
+                            self.cluster
+                        ),
                     )
                 })?
             }

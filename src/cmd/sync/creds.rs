@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
 use crate::aws::AwsCredentials;
-use crate::aws::eks::Target;
+use crate::aws::eks::{Outcome, Target};
 use crate::config::Settings;
 use crate::provenance::ProfileSource;
 use crate::source::CredentialSource;
@@ -24,7 +24,7 @@ pub(super) fn resolve(
     credential_regions: &BTreeMap<String, String>,
     role_arn: Option<&str>,
     settings: &Settings,
-) -> BTreeMap<String, Result<AwsCredentials, String>> {
+) -> BTreeMap<String, Result<AwsCredentials, Outcome>> {
     let mut labels: BTreeMap<&str, (Option<&str>, &str)> = BTreeMap::new();
     for t in targets {
         let region = credential_regions.get(&t.label).unwrap_or(&t.region);
@@ -68,7 +68,13 @@ pub(super) fn resolve(
             has_cache && configured(profile),
             &Origin::new(source),
         )
-        .map_err(|e| format!("{e:#}"))
+        .map_err(|e| match crate::problem::SetupError::find(&e) {
+            Some(setup) => Outcome::NotSetUp(crate::problem::SetupError {
+                message: format!("{e:#}"),
+                ..setup.clone()
+            }),
+            None => Outcome::Failed(format!("{e:#}")),
+        })
     };
 
     let (mfa, plain): (Vec<_>, Vec<_>) = labels.into_iter().partition(|(_, (p, _))| needs_mfa(*p));
@@ -82,9 +88,11 @@ pub(super) fn resolve(
                 })
                 .collect();
             for (label, h) in handles {
-                let result = h
-                    .join()
-                    .unwrap_or_else(|_| Err("internal error: credential thread failed".into()));
+                let result = h.join().unwrap_or_else(|_| {
+                    Err(Outcome::Failed(
+                        "internal error: credential thread failed".into(),
+                    ))
+                });
                 out.insert(label.to_owned(), result);
             }
         });

@@ -206,11 +206,12 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
                 0,
                 Some(rejected(why, target.profile.as_deref())),
             ),
-            Outcome::Failed(why) => (
+            Outcome::NotSetUp(e) => (
                 TargetStatus::Failed,
                 0,
-                Some(explain(why, target.profile.as_deref())),
+                Some(advice(e, target.profile.as_deref())),
             ),
+            Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
         };
         reports.push(TargetReport {
             profile: Some(target.label.clone()),
@@ -229,7 +230,17 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             region: u.region.clone(),
             status: TargetStatus::Failed,
             clusters: 0,
-            error: Some(explain(&u.reason, profile.as_deref())),
+            error: Some(match u.missing {
+                Some(missing) => {
+                    let e = crate::problem::SetupError {
+                        missing,
+                        profile: profile.clone(),
+                        message: u.reason.clone(),
+                    };
+                    advice(&e, profile.as_deref())
+                }
+                None => u.reason.clone(),
+            }),
         });
     }
 
@@ -330,17 +341,19 @@ fn rejected(reason: &str, profile: Option<&str>) -> String {
     )
 }
 
-fn explain(reason: &str, profile: Option<&str>) -> String {
-    let lower = reason.to_ascii_lowercase();
-    if !(lower.contains("credential") || lower.contains("no region")) {
-        return reason.to_owned();
-    }
-    match diagnose::diagnose(&diagnose::Setup::gather(), profile, reason) {
+/// The line for a target that lacks set-up: the diagnosis of what is configured here (the
+/// original goes to the `-v` log), else the original. `profile` is the target's explicit one.
+fn advice(e: &crate::problem::SetupError, profile: Option<&str>) -> String {
+    let e = crate::problem::SetupError {
+        profile: profile.map(str::to_owned).or_else(|| e.profile.clone()),
+        ..e.clone()
+    };
+    match diagnose::describe(&e) {
         Some(line) => {
-            tracing::debug!("{reason}");
+            tracing::debug!("{}", e.message);
             line
         }
-        None => reason.to_owned(),
+        None => e.message,
     }
 }
 

@@ -22,6 +22,8 @@ pub(super) struct Unplanned {
     /// `None` when no region was known.
     pub(super) region: Option<String>,
     pub(super) reason: String,
+    /// Set when the target lacks set-up a diagnosis can name (see `diagnose`).
+    pub(super) missing: Option<crate::problem::Missing>,
 }
 
 /// The targets of a run, from the flags, the environment and the AWS config files.
@@ -103,6 +105,7 @@ pub(super) fn plan(
                     "profile '{label}' is not in the AWS config or credentials file \
                      (`aws configure list-profiles` shows the names)"
                 ),
+                missing: None,
                 label,
             });
             continue;
@@ -124,6 +127,7 @@ pub(super) fn plan(
                     label,
                     region: None,
                     reason: format!("{source}: {why}"),
+                    missing: None,
                 });
                 continue;
             }
@@ -145,6 +149,7 @@ pub(super) fn plan(
                 region: None,
                 reason: "no region: pass --region, set AWS_REGION, or set `region` in the profile"
                     .into(),
+                missing: Some(crate::problem::Missing::Region),
             });
             continue;
         };

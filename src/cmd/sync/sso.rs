@@ -212,9 +212,12 @@ pub(super) fn collect(
                 (AccountStatus::Skipped, Some(why))
             } else if a.roles.iter().any(|r| {
                 r.error.is_some()
-                    || r.regions
-                        .iter()
-                        .any(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::Rejected(_)))
+                    || r.regions.iter().any(|(_, o)| {
+                        matches!(
+                            o,
+                            Outcome::Failed(_) | Outcome::Rejected(_) | Outcome::NotSetUp(_)
+                        )
+                    })
             }) {
                 (AccountStatus::Failed, None)
             } else {
@@ -265,6 +268,8 @@ pub(super) fn collect(
                             (TargetStatus::NotEnabled, 0, Some(why.clone()))
                         }
                         Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
+                        // The role's credentials come from the portal: nothing to set up here.
+                        Outcome::NotSetUp(e) => (TargetStatus::Failed, 0, Some(e.message.clone())),
                         Outcome::Rejected(why) => (
                             TargetStatus::Failed,
                             0,
