@@ -39,24 +39,59 @@ pub struct LoginOutcome {
 #[derive(Debug, Clone)]
 pub struct AccountOutcome {
     pub account: Account,
-    /// The roles chosen (empty when none matched: `skipped`).
-    pub roles: Vec<RoleOutcome>,
-    /// Why its roles could not be listed.
-    pub error: Option<String>,
-    /// Set when the account has none of the wanted roles: the roles it has.
-    pub skipped: Option<Vec<String>>,
-    /// Every role the account has (when ListAccountRoles answered).
-    pub available: Option<Vec<String>>,
+    pub roles: AccountRoles,
 }
 
-/// What became of one (account, role): its regions' outcomes, or why it got no credentials.
+/// An account's roles: not listed, none of the wanted ones, or the chosen ones' outcomes.
+#[derive(Debug, Clone)]
+pub enum AccountRoles {
+    /// ListAccountRoles failed: why.
+    Failed(String),
+    /// The account has none of the wanted roles: the roles it has.
+    NoneChosen { available: Vec<String> },
+    /// What became of each chosen role; `available`: every role the account has.
+    Chosen {
+        roles: Vec<RoleOutcome>,
+        available: Vec<String>,
+    },
+}
+
+impl AccountOutcome {
+    /// The chosen roles' outcomes (none when the roles could not be listed or none matched).
+    pub fn chosen(&self) -> &[RoleOutcome] {
+        match &self.roles {
+            AccountRoles::Chosen { roles, .. } => roles,
+            _ => &[],
+        }
+    }
+
+    /// Every role the account has, when ListAccountRoles answered.
+    pub fn available(&self) -> Option<&[String]> {
+        match &self.roles {
+            AccountRoles::Failed(_) => None,
+            AccountRoles::NoneChosen { available } | AccountRoles::Chosen { available, .. } => {
+                Some(available)
+            }
+        }
+    }
+}
+
+/// What became of one (account, role).
 #[derive(Debug, Clone)]
 pub struct RoleOutcome {
     pub role: String,
-    pub error: Option<String>,
-    /// The role's credentials, for the credential cache.
-    pub credentials: Option<super::sdk::AwsCredentials>,
-    pub regions: Vec<(String, Outcome)>,
+    pub result: RoleResult,
+}
+
+/// A role's credentials and its regions' outcomes, or why it got no credentials.
+#[derive(Debug, Clone)]
+pub enum RoleResult {
+    Failed(String),
+    Listed {
+        /// For the credential cache.
+        credentials: super::sdk::AwsCredentials,
+        regions: Vec<(String, Outcome)>,
+    },
 }
 
 /// Counts for the report and the benchmark.
@@ -299,10 +334,7 @@ async fn discover_account(
         Err(e) => {
             return AccountOutcome {
                 account,
-                roles: vec![],
-                error: Some(format!("{e:#}")),
-                skipped: None,
-                available: None,
+                roles: AccountRoles::Failed(format!("{e:#}")),
             };
         }
     };
@@ -310,10 +342,7 @@ async fn discover_account(
     if chosen.is_empty() {
         return AccountOutcome {
             account,
-            roles: vec![],
-            error: None,
-            skipped: Some(available.clone()),
-            available: Some(available),
+            roles: AccountRoles::NoneChosen { available },
         };
     }
     progress(Step::Targets(chosen.len() * req.regions.len()));
@@ -335,9 +364,7 @@ async fn discover_account(
                         i,
                         RoleOutcome {
                             role,
-                            error: Some(format!("{e:#}")),
-                            credentials: None,
-                            regions: vec![],
+                            result: RoleResult::Failed(format!("{e:#}")),
                         },
                     )
                 });
@@ -354,7 +381,7 @@ async fn discover_account(
                 (j, region, outcome)
             });
         }
-        let credentials = Some(creds);
+        let credentials = creds;
         roles.spawn(async move {
             let mut done = vec![];
             while let Some(r) = regions.join_next().await {
@@ -367,9 +394,10 @@ async fn discover_account(
                 i,
                 RoleOutcome {
                     role,
-                    error: None,
-                    credentials,
-                    regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
+                    result: RoleResult::Listed {
+                        credentials,
+                        regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
+                    },
                 },
             )
         });
@@ -383,10 +411,10 @@ async fn discover_account(
     out.sort_by_key(|(i, _)| *i);
     AccountOutcome {
         account,
-        roles: out.into_iter().map(|(_, r)| r).collect(),
-        error: None,
-        skipped: None,
-        available: Some(available),
+        roles: AccountRoles::Chosen {
+            roles: out.into_iter().map(|(_, r)| r).collect(),
+            available,
+        },
     }
 }
 

@@ -93,8 +93,50 @@ impl Report {
     }
 }
 
+/// `eks-kc sync`, as a pipeline: [`prepare`] the run, [`discover`] every target, fold what they
+/// found into [`Findings`], [`write`] the kubeconfig, then report.
 pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
+    let run = prepare(args)?;
+    let discovered = discover(&run, args, settings)?;
+    let findings = findings(&run, &discovered, args)?;
+    let (changes, written) = write(&run, &discovered, &findings, args)?;
+    adopt_hint(args.kubeconfig.as_deref());
+    let report = Report {
+        kubeconfig: run.path,
+        dry_run: args.dry_run,
+        changes,
+        skipped: findings.skipped,
+        targets: findings.reports,
+        accounts: findings.accounts,
+        elapsed_ms: started.elapsed().as_millis(),
+    };
+    if args.output == SyncOutput::Json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else if args.dry_run {
+        write_changes(out, &report.changes)?;
+    }
+    let code = exit::sync_code(
+        report.count(TargetStatus::Listed),
+        report.count(TargetStatus::Failed),
+        report.changes.conflicts.len(),
+    );
+    print_summary(&report, args.dry_run, written, code, args.all_regions);
+    Ok(code)
+}
+
+/// What a run will do, before any network call: its targets, where it writes, with what.
+struct Prepared {
+    template: NameTemplate,
+    plan: plan::Plan,
+    sso_requests: Vec<crate::aws::org::Request>,
+    /// The kubeconfig written.
+    path: PathBuf,
+    exec_command: String,
+}
+
+fn prepare(args: &SyncArgs) -> Result<Prepared> {
     let template = NameTemplate::parse(
         args.name_template
             .as_deref()
@@ -120,12 +162,34 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     for w in &plan.warnings {
         eprintln!("eks-kc: warning: {w}");
     }
-    let path = kubefile::default_target(args.kubeconfig.as_deref())?;
-    let exec_command = match &args.exec_command {
-        Some(c) => c.clone(),
-        None => default_exec_command(),
-    };
+    Ok(Prepared {
+        template,
+        plan,
+        sso_requests,
+        path: kubefile::default_target(args.kubeconfig.as_deref())?,
+        exec_command: match &args.exec_command {
+            Some(c) => c.clone(),
+            None => default_exec_command(),
+        },
+    })
+}
 
+/// What every target answered.
+struct Discovered {
+    /// One per profile target, in plan order.
+    outcomes: Vec<Outcome>,
+    /// One per IAM Identity Center login, in request order.
+    sso_outcomes: Vec<crate::aws::org::LoginOutcome>,
+}
+
+/// Resolves each profile's credentials, then lists every target concurrently (profiles and
+/// IAM Identity Center logins under one progress bar).
+fn discover(
+    run: &Prepared,
+    args: &SyncArgs,
+    settings: &crate::config::Settings,
+) -> Result<Discovered> {
+    let plan = &run.plan;
     let credentials = creds::resolve(
         &plan.targets,
         &plan.credential_regions,
@@ -156,11 +220,11 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             progress.clone(),
         )?
     };
-    let (sso_outcomes, sso_counts) = if sso_requests.is_empty() {
+    let (sso_outcomes, sso_counts) = if run.sso_requests.is_empty() {
         (vec![], Default::default())
     } else {
         crate::aws::org::discover(
-            &sso_requests,
+            &run.sso_requests,
             args.concurrency.into(),
             settings.limits.network,
             progress,
@@ -168,7 +232,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     };
     bar.finish_and_clear();
     if !args.dry_run {
-        sso_after::remember_credentials(&sso_requests, &sso_outcomes, settings);
+        sso_after::remember_credentials(&run.sso_requests, &sso_outcomes, settings);
     }
     if sso_counts.throttled > 0 {
         tracing::info!(
@@ -177,42 +241,44 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             sso_counts.retried
         );
     }
+    Ok(Discovered {
+        outcomes,
+        sso_outcomes,
+    })
+}
 
+/// What the targets found, folded: the clusters to write, those not written yet, the targets
+/// listed (the only ones that may prune), and a report per target and account.
+struct Findings {
+    desired: Vec<crate::kubeconfig::DesiredCluster>,
+    skipped: Vec<String>,
+    listed: BTreeSet<(String, String)>,
+    reports: Vec<TargetReport>,
+    accounts: Vec<sso::AccountReport>,
+}
+
+fn findings(run: &Prepared, discovered: &Discovered, args: &SyncArgs) -> Result<Findings> {
     let mut desired = vec![];
     let mut skipped = vec![];
     let mut listed = BTreeSet::new();
     let mut reports = vec![];
-    for (target, outcome) in plan.targets.iter().zip(&outcomes) {
-        let (status, clusters, error) = match outcome {
-            Outcome::Listed(found) => {
-                listed.insert((target.label.clone(), target.region.clone()));
-                for f in found {
-                    match desired_cluster(target, f, args.role_arn.as_deref()) {
-                        Some(d) => desired.push(d),
-                        None => skipped.push(format!(
-                            "{} ({}/{}: no endpoint yet, status {})",
-                            f.name,
-                            target.label,
-                            target.region,
-                            f.status.as_deref().unwrap_or("unknown")
-                        )),
-                    }
-                }
-                (TargetStatus::Listed, found.len(), None)
+    for (target, outcome) in run.plan.targets.iter().zip(&discovered.outcomes) {
+        let who = Identity::Profile(target.profile.as_deref());
+        let (status, clusters, error) = fold(outcome, who, |f| {
+            match desired_cluster(target, f, args.role_arn.as_deref()) {
+                Some(d) => desired.push(d),
+                None => skipped.push(format!(
+                    "{} ({}/{}: no endpoint yet, status {})",
+                    f.name,
+                    target.label,
+                    target.region,
+                    f.status.as_deref().unwrap_or("unknown")
+                )),
             }
-            Outcome::NotEnabled(why) => (TargetStatus::NotEnabled, 0, Some(why.clone())),
-            Outcome::Rejected(why) => (
-                TargetStatus::Failed,
-                0,
-                Some(rejected(why, target.profile.as_deref())),
-            ),
-            Outcome::NotSetUp(e) => (
-                TargetStatus::Failed,
-                0,
-                Some(advice(e, target.profile.as_deref())),
-            ),
-            Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
-        };
+        });
+        if status == TargetStatus::Listed {
+            listed.insert((target.label.clone(), target.region.clone()));
+        }
         reports.push(TargetReport {
             profile: Some(target.label.clone()),
             sso: None,
@@ -222,7 +288,7 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             error,
         });
     }
-    for u in &plan.unplanned {
+    for u in &run.plan.unplanned {
         let profile = credential_profile(&u.label, &|k: &str| std::env::var(k).ok());
         reports.push(TargetReport {
             profile: Some(u.label.clone()),
@@ -243,8 +309,11 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
             }),
         });
     }
-
-    let found = sso::collect(&sso_requests, &sso_outcomes, args.name_template.is_some())?;
+    let found = sso::collect(
+        &run.sso_requests,
+        &discovered.sso_outcomes,
+        args.name_template.is_some(),
+    )?;
     for w in &found.warnings {
         eprintln!("eks-kc: warning: {w}");
     }
@@ -252,83 +321,115 @@ pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Wr
     skipped.extend(found.skipped);
     listed.extend(found.listed);
     reports.extend(found.targets);
-
-    let mut written = false;
-    let changes = if listed.is_empty() {
-        // Nothing was listed, so there is nothing to add, update or prune: the kubeconfig (and
-        // its directory) is not even read, let alone locked or created.
-        ChangeSet::default()
-    } else {
-        let others = other_files(args.kubeconfig.as_deref(), &path)?;
-        // Entries of IAM Identity Center accounts and roles no longer assigned were, in effect,
-        // listed (as gone) too: --prune removes them.
-        let with_vanished = |cfg: &crate::kubeconfig::Kubeconfig| {
-            let mut all = listed.clone();
-            if args.prune {
-                let existing: Vec<_> = cfg.managed_contexts().into_iter().map(|m| m.id).collect();
-                all.extend(sso_after::vanished(&sso_requests, &sso_outcomes, &existing));
-            }
-            all
-        };
-        let opts = |listed| MergeOptions {
-            template: &template,
-            listed,
-            prune: args.prune,
-            exec_command: &exec_command,
-            taken_elsewhere: &others.names,
-            exec_style: args.exec_style.map(|s| match s {
-                ExecStyleArg::Shared => ExecStyle::Shared,
-                ExecStyleArg::PerContext => ExecStyle::PerContext,
-            }),
-            set_current_if_none: !others.current_context,
-        };
-        if args.dry_run {
-            let mut cfg = kubefile::read(&path)?;
-            let listed = with_vanished(&cfg);
-            cfg.merge(&desired, &opts(&listed))?
-        } else {
-            let _lock =
-                kubefile::lock(&path, Duration::from_secs(args.lock_timeout), &mut |lock| {
-                    eprintln!("eks-kc: waiting for {}", lock.display())
-                })?;
-            let mut cfg = kubefile::read(&path)?;
-            let listed = with_vanished(&cfg);
-            let changes = cfg.merge(&desired, &opts(&listed))?;
-            if changes.writes() {
-                kubefile::write(&path, &cfg)?;
-                written = true;
-            }
-            changes
-        }
-    };
-
-    adopt_hint(args.kubeconfig.as_deref());
-    let report = Report {
-        kubeconfig: path,
-        dry_run: args.dry_run,
-        changes,
+    Ok(Findings {
+        desired,
         skipped,
-        targets: reports,
+        listed,
+        reports,
         accounts: found.accounts,
-        elapsed_ms: started.elapsed().as_millis(),
-    };
-    if args.output == SyncOutput::Json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
-    } else if args.dry_run {
-        write_changes(out, &report.changes)?;
-    }
-    let code = exit::sync_code(
-        report.count(TargetStatus::Listed),
-        report.count(TargetStatus::Failed),
-        report.changes.conflicts.len(),
-    );
-    print_summary(&report, args.dry_run, written, code, args.all_regions);
-    Ok(code)
+    })
 }
 
-/// A failed target's reason, replaced by the one set-up diagnosis when that is the cause (the
-/// original then goes to the `-v` log).
+/// Whose target an outcome is, for the words of its failures.
+#[derive(Clone, Copy)]
+enum Identity<'a> {
+    /// A profile target (`None`: the default chain).
+    Profile(Option<&'a str>),
+    /// An IAM Identity Center role: its credentials come from the portal.
+    SsoRole,
+}
+
+/// The one fold of a target's outcome, for profile and IAM Identity Center targets alike:
+/// its status, how many clusters it listed (each handed to `each`), and what went wrong.
+fn fold(
+    outcome: &Outcome,
+    who: Identity<'_>,
+    mut each: impl FnMut(&eks::Found),
+) -> (TargetStatus, usize, Option<String>) {
+    match (outcome, who) {
+        (Outcome::Listed(found), _) => {
+            found.iter().for_each(&mut each);
+            (TargetStatus::Listed, found.len(), None)
+        }
+        (Outcome::NotEnabled(why), _) => (TargetStatus::NotEnabled, 0, Some(why.clone())),
+        (Outcome::Rejected(why), Identity::Profile(p)) => {
+            (TargetStatus::Failed, 0, Some(rejected(why, p)))
+        }
+        (Outcome::Rejected(why), Identity::SsoRole) => (
+            TargetStatus::Failed,
+            0,
+            Some(format!("AWS rejected the role's credentials: {why}")),
+        ),
+        (Outcome::NotSetUp(e), Identity::Profile(p)) => {
+            (TargetStatus::Failed, 0, Some(advice(e, p)))
+        }
+        // The role's credentials come from the portal: nothing to set up here.
+        (Outcome::NotSetUp(e), Identity::SsoRole) => {
+            (TargetStatus::Failed, 0, Some(e.message.clone()))
+        }
+        (Outcome::Failed(why), _) => (TargetStatus::Failed, 0, Some(why.clone())),
+    }
+}
+
+/// Merges the findings into the kubeconfig under client-go's lock (or, with `--dry-run`,
+/// computes what would change); returns the changes and whether the file was written.
+/// Nothing listed means nothing to add, update or prune: the kubeconfig (and its directory) is
+/// not even read, let alone locked or created.
+fn write(
+    run: &Prepared,
+    discovered: &Discovered,
+    findings: &Findings,
+    args: &SyncArgs,
+) -> Result<(ChangeSet, bool)> {
+    if findings.listed.is_empty() {
+        return Ok((ChangeSet::default(), false));
+    }
+    let path = &run.path;
+    let others = other_files(args.kubeconfig.as_deref(), path)?;
+    // Entries of IAM Identity Center accounts and roles no longer assigned were, in effect,
+    // listed (as gone) too: --prune removes them.
+    let with_vanished = |cfg: &crate::kubeconfig::Kubeconfig| {
+        let mut all = findings.listed.clone();
+        if args.prune {
+            let existing: Vec<_> = cfg.managed_contexts().into_iter().map(|m| m.id).collect();
+            all.extend(sso_after::vanished(
+                &run.sso_requests,
+                &discovered.sso_outcomes,
+                &existing,
+            ));
+        }
+        all
+    };
+    let opts = |listed| MergeOptions {
+        template: &run.template,
+        listed,
+        prune: args.prune,
+        exec_command: &run.exec_command,
+        taken_elsewhere: &others.names,
+        exec_style: args.exec_style.map(|s| match s {
+            ExecStyleArg::Shared => ExecStyle::Shared,
+            ExecStyleArg::PerContext => ExecStyle::PerContext,
+        }),
+        set_current_if_none: !others.current_context,
+    };
+    if args.dry_run {
+        let mut cfg = kubefile::read(path)?;
+        let listed = with_vanished(&cfg);
+        return Ok((cfg.merge(&findings.desired, &opts(&listed))?, false));
+    }
+    let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |lock| {
+        eprintln!("eks-kc: waiting for {}", lock.display())
+    })?;
+    let mut cfg = kubefile::read(path)?;
+    let listed = with_vanished(&cfg);
+    let changes = cfg.merge(&findings.desired, &opts(&listed))?;
+    let written = changes.writes();
+    if written {
+        kubefile::write(path, &cfg)?;
+    }
+    Ok((changes, written))
+}
+
 /// The line for a target whose access key AWS refused: what happened and what to check.
 fn rejected(reason: &str, profile: Option<&str>) -> String {
     let check = match profile {

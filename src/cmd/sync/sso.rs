@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{TargetReport, TargetStatus};
 use crate::aws::eks::{Found, Outcome};
-use crate::aws::org::{self, LoginOutcome};
+use crate::aws::org::{self, AccountRoles, LoginOutcome, RoleResult};
 use crate::aws::profiles::Profiles;
 use crate::aws::sso::Login;
 use crate::cli::{SsoSpec, SyncArgs};
@@ -184,8 +184,11 @@ pub(super) fn collect(
             && outcome
                 .accounts
                 .iter()
-                .all(|a| a.skipped.is_some() || a.error.is_some())
-            && outcome.accounts.iter().any(|a| a.skipped.is_some())
+                .all(|a| !matches!(a.roles, AccountRoles::Chosen { .. }))
+            && outcome
+                .accounts
+                .iter()
+                .any(|a| matches!(a.roles, AccountRoles::NoneChosen { .. }))
         {
             c.warnings.push(format!(
                 "no account of {name} has any of the roles {} (role names are exact)",
@@ -196,36 +199,29 @@ pub(super) fn collect(
             let mut ids = LoginIds::of(login);
             ids.account_id = Some(a.account.id.clone());
             ids.account_name = Some(a.account.name.clone());
-            let roles: Vec<String> = a.roles.iter().map(|r| r.role.clone()).collect();
-            let (status, error) = if let Some(e) = &a.error {
-                (AccountStatus::Failed, Some(e.clone()))
-            } else if let Some(has) = &a.skipped {
-                let why = format!(
-                    "none of the roles {} (it has: {})",
-                    req.roles.join(", "),
-                    if has.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        has.join(", ")
-                    }
-                );
-                (AccountStatus::Skipped, Some(why))
-            } else if a.roles.iter().any(|r| {
-                r.error.is_some()
-                    || r.regions.iter().any(|(_, o)| {
-                        matches!(
-                            o,
-                            Outcome::Failed(_) | Outcome::Rejected(_) | Outcome::NotSetUp(_)
-                        )
-                    })
-            }) {
-                (AccountStatus::Failed, None)
-            } else {
-                (AccountStatus::Listed, None)
+            let roles: Vec<String> = a.chosen().iter().map(|r| r.role.clone()).collect();
+            let (status, error) = match &a.roles {
+                AccountRoles::Failed(e) => {
+                    c.targets.push(failed(&ids, e));
+                    (AccountStatus::Failed, Some(e.clone()))
+                }
+                AccountRoles::NoneChosen { available } => {
+                    let why = format!(
+                        "none of the roles {} (it has: {})",
+                        req.roles.join(", "),
+                        if available.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            available.join(", ")
+                        }
+                    );
+                    (AccountStatus::Skipped, Some(why))
+                }
+                AccountRoles::Chosen { roles, .. } if roles.iter().any(role_failed) => {
+                    (AccountStatus::Failed, None)
+                }
+                AccountRoles::Chosen { .. } => (AccountStatus::Listed, None),
             };
-            if let Some(e) = &a.error {
-                c.targets.push(failed(&ids, e));
-            }
             let template = (!own_template).then(|| {
                 if roles.len() > 1 {
                     with_role.clone()
@@ -233,49 +229,39 @@ pub(super) fn collect(
                     plain.clone()
                 }
             });
-            for r in &a.roles {
+            for r in a.chosen() {
                 let mut ids = ids.clone();
                 ids.role_name = Some(r.role.clone());
                 let label = label(login, &a.account.id, &r.role);
-                if let Some(e) = &r.error {
-                    c.targets.push(failed(&ids, e));
-                }
-                for (region, o) in &r.regions {
-                    let (status, clusters, error) = match o {
-                        Outcome::Listed(found) => {
-                            c.listed.push((label.clone(), region.clone()));
-                            for f in found {
-                                let where_ = Where {
-                                    login,
-                                    account: &a.account,
-                                    role: &r.role,
-                                    region,
-                                    label: &label,
-                                };
-                                match desired(&where_, f, template.clone()) {
-                                    Some(d) => c.desired.push(d),
-                                    None => c.skipped.push(format!(
-                                        "{} ({}/{region}: no endpoint yet, status {})",
-                                        f.name,
-                                        ids.describe(),
-                                        f.status.as_deref().unwrap_or("unknown")
-                                    )),
-                                }
-                            }
-                            (TargetStatus::Listed, found.len(), None)
+                let regions = match &r.result {
+                    RoleResult::Failed(e) => {
+                        c.targets.push(failed(&ids, e));
+                        continue;
+                    }
+                    RoleResult::Listed { regions, .. } => regions,
+                };
+                for (region, o) in regions {
+                    let (status, clusters, error) = super::fold(o, super::Identity::SsoRole, |f| {
+                        let where_ = Where {
+                            login,
+                            account: &a.account,
+                            role: &r.role,
+                            region,
+                            label: &label,
+                        };
+                        match desired(&where_, f, template.clone()) {
+                            Some(d) => c.desired.push(d),
+                            None => c.skipped.push(format!(
+                                "{} ({}/{region}: no endpoint yet, status {})",
+                                f.name,
+                                ids.describe(),
+                                f.status.as_deref().unwrap_or("unknown")
+                            )),
                         }
-                        Outcome::NotEnabled(why) => {
-                            (TargetStatus::NotEnabled, 0, Some(why.clone()))
-                        }
-                        Outcome::Failed(why) => (TargetStatus::Failed, 0, Some(why.clone())),
-                        // The role's credentials come from the portal: nothing to set up here.
-                        Outcome::NotSetUp(e) => (TargetStatus::Failed, 0, Some(e.message.clone())),
-                        Outcome::Rejected(why) => (
-                            TargetStatus::Failed,
-                            0,
-                            Some(format!("AWS rejected the role's credentials: {why}")),
-                        ),
-                    };
+                    });
+                    if status == TargetStatus::Listed {
+                        c.listed.push((label.clone(), region.clone()));
+                    }
                     c.targets.push(TargetReport {
                         profile: None,
                         sso: Some(ids.clone()),
@@ -295,6 +281,19 @@ pub(super) fn collect(
         }
     }
     Ok(c)
+}
+
+/// Whether a chosen role failed, itself or in one of its regions.
+fn role_failed(r: &org::RoleOutcome) -> bool {
+    match &r.result {
+        RoleResult::Failed(_) => true,
+        RoleResult::Listed { regions, .. } => regions.iter().any(|(_, o)| {
+            matches!(
+                o,
+                Outcome::Failed(_) | Outcome::Rejected(_) | Outcome::NotSetUp(_)
+            )
+        }),
+    }
 }
 
 /// An account name as a part of context names: control characters and whitespace (an account

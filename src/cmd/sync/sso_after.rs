@@ -41,7 +41,7 @@ pub(super) fn vanished(
                     .accounts
                     .iter()
                     .find(|a| a.account.id == account)
-                    .and_then(|a| a.available.as_ref());
+                    .and_then(|a| a.available());
                 available.is_some_and(|roles| {
                     !roles.iter().any(|r| r == role)
                         && (req.roles.is_empty() || req.roles.iter().any(|r| r == role))
@@ -66,8 +66,11 @@ pub(super) fn remember_credentials(
 ) {
     for (req, outcome) in requests.iter().zip(outcomes) {
         for a in &outcome.accounts {
-            for r in &a.roles {
-                let Some(creds) = &r.credentials else {
+            for r in a.chosen() {
+                let org::RoleResult::Listed {
+                    credentials: creds, ..
+                } = &r.result
+                else {
                     continue;
                 };
                 let source = crate::source::CredentialSource {
