@@ -241,24 +241,25 @@ pub(super) fn collect(
                     RoleResult::Listed { regions, .. } => regions,
                 };
                 for (region, o) in regions {
-                    let (status, clusters, error) = super::fold(o, super::Identity::SsoRole, |f| {
-                        let where_ = Where {
-                            login,
-                            account: &a.account,
-                            role: &r.role,
-                            region,
-                            label: &label,
-                        };
-                        match desired(&where_, f, template.clone()) {
-                            Some(d) => c.desired.push(d),
-                            None => c.skipped.push(format!(
-                                "{} ({}/{region}: no endpoint yet, status {})",
-                                f.name,
-                                ids.describe(),
-                                f.status.as_deref().unwrap_or("unknown")
-                            )),
-                        }
-                    });
+                    let (status, clusters, error) =
+                        super::findings::fold(o, super::findings::Identity::SsoRole, |f| {
+                            let where_ = Where {
+                                login,
+                                account: &a.account,
+                                role: &r.role,
+                                region,
+                                label: &label,
+                            };
+                            match desired(&where_, f, template.clone()) {
+                                Some(d) => c.desired.push(d),
+                                None => c.skipped.push(format!(
+                                    "{} ({}/{region}: no endpoint yet, status {})",
+                                    f.name,
+                                    ids.describe(),
+                                    f.status.as_deref().unwrap_or("unknown")
+                                )),
+                            }
+                        });
                     if status == TargetStatus::Listed {
                         c.listed.push((label.clone(), region.clone()));
                     }
