@@ -111,11 +111,74 @@ impl ChangeSet {
 pub struct Conflict {
     pub name: String,
     pub cluster: ClusterId,
-    pub reason: String,
+    /// Written as its sentence in the JSON report.
+    pub reason: ConflictReason,
+}
+
+/// Why a cluster of this run was not written under a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictReason {
+    /// Another file of KUBECONFIG (`file`) defines the name: kubectl would merge the two.
+    NameInOtherFile { name: String, file: String },
+    /// Another cluster or context of this file has the name.
+    NameTaken { name: String },
+    /// The context of a managed cluster was replaced by one eks-kc did not write.
+    ForeignContext { name: String },
+    /// The per-context user's name is used by a user eks-kc did not write, in `file` (`None`:
+    /// this file).
+    ForeignUser { user: String, file: Option<String> },
+}
+
+impl std::fmt::Display for ConflictReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConflictReason::NameInOtherFile { name, file } => write!(
+                f,
+                "the name '{name}' is already used in {file}, another file of KUBECONFIG \
+                 (kubectl merges files by name); choose another with --name-template"
+            ),
+            ConflictReason::NameTaken { name } => write!(
+                f,
+                "the name '{name}' is already used by another cluster or context; choose \
+                 another with --name-template"
+            ),
+            ConflictReason::ForeignContext { name } => write!(
+                f,
+                "a context named '{name}' exists and was not written by eks-kc"
+            ),
+            ConflictReason::ForeignUser {
+                user,
+                file: Some(file),
+            } => write!(
+                f,
+                "the user name '{user}' is already used in {file}, another file of KUBECONFIG"
+            ),
+            ConflictReason::ForeignUser { user, file: None } => {
+                write!(
+                    f,
+                    "a user named '{user}' exists and was not written by eks-kc"
+                )
+            }
+        }
+    }
+}
+
+impl Serialize for ConflictReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Entry positions by name, kept current as entries are added.
+struct Positions {
+    clusters: std::collections::HashMap<String, usize>,
+    contexts: std::collections::HashMap<String, usize>,
 }
 
 impl Kubeconfig {
-    /// Applies `desired` (the clusters found in this run) under eks-kc's ownership rules.
+    /// Applies `desired` (the clusters found in this run) under eks-kc's ownership rules, in
+    /// steps: prune, then write each wanted cluster under its name, then tidy the users and
+    /// choose a current context when there is none.
     pub fn merge(
         &mut self,
         desired: &[DesiredCluster],
@@ -126,33 +189,58 @@ impl Kubeconfig {
         if style == ExecStyle::Shared {
             self.check_user_is_ours()?;
         }
-
         // Prune first, so a name a pruned entry held is free for a cluster of this run (an
         // account's role replaced by another, say), instead of a conflict until the next run.
         if opts.prune {
-            let wanted: BTreeSet<&ClusterId> = desired.iter().map(|d| &d.id).collect();
-            let doomed: BTreeSet<ClusterId> = self
-                .list(Section::Clusters)
-                .iter()
-                .filter_map(|e| Some(marker_of(e)?.id))
-                .filter(|id| {
-                    !wanted.contains(id)
-                        && opts
-                            .listed
-                            .contains(&(id.profile.clone(), id.region.clone()))
-                })
-                .collect();
-            if !doomed.is_empty() {
-                let pruned = self.remove_managed(&doomed);
-                if let Some(current) = self.current_context()
-                    && pruned.iter().any(|c| c == current)
-                {
-                    changes.dangling_current_context = Some(current.to_owned());
-                }
-                changes.pruned = pruned;
-            }
+            self.prune(desired, opts, &mut changes);
         }
+        self.write_wanted(desired, opts, style, &mut changes);
+        changes.user_changed |= self.tidy_users(opts.exec_command);
+        if opts.set_current_if_none && self.current_context().is_none() {
+            self.choose_current(&mut changes);
+        }
+        changes.added.sort();
+        changes.updated.sort();
+        changes.unchanged.sort();
+        changes.pruned.sort();
+        Ok(changes)
+    }
 
+    /// Removes the managed entries of clusters gone from targets this run listed.
+    fn prune(&mut self, desired: &[DesiredCluster], opts: &MergeOptions<'_>, c: &mut ChangeSet) {
+        let wanted: BTreeSet<&ClusterId> = desired.iter().map(|d| &d.id).collect();
+        let doomed: BTreeSet<ClusterId> = self
+            .list(Section::Clusters)
+            .iter()
+            .filter_map(|e| Some(marker_of(e)?.id))
+            .filter(|id| {
+                !wanted.contains(id)
+                    && opts
+                        .listed
+                        .contains(&(id.profile.clone(), id.region.clone()))
+            })
+            .collect();
+        if doomed.is_empty() {
+            return;
+        }
+        let pruned = self.remove_managed(&doomed);
+        if let Some(current) = self.current_context()
+            && pruned.iter().any(|p| p == current)
+        {
+            c.dangling_current_context = Some(current.to_owned());
+        }
+        c.pruned = pruned;
+    }
+
+    /// Writes (adds or updates) the cluster, context and per-context user of every wanted
+    /// cluster that may be written, recording a conflict for each that may not.
+    fn write_wanted(
+        &mut self,
+        desired: &[DesiredCluster],
+        opts: &MergeOptions<'_>,
+        style: ExecStyle,
+        changes: &mut ChangeSet,
+    ) {
         // Where each managed cluster lives today, by identity.
         let existing: BTreeMap<ClusterId, String> = self
             .list(Section::Clusters)
@@ -161,11 +249,11 @@ impl Kubeconfig {
             .collect();
         let mut taken: BTreeSet<String> = self.names(Section::Clusters).into_iter().collect();
         taken.extend(self.names(Section::Contexts));
-
         // Entry positions by name, so each cluster costs a lookup, not a scan of the file.
-        let mut cluster_pos = self.positions(Section::Clusters);
-        let mut context_pos = self.positions(Section::Contexts);
-
+        let mut pos = Positions {
+            clusters: self.positions(Section::Clusters),
+            contexts: self.positions(Section::Contexts),
+        };
         // Contexts `eks-kc adopt` took over stand for their clusters: updated in place, never
         // duplicated under a template name. Hand-written `eks-kc token` contexts are left alone.
         let served = self.served_elsewhere();
@@ -174,108 +262,118 @@ impl Kubeconfig {
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         sorted.dedup_by(|a, b| a.id == b.id);
         for want in sorted {
-            if self.served_elsewhere_as(
-                &served,
-                want,
-                existing.contains_key(&want.id),
-                &mut changes,
-            ) {
+            let known = existing.get(&want.id);
+            if self.served_elsewhere_as(&served, want, known.is_some(), changes) {
                 continue;
             }
-            let name = match existing.get(&want.id) {
-                // Names are stable: an entry keeps its name whatever the template says now.
-                Some(name) => name.clone(),
-                None => {
-                    let name = opts.template.render(want);
-                    if let Some(file) = opts.taken_elsewhere.get(&name) {
-                        changes.conflicts.push(Conflict {
-                            reason: format!(
-                                "the name '{name}' is already used in {file}, another file of \
-                                 KUBECONFIG (kubectl merges files by name); choose another with \
-                                 --name-template"
-                            ),
-                            name,
-                            cluster: want.id.clone(),
-                        });
-                        continue;
-                    }
-                    if taken.contains(&name) {
-                        changes.conflicts.push(Conflict {
-                            reason: format!(
-                                "the name '{name}' is already used by another cluster or \
-                                 context; choose another with --name-template"
-                            ),
-                            name,
-                            cluster: want.id.clone(),
-                        });
-                        continue;
-                    }
-                    name
+            let placed = self.place(want, known, &taken, &pos, opts, style);
+            let (name, user) = match placed {
+                Ok(placed) => placed,
+                Err((name, reason)) => {
+                    changes.conflicts.push(Conflict {
+                        name,
+                        cluster: want.id.clone(),
+                        reason,
+                    });
+                    continue;
                 }
             };
-            // The context of a managed cluster may since have been replaced by a person's own.
-            if let Some(&i) = context_pos.get(&name)
-                && marker_of(&self.list(Section::Contexts)[i]).is_none()
-            {
-                changes.conflicts.push(Conflict {
-                    reason: format!(
-                        "a context named '{name}' exists and was not written by eks-kc"
-                    ),
-                    name,
-                    cluster: want.id.clone(),
-                });
-                continue;
-            }
-            let user = match style {
-                ExecStyle::Shared => USER_NAME.to_owned(),
-                ExecStyle::PerContext => per_context_user(&name),
-            };
-            if let Some(why) = self.user_conflict(&user, opts.taken_elsewhere) {
-                changes.conflicts.push(Conflict {
-                    reason: why,
-                    name,
-                    cluster: want.id.clone(),
-                });
-                continue;
-            }
             taken.insert(name.clone());
-            let marker = Marker {
-                managed_by: MARKER.to_owned(),
-                id: want.id.clone(),
-                arn: want.arn.clone(),
-            };
-            let cluster_changed =
-                self.edit_entry(Section::Clusters, &name, &mut cluster_pos, |body| {
-                    body.insert("server".into(), want.server.clone().into());
-                    match &want.ca_data {
-                        Some(ca) => {
-                            body.insert("certificate-authority-data".into(), ca.clone().into())
-                        }
-                        None => body.remove("certificate-authority-data"),
-                    };
-                    set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
-                    set_extension(body, MARKER, to_value(&marker));
-                });
-            let context_changed =
-                self.edit_entry(Section::Contexts, &name, &mut context_pos, |body| {
-                    body.insert("cluster".into(), name.as_str().into());
-                    body.insert("user".into(), user.as_str().into());
-                    set_extension(body, MARKER, to_value(&marker));
-                });
-            let user_changed = style == ExecStyle::PerContext
-                && self.upsert_user(&user, &exec_stanza(opts.exec_command, Some(&want.exec)));
-            match (
-                existing.contains_key(&want.id),
-                cluster_changed || context_changed || user_changed,
-            ) {
+            let changed = self.write_entries(want, &name, &user, &mut pos, opts, style);
+            match (known.is_some(), changed) {
                 (false, _) => changes.added.push(name),
                 (true, true) => changes.updated.push(name),
                 (true, false) => changes.unchanged.push(name),
             }
         }
+    }
 
-        // The shared user exists while a managed context uses it; a managed user no context uses
-        // any more (pruned, or its context switched style) goes.
+    /// The name and user `want` is written under, or why it cannot be: names are stable (an
+    /// entry keeps its name whatever the template says now), and a new name must be free here
+    /// and in every other file of KUBECONFIG.
+    fn place(
+        &self,
+        want: &DesiredCluster,
+        known: Option<&String>,
+        taken: &BTreeSet<String>,
+        pos: &Positions,
+        opts: &MergeOptions<'_>,
+        style: ExecStyle,
+    ) -> std::result::Result<(String, String), (String, ConflictReason)> {
+        let name = match known {
+            Some(name) => name.clone(),
+            None => {
+                let name = opts.template.render(want);
+                if let Some(file) = opts.taken_elsewhere.get(&name) {
+                    let file = file.clone();
+                    let reason = ConflictReason::NameInOtherFile {
+                        name: name.clone(),
+                        file,
+                    };
+                    return Err((name, reason));
+                }
+                if taken.contains(&name) {
+                    let reason = ConflictReason::NameTaken { name: name.clone() };
+                    return Err((name, reason));
+                }
+                name
+            }
+        };
+        // The context of a managed cluster may since have been replaced by a person's own.
+        if let Some(&i) = pos.contexts.get(&name)
+            && marker_of(&self.list(Section::Contexts)[i]).is_none()
+        {
+            let reason = ConflictReason::ForeignContext { name: name.clone() };
+            return Err((name, reason));
+        }
+        let user = match style {
+            ExecStyle::Shared => USER_NAME.to_owned(),
+            ExecStyle::PerContext => per_context_user(&name),
+        };
+        if let Some(why) = self.user_conflict(&user, opts.taken_elsewhere) {
+            return Err((name, why));
+        }
+        Ok((name, user))
+    }
+
+    /// Writes the cluster and context entries of `want` under `name` (and its per-context user);
+    /// says whether anything changed.
+    fn write_entries(
+        &mut self,
+        want: &DesiredCluster,
+        name: &str,
+        user: &str,
+        pos: &mut Positions,
+        opts: &MergeOptions<'_>,
+        style: ExecStyle,
+    ) -> bool {
+        let marker = Marker {
+            managed_by: MARKER.to_owned(),
+            id: want.id.clone(),
+            arn: want.arn.clone(),
+        };
+        let cluster_changed = self.edit_entry(Section::Clusters, name, &mut pos.clusters, |body| {
+            body.insert("server".into(), want.server.clone().into());
+            match &want.ca_data {
+                Some(ca) => body.insert("certificate-authority-data".into(), ca.clone().into()),
+                None => body.remove("certificate-authority-data"),
+            };
+            set_extension(body, EXEC_EXTENSION_NAME, to_value(&want.exec));
+            set_extension(body, MARKER, to_value(&marker));
+        });
+        let context_changed = self.edit_entry(Section::Contexts, name, &mut pos.contexts, |body| {
+            body.insert("cluster".into(), name.into());
+            body.insert("user".into(), user.into());
+            set_extension(body, MARKER, to_value(&marker));
+        });
+        let user_changed = style == ExecStyle::PerContext
+            && self.upsert_user(user, &exec_stanza(opts.exec_command, Some(&want.exec)));
+        cluster_changed || context_changed || user_changed
+    }
+
+    /// The shared user exists while a managed context uses it; a managed user no context uses
+    /// any more (pruned, or its context switched style) goes. Says whether a user changed.
+    fn tidy_users(&mut self, exec_command: &str) -> bool {
         let referenced: BTreeSet<String> = self
             .list(Section::Contexts)
             .iter()
@@ -288,33 +386,29 @@ impl Kubeconfig {
                     .and_then(Value::as_str)
                     == Some(USER_NAME)
         });
+        let mut changed = false;
         if shared_used {
-            changes.user_changed |=
-                self.upsert_user(USER_NAME, &exec_stanza(opts.exec_command, None));
+            changed |= self.upsert_user(USER_NAME, &exec_stanza(exec_command, None));
         }
         let users = self.list_mut(Section::Users);
         let before = users.len();
         users.retain(|u| !is_marked(u) || name_of(u).is_some_and(|n| referenced.contains(n)));
-        changes.user_changed |= users.len() != before;
+        changed | (users.len() != before)
+    }
 
-        if opts.set_current_if_none && self.current_context().is_none() {
-            let mut written: Vec<&String> = changes
-                .added
-                .iter()
-                .chain(&changes.updated)
-                .chain(&changes.unchanged)
-                .collect();
-            written.sort();
-            if let Some(first) = written.first().map(|s| s.to_string()) {
-                self.set_current_context(&first);
-                changes.current_context_set = Some(first);
-            }
+    /// A kubeconfig without a current context gets the first of the contexts this run wrote.
+    fn choose_current(&mut self, changes: &mut ChangeSet) {
+        let mut written: Vec<&String> = changes
+            .added
+            .iter()
+            .chain(&changes.updated)
+            .chain(&changes.unchanged)
+            .collect();
+        written.sort();
+        if let Some(first) = written.first().map(|s| s.to_string()) {
+            self.set_current_context(&first);
+            changes.current_context_set = Some(first);
         }
-        changes.added.sort();
-        changes.updated.sort();
-        changes.unchanged.sort();
-        changes.pruned.sort();
-        Ok(changes)
     }
 
     /// A user named `eks-kc` that eks-kc did not write is someone else's: refuse to touch it.
@@ -330,19 +424,27 @@ impl Kubeconfig {
 
     /// Why the managed user `user` cannot be written: a user of that name that eks-kc did not
     /// write, in this file or another file of KUBECONFIG.
-    fn user_conflict(&self, user: &str, elsewhere: &BTreeMap<String, String>) -> Option<String> {
+    fn user_conflict(
+        &self,
+        user: &str,
+        elsewhere: &BTreeMap<String, String>,
+    ) -> Option<ConflictReason> {
         if user == USER_NAME {
             return None; // checked once for the whole merge (check_user_is_ours)
         }
         if let Some(file) = elsewhere.get(user) {
-            return Some(format!(
-                "the user name '{user}' is already used in {file}, another file of KUBECONFIG"
-            ));
+            return Some(ConflictReason::ForeignUser {
+                user: user.to_owned(),
+                file: Some(file.clone()),
+            });
         }
         self.list(Section::Users)
             .iter()
             .any(|u| name_of(u) == Some(user) && !is_marked(u))
-            .then(|| format!("a user named '{user}' exists and was not written by eks-kc"))
+            .then(|| ConflictReason::ForeignUser {
+                user: user.to_owned(),
+                file: None,
+            })
     }
 
     /// Creates or updates the managed user `name` with `exec`; says whether anything changed.
