@@ -43,6 +43,13 @@ fn git(args: &[&str]) -> Option<String> {
 /// checkout. Only files that exist are watched: cargo reruns a script for a missing one on
 /// every build.
 fn git_commit() -> Option<String> {
+    // Only this checkout's own commit: a source tarball unpacked inside some other repository
+    // (a packager's tree) has none.
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR")?);
+    if top.canonicalize().ok()? != manifest.canonicalize().ok()? {
+        return None;
+    }
     let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
     let mut watch = vec![git(&["rev-parse", "--git-path", "HEAD"])];
     if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
