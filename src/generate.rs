@@ -18,8 +18,13 @@ pub const BIN: &str = "eks-kc";
 /// The environment variable the completion scripts set when they call eks-kc back.
 pub const COMPLETE_VAR: &str = "COMPLETE";
 
+/// The command the generated files describe: named `eks-kc`, with the bare version (the commit
+/// and target `--version` adds would make the man pages differ per commit and per machine).
 pub fn command() -> clap::Command {
-    Cli::command().name(BIN).bin_name(BIN)
+    Cli::command()
+        .name(BIN)
+        .bin_name(BIN)
+        .version(env!("CARGO_PKG_VERSION"))
 }
 
 /// The registration script for `shell`: it asks `eks-kc` itself for candidates, so context and

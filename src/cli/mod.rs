@@ -28,7 +28,7 @@ pub use token::{TokenArgs, TokenOutput};
 #[derive(Debug, Parser)]
 #[command(
     name = "eks-kc",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -38,6 +38,41 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// What `--version` prints after the name: the version, the commit it was built from (`unknown`
+/// when built without git, say from a source tarball) and the target it was built for, all
+/// fixed at build time (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("EKS_KC_COMMIT"),
+    ", ",
+    env!("EKS_KC_TARGET"),
+    ")"
+);
+
+/// The file name the kubectl plugin form is installed as (what krew installs):
+/// `kubectl eks-kc ARGS` runs `kubectl-eks_kc ARGS`.
+pub const PLUGIN_FILE_NAME: &str = "kubectl-eks_kc";
+
+/// How this process was started, by the file name of `argv[0]`: `kubectl-eks_kc` (the kubectl
+/// plugin form, possibly with an `.exe` suffix) or anything else (eks-kc itself). Both behave
+/// the same; only the name in help and usage differs.
+pub fn invoked_as_plugin(argv0: Option<&std::ffi::OsStr>) -> bool {
+    argv0
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .is_some_and(|n| n == PLUGIN_FILE_NAME)
+}
+
+/// The command name help and usage show: `kubectl eks-kc` in the plugin form.
+pub fn display_bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    if invoked_as_plugin(argv0) {
+        "kubectl eks-kc"
+    } else {
+        "eks-kc"
+    }
 }
 
 /// `-v` and `--cache-dir` before the subcommand (`eks-kc -v sync`), kept working but hidden:
@@ -131,9 +166,13 @@ impl Cli {
     /// default value were given (see `SyncArgs::note_sources`).
     fn parse_noting_sources(args: Vec<std::ffi::OsString>) -> Self {
         use clap::{CommandFactory, FromArgMatches};
-        let matches = Cli::command().get_matches_from(args);
-        let mut cli = Cli::from_arg_matches(&matches)
-            .unwrap_or_else(|e| e.format(&mut Cli::command()).exit());
+        // A fixed name, not argv[0]'s: `eks-kc` whatever the path, `kubectl eks-kc` for the
+        // kubectl plugin (`kubectl-eks_kc`).
+        let bin = display_bin_name(args.first().map(|a| a.as_os_str()));
+        let command = || Cli::command().bin_name(bin);
+        let matches = command().get_matches_from(args);
+        let mut cli =
+            Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit());
         if let (Command::Sync(a), Some(("sync", m))) = (&mut cli.command, matches.subcommand()) {
             a.note_sources(m);
         }
@@ -450,6 +489,38 @@ pub struct ManArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn the_plugin_form_is_told_by_argv0() {
+        use std::ffi::OsStr;
+        for (argv0, plugin) in [
+            ("kubectl-eks_kc", true),
+            ("/home/u/.krew/bin/kubectl-eks_kc", true),
+            ("kubectl-eks_kc.exe", true),
+            ("eks-kc", false),
+            ("/usr/bin/eks-kc", false),
+            ("kubectl-eks_kc2", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                invoked_as_plugin(Some(OsStr::new(argv0))),
+                plugin,
+                "{argv0}"
+            );
+        }
+        assert!(!invoked_as_plugin(None));
+        assert_eq!(
+            display_bin_name(Some(OsStr::new("kubectl-eks_kc"))),
+            "kubectl eks-kc"
+        );
+        assert_eq!(display_bin_name(None), "eks-kc");
+    }
+
+    #[test]
+    fn version_names_commit_and_target() {
+        assert!(VERSION.starts_with(concat!(env!("CARGO_PKG_VERSION"), " (commit ")));
+        assert!(VERSION.ends_with(concat!(", ", env!("EKS_KC_TARGET"), ")")));
+    }
 
     #[test]
     fn clap_definition_is_consistent() {

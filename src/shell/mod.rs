@@ -12,8 +12,9 @@
 //! the whole entry, so a namespace alone would hide the context's cluster and user. No
 //! credential is ever copied.
 //!
-//! `<start>` is the shell's start time (clock ticks since boot, from `/proc`; 0 where there is
-//! no `/proc`), so a pid the system reused is not mistaken for the shell that is gone.
+//! `<start>` is the shell's start time (Linux: clock ticks since boot, from `/proc`; macOS:
+//! microseconds since the epoch, from `proc_pidinfo`; 0 elsewhere), so a pid the system reused
+//! is not mistaken for the shell that is gone.
 
 use std::fs;
 use std::io;
@@ -31,12 +32,13 @@ const DIR_PREFIX: &str = "shell-";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShellId {
     pub pid: u32,
-    /// Start time in clock ticks since boot (`/proc/<pid>/stat`), 0 when unknown.
+    /// Start time (Linux: clock ticks since boot, `/proc/<pid>/stat`; macOS: microseconds since
+    /// the epoch), 0 when unknown.
     pub start: u64,
 }
 
 impl ShellId {
-    /// The shell running as `pid` now (its start time read from `/proc`); `None` for a pid no
+    /// The shell running as `pid` now (with its start time); `None` for a pid no
     /// process could have (0, or beyond `pid_t`).
     pub fn of_pid(pid: u32) -> Option<ShellId> {
         if pid == 0 || i32::try_from(pid).is_err() {
@@ -107,12 +109,39 @@ pub fn is_shell_file(path: &Path) -> bool {
 }
 
 /// The start time of process `pid` in clock ticks since boot: field 22 of `/proc/<pid>/stat`.
+#[cfg(target_os = "linux")]
 fn start_time(pid: u32) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces or ')': skip past the
     // last ')'. Field 3 (state) is then the first, so field 22 is the 20th.
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// macOS has no `/proc`: the start time of process `pid` in microseconds since the epoch, from
+/// `proc_pidinfo(PROC_PIDTBSDINFO)` (what `ps -o lstart` reads). Not built or tested on this
+/// project's Linux machines; the macOS CI runner builds and tests it.
+#[cfg(target_os = "macos")]
+fn start_time(pid: u32) -> Option<u64> {
+    let pid = libc::c_int::try_from(pid).ok()?;
+    // SAFETY: proc_bsdinfo is plain old data (all-zero is a valid value).
+    let mut info: libc::proc_bsdinfo = unsafe { std::mem::zeroed() };
+    let size = libc::c_int::try_from(std::mem::size_of::<libc::proc_bsdinfo>()).ok()?;
+    // SAFETY: the buffer is a proc_bsdinfo of `size` bytes, which the call fills at most.
+    let n =
+        unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTBSDINFO, 0, (&raw mut info).cast(), size) };
+    if n != size {
+        return None;
+    }
+    info.pbi_start_tvsec
+        .checked_mul(1_000_000)?
+        .checked_add(info.pbi_start_tvusec)
+}
+
+/// Elsewhere the start time is unknown (0): liveness is then told by the pid alone.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn start_time(_pid: u32) -> Option<u64> {
+    None
 }
 
 /// Removes the directories of shells that are no longer running from `shells`, except `keep`
@@ -184,7 +213,10 @@ mod tests {
     fn this_process_is_alive_and_a_finished_one_is_not() {
         let me = ShellId::of_pid(std::process::id()).unwrap();
         assert!(me.is_alive());
-        assert_ne!(me.start, 0, "Linux has /proc");
+        assert_ne!(
+            me.start, 0,
+            "Linux (/proc) and macOS (proc_pidinfo) know start times"
+        );
         // The same pid with another start time is a reused pid: not the shell that was.
         assert!(
             !ShellId {

@@ -154,6 +154,7 @@ fn describe_holder(pid: Option<u32>) -> String {
     match pid {
         None => "another process".into(),
         Some(pid) => {
+            // Linux names it in /proc; elsewhere (macOS) the pid alone is reported.
             let name = fs::read_to_string(format!("/proc/{pid}/comm"))
                 .ok()
                 .map(|c| c.trim().to_owned())
@@ -193,10 +194,7 @@ impl Holder {
             .ok()
             .and_then(|f| f.take(64).read_to_string(&mut text).ok())
             .and_then(|_| Holder::parse(&text));
-        let kernel = file.metadata().ok().and_then(|meta| {
-            let locks = fs::read_to_string("/proc/locks").ok()?;
-            flock_holder(&locks, meta.dev(), meta.ino())
-        });
+        let kernel = kernel_holder(file);
         match (kernel, written) {
             (Some(pid), Some(w)) if w.pid == pid => Some(w),
             (Some(pid), _) => Some(Holder {
@@ -208,8 +206,24 @@ impl Holder {
     }
 }
 
+/// The pid the kernel says holds a `flock` on `file`: Linux lists them in `/proc/locks`.
+#[cfg(target_os = "linux")]
+fn kernel_holder(file: &File) -> Option<u32> {
+    let meta = file.metadata().ok()?;
+    let locks = fs::read_to_string("/proc/locks").ok()?;
+    flock_holder(&locks, meta.dev(), meta.ino())
+}
+
+/// Elsewhere (macOS) there is no such list: the pid the holder wrote into the file is all there
+/// is to report.
+#[cfg(not(target_os = "linux"))]
+fn kernel_holder(_file: &File) -> Option<u32> {
+    None
+}
+
 /// The pid holding a `flock` on the file (`dev`, `ino`), from the text of `/proc/locks`
 /// (`1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF`).
+#[cfg(target_os = "linux")]
 fn flock_holder(locks: &str, dev: u64, ino: u64) -> Option<u32> {
     let (major, minor) = (libc::major(dev), libc::minor(dev));
     locks.lines().find_map(|line| {
@@ -295,6 +309,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn lock_holders_are_read_from_proc_locks() {
         let dev = libc::makedev(8, 1);
         let locks = "1: FLOCK  ADVISORY  WRITE 4242 08:01:77 0 EOF\n\

@@ -370,27 +370,52 @@ fn adopt_hint(explicit: Option<&std::path::Path>) {
 }
 
 /// The exec command for eks-kc's users: the absolute path of the `eks-kc` PATH finds when it is
-/// this very binary, else this binary's path. Absolute, because GUI and IDE clients started
-/// from a desktop do not inherit the shell's PATH; not resolved through links, so a package
-/// manager's stable link (Homebrew's, say) keeps working after an upgrade.
+/// this very binary, else (in the kubectl plugin form) of the `kubectl-eks_kc` PATH finds when
+/// it is, else this binary's path. Absolute, because GUI and IDE clients started from a desktop
+/// do not inherit the shell's PATH; not resolved through links, so a package manager's stable
+/// link (Homebrew's, krew's `~/.krew/bin/kubectl-eks_kc`) keeps working after an upgrade. Any of
+/// them works as `eks-kc token`: the plugin form behaves exactly the same.
 pub(crate) fn default_exec_command() -> String {
-    let me = std::env::current_exe().ok();
+    let argv0 = std::env::args_os().next();
+    let names: &[&str] = if crate::cli::invoked_as_plugin(argv0.as_deref()) {
+        &["eks-kc", crate::cli::PLUGIN_FILE_NAME]
+    } else {
+        &["eks-kc"]
+    };
+    exec_command_among(
+        std::env::current_exe().ok().as_deref(),
+        names,
+        std::env::var_os("PATH").as_deref(),
+    )
+}
+
+/// [`default_exec_command`] for the running binary `me`, the names to look for on `path` in
+/// order of preference.
+fn exec_command_among(
+    me: Option<&std::path::Path>,
+    names: &[&str],
+    path: Option<&std::ffi::OsStr>,
+) -> String {
     let same = |p: &std::path::Path| {
-        me.as_ref()
-            .and_then(|me| Some(p.canonicalize().ok()? == me.canonicalize().ok()?))
+        me.and_then(|me| Some(p.canonicalize().ok()? == me.canonicalize().ok()?))
             .unwrap_or(false)
     };
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .filter(|d| d.is_absolute())
-            .map(|d| d.join("eks-kc"))
-            .find(|p| p.is_file())
-    });
-    match on_path {
-        Some(p) if same(&p) => p.display().to_string(),
-        Some(p) if me.is_none() => p.display().to_string(),
-        _ => me.map_or_else(|| "eks-kc".into(), |me| me.display().to_string()),
+    let on_path = |name: &str| {
+        path.and_then(|paths| {
+            std::env::split_paths(paths)
+                .filter(|d| d.is_absolute())
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+    };
+    for name in names {
+        match on_path(name) {
+            Some(p) if same(&p) => return p.display().to_string(),
+            Some(p) if me.is_none() => return p.display().to_string(),
+            _ => {}
+        }
     }
+    me.map_or_else(|| "eks-kc".into(), |me| me.display().to_string())
 }
 
 #[cfg(test)]

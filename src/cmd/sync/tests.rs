@@ -194,3 +194,43 @@ fn a_found_cluster_becomes_an_entry_with_its_exec_settings() {
     };
     assert!(desired_cluster(&t, &creating, None).is_none());
 }
+
+#[test]
+fn the_plugin_form_writes_its_stable_link_on_path() {
+    use std::os::unix::fs::symlink;
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("store/v0.1.0");
+    let links = root.path().join("bin");
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::create_dir_all(&links).unwrap();
+    let real = store.join("kubectl-eks_kc");
+    std::fs::write(&real, "binary").unwrap();
+    symlink(&real, links.join("kubectl-eks_kc")).unwrap();
+    let path = std::env::join_paths([&links]).unwrap();
+    let plugin = ["eks-kc", crate::cli::PLUGIN_FILE_NAME];
+    // krew's link on PATH, not the versioned file in its store.
+    assert_eq!(
+        exec_command_among(Some(&real), &plugin, Some(&path)),
+        links.join("kubectl-eks_kc").display().to_string()
+    );
+    // An eks-kc on PATH that is the same binary is preferred.
+    symlink(&real, links.join("eks-kc")).unwrap();
+    assert_eq!(
+        exec_command_among(Some(&real), &plugin, Some(&path)),
+        links.join("eks-kc").display().to_string()
+    );
+    // Another binary of that name is not this one: the running binary's own path.
+    let other = root.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("kubectl-eks_kc"), "other").unwrap();
+    let path = std::env::join_paths([&other]).unwrap();
+    assert_eq!(
+        exec_command_among(Some(&real), &plugin, Some(&path)),
+        real.display().to_string()
+    );
+    // eks-kc itself never picks a kubectl-eks_kc.
+    assert_eq!(
+        exec_command_among(Some(&real), &["eks-kc"], Some(&path)),
+        real.display().to_string()
+    );
+}

@@ -1,0 +1,106 @@
+//! The kubectl plugin form: the binary installed as `kubectl-eks_kc` (what krew installs) is
+//! found by the real kubectl's plugin lookup on PATH, and `kubectl eks-kc ...` behaves exactly
+//! like `eks-kc ...`, with `kubectl eks-kc` as the name in help and usage.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+
+use common::*;
+
+/// One managed context (`demo.eu-west-1.team`) in the test's kubeconfig, nothing else.
+fn one_managed_context(env: &TestEnv) {
+    let marker = "{managedBy: eks-kc, clusterName: demo, region: eu-west-1, profile: team}";
+    fs::write(
+        &env.kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: demo.eu-west-1.team\nclusters:\n\
+             - name: demo.eu-west-1.team\n  cluster:\n    server: https://demo.example\n    \
+             extensions:\n    - name: eks-kc\n      extension: {marker}\ncontexts:\n\
+             - name: demo.eu-west-1.team\n  context:\n    cluster: demo.eu-west-1.team\n    \
+             user: eks-kc\n    extensions:\n    - name: eks-kc\n      extension: {marker}\n\
+             users:\n- name: eks-kc\n  user:\n    exec:\n      apiVersion: \
+             client.authentication.k8s.io/v1beta1\n      command: eks-kc\n      args: [token]\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// A PATH whose first directory holds only `kubectl-eks_kc`, a link to the binary under test
+/// (no `eks-kc` there, so nothing but the plugin lookup can find it).
+fn plugin_path(env: &TestEnv) -> String {
+    let dir = env.path("krew-bin");
+    fs::create_dir_all(&dir).unwrap();
+    symlink(bin(), dir.join("kubectl-eks_kc")).unwrap();
+    let rest = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{rest}", dir.display())
+}
+
+#[test]
+fn kubectl_eks_kc_list_runs_the_plugin_through_kubectls_lookup() {
+    let env = TestEnv::new();
+    one_managed_context(&env);
+    let path = plugin_path(&env);
+    for kubectl in [real_kubectl(), "kubectl".to_owned()] {
+        let out = env
+            .command(&kubectl)
+            .env("PATH", &path)
+            .args(["eks-kc", "list", "-o", "json"])
+            .output()
+            .unwrap();
+        let run = Run::from(out);
+        assert_eq!(run.code, Some(0), "{kubectl} eks-kc list: {}", run.stderr);
+        let direct = env.run(&["list", "-o", "json"]).ok().json();
+        assert_eq!(
+            run.json(),
+            direct,
+            "{kubectl}: the plugin lists what eks-kc lists"
+        );
+        assert!(
+            run.stdout.contains("demo.eu-west-1.team"),
+            "{kubectl}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn help_and_usage_name_kubectl_eks_kc_and_version_is_the_same() {
+    let env = TestEnv::new();
+    let path = plugin_path(&env);
+    let kubectl = |args: &[&str]| {
+        Run::from(
+            env.command(real_kubectl())
+                .env("PATH", &path)
+                .arg("eks-kc")
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let help = kubectl(&["sync", "--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    assert!(
+        help.stdout.contains("Usage: kubectl eks-kc sync"),
+        "{}",
+        help.stdout
+    );
+    let bad = kubectl(&["list", "--no-such-flag"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("Usage: kubectl eks-kc list"),
+        "{}",
+        bad.stderr
+    );
+    let version = kubectl(&["--version"]);
+    assert_eq!(version.code, Some(0), "{}", version.stderr);
+    assert_eq!(version.stdout, env.run(&["--version"]).ok().stdout);
+    assert!(
+        version
+            .stdout
+            .starts_with(concat!("eks-kc ", env!("CARGO_PKG_VERSION"), " (commit ")),
+        "{}",
+        version.stdout
+    );
+}
