@@ -178,9 +178,7 @@ pub fn shells_dir() -> Result<PathBuf> {
 /// Whether `dir` is a directory (not a link) owned by this user.
 fn is_own_dir(dir: &std::path::Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == me)
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == crate::store::euid())
 }
 
 /// What the shell integration (`eks-kc init`) tells a command through the environment.

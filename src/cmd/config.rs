@@ -3,7 +3,7 @@
 //! file is read and written; what it means is `userconfig`'s.
 
 use std::fs;
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -24,55 +24,29 @@ const MAX_SIZE: u64 = 1 << 20;
 /// else, in directories nobody else can swap it in. A link (a dotfiles repository's) is
 /// followed and its target judged. Devices and FIFOs are refused without being read.
 pub fn read(path: &Path) -> Result<ConfigFile> {
-    let text =
-        match open_trusted(path)? {
-            None => None,
-            Some(file) => {
-                let mut bytes = Vec::new();
-                file.take(MAX_SIZE + 1)
-                    .read_to_end(&mut bytes)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                if bytes.len() as u64 > MAX_SIZE {
-                    bail!("{} grew past 1 MiB while being read", path.display());
-                }
-                Some(String::from_utf8(bytes).map_err(|_| {
-                    anyhow!("{}: not UTF-8 text, so not a config file", path.display())
-                })?)
-            }
-        };
+    let text = match open_trusted(path)? {
+        None => None,
+        Some((file, meta)) => Some(
+            store::read_capped(path, file, &meta, MAX_SIZE)
+                .map_err(|e| anyhow!("{e}, so it is not an eks-kc config file"))?,
+        ),
+    };
     Ok(ConfigFile::parse(path, text)?)
 }
 
 /// Opens the config file for reading once it has passed the checks of [`read`]; `None` when
 /// it does not exist.
-fn open_trusted(path: &Path) -> Result<Option<fs::File>> {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let file = match fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-    {
+fn open_trusted(path: &Path) -> Result<Option<(fs::File, fs::Metadata)>> {
+    use std::os::unix::fs::MetadataExt;
+    let (file, m) = match store::open_regular(path) {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) if path.is_dir() => {
+            bail!("{e}; the config file is a file (EKS_KC_CONFIG names the file itself)")
+        }
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        Ok(f) => f,
+        Ok(opened) => opened,
     };
-    let m = file
-        .metadata()
-        .with_context(|| format!("reading {}", path.display()))?;
-    if m.is_dir() {
-        bail!(
-            "{} is a directory; the config file is a file (EKS_KC_CONFIG names the file itself)",
-            path.display()
-        );
-    }
-    if !m.is_file() {
-        bail!(
-            "{} is not a regular file (a device, FIFO or socket), so eks-kc does not read it",
-            path.display()
-        );
-    }
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = store::euid();
     if m.uid() != me && m.uid() != 0 {
         bail!(
             "{} belongs to uid {} (not to you, uid {me}), who could make eks-kc assume their \
@@ -95,13 +69,7 @@ fn open_trusted(path: &Path) -> Result<Option<fs::File>> {
     let real = fs::canonicalize(path).with_context(|| format!("reading {}", path.display()))?;
     store::check_ancestors(&real)
         .map_err(|e| anyhow!("{} is not safe to use: {e}", path.display()))?;
-    if m.len() > MAX_SIZE {
-        bail!(
-            "{} is larger than 1 MiB, which no eks-kc config file is",
-            path.display()
-        );
-    }
-    Ok(Some(file))
+    Ok(Some((file, m)))
 }
 
 /// The arguments of a sync run: `args` over the saved settings of the config file at `path`

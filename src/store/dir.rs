@@ -223,20 +223,41 @@ fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
 /// file), refusing a device, FIFO or socket without blocking on it, and anything over `cap`
 /// bytes (saying so). Not-UTF-8 text is an `InvalidData` error.
 pub fn read_text_capped(path: &Path, cap: u64) -> io::Result<String> {
+    let (file, meta) = open_regular(path)?;
+    read_capped(path, file, &meta, cap)
+}
+
+/// Opens `path` for reading (links followed) without blocking on a FIFO, and refuses anything
+/// but a regular file (a device, FIFO or socket) before a byte is read. A directory is refused
+/// too. The file's metadata comes with it, for checks of owner and mode.
+pub fn open_regular(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a device, FIFO or socket)"
+        };
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "{} is not a regular file (a device, FIFO or socket), so eks-kc does not read it",
-                path.display()
-            ),
+            format!("{} is {what}, so eks-kc does not read it", path.display()),
         ));
     }
+    Ok((file, meta))
+}
+
+/// The text of `file` (opened by [`open_regular`]), refusing more than `cap` bytes (saying so)
+/// and text that is not UTF-8.
+pub fn read_capped(
+    path: &Path,
+    file: fs::File,
+    meta: &fs::Metadata,
+    cap: u64,
+) -> io::Result<String> {
     let too_big = || {
         io::Error::new(
             io::ErrorKind::InvalidData,

@@ -18,7 +18,8 @@ mod lock;
 mod write;
 
 pub use dir::{
-    PrivateDir, check_ancestors, effective_dir, read_private_file, read_text_capped, read_user_file,
+    PrivateDir, check_ancestors, effective_dir, open_regular, read_capped, read_private_file,
+    read_text_capped, read_user_file,
 };
 pub use lock::{FileLock, LockError, LockWait, note_prompting};
 pub use write::{remove_temps_of, replace_file, write_atomic};
@@ -36,7 +37,8 @@ pub const MAX_FILE_SIZE: u64 = 64 << 20;
 /// The largest kubeconfig eks-kc reads: 10,000 contexts are about 5 MiB.
 pub const MAX_KUBECONFIG_SIZE: u64 = 256 << 20;
 
-fn euid() -> u32 {
+/// This process's effective user id: who eks-kc's files must belong to.
+pub fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
 }
