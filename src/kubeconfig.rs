@@ -411,6 +411,7 @@ fn marker_of(entry: &Value) -> Option<Marker> {
 }
 
 mod adopt;
+mod changes;
 mod contexts;
 mod foreign;
 mod forget;

@@ -205,7 +205,10 @@ async fn confirm_not_enabled(
         };
         let home = crate::regions::home_region_like(&first.region);
         let creds = opts.credentials.get(label).and_then(|c| c.as_ref().ok());
-        let probe = client(&configs[label], home, creds)
+        let Some(base) = configs.get(label) else {
+            continue;
+        };
+        let probe = client(base, home, creds)
             .list_clusters()
             .max_results(1)
             .send()
