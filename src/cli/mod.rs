@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod adopt;
+mod cache;
 mod config;
 mod context;
+mod name;
 mod sync;
 mod token;
 
 pub use adopt::AdoptArgs;
+pub use cache::{CacheAction, CacheArgs};
 pub use config::{ConfigAction, ConfigArgs};
 pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
+pub use name::{PLUGIN_FILE_NAME, VERSION, display_bin_name, invoked_as_plugin};
 pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
 
@@ -38,41 +42,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// What `--version` prints after the name: the version, the commit it was built from (`unknown`
-/// when built without git, say from a source tarball) and the target it was built for, all
-/// fixed at build time (build.rs).
-pub const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("EKS_KC_COMMIT"),
-    ", ",
-    env!("EKS_KC_TARGET"),
-    ")"
-);
-
-/// The file name the kubectl plugin form is installed as (what krew installs):
-/// `kubectl eks-kc ARGS` runs `kubectl-eks_kc ARGS`.
-pub const PLUGIN_FILE_NAME: &str = "kubectl-eks_kc";
-
-/// How this process was started, by the file name of `argv[0]`: `kubectl-eks_kc` (the kubectl
-/// plugin form, possibly with an `.exe` suffix) or anything else (eks-kc itself). Both behave
-/// the same; only the name in help and usage differs.
-pub fn invoked_as_plugin(argv0: Option<&std::ffi::OsStr>) -> bool {
-    argv0
-        .map(std::path::Path::new)
-        .and_then(|p| p.file_stem())
-        .is_some_and(|n| n == PLUGIN_FILE_NAME)
-}
-
-/// The command name help and usage show: `kubectl eks-kc` in the plugin form.
-pub fn display_bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
-    if invoked_as_plugin(argv0) {
-        "kubectl eks-kc"
-    } else {
-        "eks-kc"
-    }
 }
 
 /// `-v` and `--cache-dir` before the subcommand (`eks-kc -v sync`), kept working but hidden:
@@ -362,23 +331,6 @@ pub struct DoctorArgs {
     pub verbosity: Verbosity,
 }
 
-/// Inspect or clear the token cache.
-#[derive(Debug, Args)]
-pub struct CacheArgs {
-    #[command(subcommand)]
-    pub action: CacheAction,
-
-    /// Where tokens are cached [default: the platform cache dir, ~/.cache/eks-kc on Linux].
-    #[arg(
-        long,
-        env = "EKS_KC_CACHE_DIR",
-        hide_env_values = true,
-        value_name = "DIR",
-        global = true
-    )]
-    pub cache_dir: Option<PathBuf>,
-}
-
 /// Remove every entry eks-kc wrote to the kubeconfig: the undo of `sync`.
 ///
 /// Removes the clusters and contexts that carry eks-kc's marker, and the shared `eks-kc` user,
@@ -400,32 +352,6 @@ pub struct ForgetArgs {
     #[arg(long, value_name = "SECONDS",
           default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CacheAction {
-    /// Show the cache location and each cached token: cluster, region, identity, time left.
-    Status {
-        /// Output format.
-        #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
-        output: ListOutput,
-    },
-    /// Remove cached tokens and temporary AWS credentials: all of them, or one context's token.
-    ///
-    /// Without --context: every token and every cached session credential (assume-role, MFA,
-    /// IAM Identity Center), so the next call signs in again. With --context: that context's
-    /// token only.
-    Clear {
-        /// Only this context's token (its identity's credentials are kept). The names `use`
-        /// takes work: a unique prefix or substring.
-        #[arg(long, value_name = "CONTEXT",
-              add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
-        context: Option<String>,
-
-        /// The kubeconfig that defines --context.
-        #[arg(long, value_name = "FILE")]
-        kubeconfig: Option<PathBuf>,
-    },
 }
 
 /// Print a shell completion script
@@ -489,32 +415,6 @@ pub struct ManArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
-
-    #[test]
-    fn the_plugin_form_is_told_by_argv0() {
-        use std::ffi::OsStr;
-        for (argv0, plugin) in [
-            ("kubectl-eks_kc", true),
-            ("/home/u/.krew/bin/kubectl-eks_kc", true),
-            ("kubectl-eks_kc.exe", true),
-            ("eks-kc", false),
-            ("/usr/bin/eks-kc", false),
-            ("kubectl-eks_kc2", false),
-            ("", false),
-        ] {
-            assert_eq!(
-                invoked_as_plugin(Some(OsStr::new(argv0))),
-                plugin,
-                "{argv0}"
-            );
-        }
-        assert!(!invoked_as_plugin(None));
-        assert_eq!(
-            display_bin_name(Some(OsStr::new("kubectl-eks_kc"))),
-            "kubectl eks-kc"
-        );
-        assert_eq!(display_bin_name(None), "eks-kc");
-    }
 
     #[test]
     fn version_names_commit_and_target() {
