@@ -1,5 +1,5 @@
 //! What EKS, STS and the API server say about an identity's access, as plain data: the AWS edge
-//! (`aws::access`, `aws::kubeapi`) fills it in, `doctor` judges it. Pure.
+//! (`aws::inspect`, `aws::kubeapi`) fills it in, `doctor` judges it. Pure.
 
 use serde::Serialize;
 

@@ -6,8 +6,8 @@ use clap_complete::engine::CompletionCandidate;
 
 /// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster.
 pub fn contexts() -> Vec<CompletionCandidate> {
-    let Ok(summary) = crate::config::Settings::from_env()
-        .and_then(|settings| crate::digest::load(None, settings.cache_dir()?))
+    let Ok(summary) = crate::settings::Settings::from_env()
+        .and_then(|settings| crate::kubeconfig::digest::load(None, settings.cache_dir()?))
     else {
         return vec![];
     };

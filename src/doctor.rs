@@ -2,7 +2,7 @@
 //! (credentials, principal, cluster, access entry, API server), the status of every link, its
 //! evidence, and a verdict naming the first failing link and the commands that fix it.
 //!
-//! Pure: the probes (`cmd::doctor` and `aws::access`, `aws::kubeapi`) fill in [`Facts`]; the
+//! Pure: the probes (`cmd::doctor` and `aws::inspect`, `aws::kubeapi`) fill in [`Facts`]; the
 //! clock is a parameter. Nothing here sees a secret: [`Facts`] hold access key ids (which
 //! `aws sts get-caller-identity` and CloudTrail show too), never secret keys or tokens.
 
@@ -10,15 +10,15 @@ use chrono::{DateTime, Utc};
 
 use crate::access::AuthenticationMode;
 
-mod access;
 mod api;
+mod entry;
 mod facts;
 mod links;
 
-pub use access::aws_auth_snippet;
-use access::{access_link, associate_command, create_entry_commands};
 use api::{api_link, notes};
 pub use api::{parse_review, parse_version, status_message};
+pub use entry::aws_auth_snippet;
+use entry::{access_link, associate_command, create_entry_commands};
 pub use facts::*;
 use links::{cluster_link, credentials_link, endpoint_mismatch, principal_link};
 
@@ -87,7 +87,7 @@ fn principal(facts: &Facts) -> Option<String> {
         .caller
         .as_ref()
         .ok()
-        .map(|c| crate::verify::mapped_arn(&c.arn))
+        .map(|c| crate::token::verify::mapped_arn(&c.arn))
 }
 
 fn link(id: &'static str, title: &'static str, status: Status, summary: String) -> Link {

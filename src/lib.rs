@@ -4,53 +4,48 @@
 //! (`aws` for the network, `store` for the filesystem) so it can be tested without either.
 
 pub mod access;
+pub mod advice;
 pub mod aws;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
 pub mod complete;
 pub mod config;
-pub mod credcache;
-pub mod diagnose;
-pub mod digest;
 pub mod display;
 pub mod doctor;
-pub mod eks_exec;
+pub mod duration;
+pub mod engine;
 pub mod exec;
 pub mod exit;
 pub mod generate;
 pub mod hashes;
 pub mod kubeconfig;
-pub mod kubefile;
 pub mod logging;
 pub mod paths;
 pub mod problem;
-pub mod provenance;
 pub mod regions;
 pub mod secret;
+pub mod settings;
 pub mod shell;
 pub mod signals;
 pub mod source;
 pub mod ssotoken;
 pub mod store;
 pub mod token;
-pub mod tokens;
-pub mod userconfig;
-pub mod verify;
 
 use std::io::Write;
 
 use anyhow::Result;
 
 /// The settings of a command: `--cache-dir` on the subcommand, else before it, and the flags
-/// in `flags`; the environment for the rest (see `config`).
+/// in `flags`; the environment for the rest (see `settings`).
 fn settings(
     cache_dir: Option<&std::path::Path>,
     cli: &cli::Cli,
-    flags: config::Flags<'_>,
-) -> Result<config::Settings> {
-    config::Settings::resolve(
-        config::Flags {
+    flags: settings::Flags<'_>,
+) -> Result<settings::Settings> {
+    settings::Settings::resolve(
+        settings::Flags {
             cache_dir: cache_dir.or(cli.global.cache_dir.as_deref()),
             ..flags
         },
@@ -77,7 +72,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         settings(
             on_command.cache_dir.as_deref(),
             &cli,
-            config::Flags::default(),
+            settings::Flags::default(),
         )
     };
     match &cli.command {
@@ -85,20 +80,20 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             let settings = settings(
                 args.cache.cache_dir.as_deref(),
                 &cli,
-                config::Flags {
+                settings::Flags {
                     refresh_margin: Some(args.refresh_margin),
                     lock_timeout: args.lock_timeout.to_std().ok(),
                     timeout: args.timeout.to_std().ok(),
-                    ..config::Flags::default()
+                    ..settings::Flags::default()
                 },
             )?;
             cmd::token::run(args, &settings, out)
                 .map(|()| exit::SUCCESS)
-                .map_err(diagnose::explain)
+                .map_err(advice::explain)
         }
         cli::Command::Sync(args) => {
-            let settings = settings(None, &cli, config::Flags::default())?;
-            let config_file = config::config_file(|name| std::env::var(name).ok());
+            let settings = settings(None, &cli, settings::Flags::default())?;
+            let config_file = settings::config_file(|name| std::env::var(name).ok());
             let json = args.output == cli::SyncOutput::Json;
             let result = cmd::config::sync_args(
                 args,
@@ -117,9 +112,9 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
             let settings = settings(
                 args.cache.cache_dir.as_deref(),
                 &cli,
-                config::Flags {
+                settings::Flags {
                     refresh_margin: Some(args.refresh_margin),
-                    ..config::Flags::default()
+                    ..settings::Flags::default()
                 },
             )?;
             cmd::list::run(args, &settings, out).map(|()| exit::SUCCESS)
@@ -135,13 +130,13 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         cli::Command::Init(args) => cmd::init::run(args, out).map(|()| exit::SUCCESS),
         cli::Command::Login(args) => cmd::login::run(args, &plain(&args.cache)?, out)
             .map(|()| exit::SUCCESS)
-            .map_err(diagnose::explain),
+            .map_err(advice::explain),
         cli::Command::Verify(args) => {
-            cmd::verify::run(args, &plain(&args.cache)?, out).map_err(diagnose::explain)
+            cmd::verify::run(args, &plain(&args.cache)?, out).map_err(advice::explain)
         }
         cli::Command::Doctor(args) => cmd::doctor::run(args, &plain(&args.cache)?, out),
         cli::Command::Cache(args) => {
-            let settings = settings(args.cache_dir.as_deref(), &cli, config::Flags::default())?;
+            let settings = settings(args.cache_dir.as_deref(), &cli, settings::Flags::default())?;
             let cache_dir = settings.cache_dir()?.to_path_buf();
             match &args.action {
                 cli::CacheAction::Status { output } => cmd::cache::status(&cache_dir, *output, out),
@@ -155,7 +150,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         cli::Command::Forget(args) => cmd::forget::run(args, out),
         cli::Command::Adopt(args) => cmd::adopt::run(args, out),
         cli::Command::Config(args) => {
-            let config_file = config::config_file(|name| std::env::var(name).ok());
+            let config_file = settings::config_file(|name| std::env::var(name).ok());
             cmd::config::run(args, config_file, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Completions(args) => {

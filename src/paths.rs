@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, anyhow};
 
 /// The token cache directory: `explicit` (the flag or `EKS_KC_CACHE_DIR`, resolved by
-/// `config`), else the platform cache dir (`~/.cache/eks-kc` on Linux, honouring
+/// `settings`), else the platform cache dir (`~/.cache/eks-kc` on Linux, honouring
 /// `XDG_CACHE_HOME`).
 pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit.filter(|d| !d.as_os_str().is_empty()) {
@@ -20,7 +20,7 @@ pub fn cache_dir(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// Where eks-kc remembers small things between runs (the previous context for `use -`):
-/// `explicit` (`EKS_KC_STATE_DIR`, resolved by `config`), else the platform state dir
+/// `explicit` (`EKS_KC_STATE_DIR`, resolved by `settings`), else the platform state dir
 /// (`~/.local/state/eks-kc` on Linux), else the platform data dir.
 pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit.filter(|d| !d.as_os_str().is_empty()) {
@@ -36,7 +36,7 @@ pub fn state_dir(explicit: Option<&Path>) -> Result<PathBuf> {
 }
 
 /// eks-kc's config file (the targets a bare `sync` runs): `explicit` (`EKS_KC_CONFIG`, resolved
-/// by `config`), else `config.yaml` in the platform config dir (`~/.config/eks-kc` on Linux,
+/// by `settings`), else `config.yaml` in the platform config dir (`~/.config/eks-kc` on Linux,
 /// honouring `XDG_CONFIG_HOME`).
 pub fn config_file(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(file) = explicit.filter(|f| !f.as_os_str().is_empty()) {

@@ -1,5 +1,5 @@
 //! The failures callers decide on by kind: what a person must set up before eks-kc can act.
-//! `diagnose` turns one into the line that says what to do; nothing matches an error's text.
+//! `advice` turns one into the line that says what to do; nothing matches an error's text.
 
 /// What is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

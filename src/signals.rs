@@ -4,7 +4,7 @@
 //! lock, SIGINT (Ctrl-C), SIGTERM and SIGHUP (a closed terminal) are caught: the lock and the
 //! rewrite's temporary files are removed, then the process dies of the same signal, as it would
 //! have without the handler. SIGKILL cannot be caught; the next lock holder removes the
-//! temporary files such a death leaves (the kubeconfig lock, in `kubefile`).
+//! temporary files such a death leaves (the kubeconfig lock, in `kubeconfig::file`).
 //!
 //! Only commands that write a kubeconfig install this (its thread costs nothing on the
 //! `eks-kc token` path, which never does).

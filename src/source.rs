@@ -1,6 +1,6 @@
 //! The one credential-source type: which AWS identity signs. Carried from the plan (`sync`),
 //! through the kubeconfig extension (`exec::ClusterConfig`) and the cache keys
-//! (`cache::TokenKey`, `credcache::IdentityKey`), to the credential request (`aws`). Those keep
+//! (`cache::token::TokenKey`, `cache::credentials::IdentityKey`), to the credential request (`aws`). Those keep
 //! their own fields (their formats are on disk and in kubeconfigs) and hand out this view.
 
 /// Where credentials come from: a named profile, or with none the SDK's default chain

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use eks_kc::cache::{TokenEntry, TokenKey};
+use eks_kc::cache::token::{TokenEntry, TokenKey};
 use eks_kc::exec::{ClusterConfig, parse_exec_info};
 use eks_kc::kubeconfig::{ClusterId, DesiredCluster, Kubeconfig, MergeOptions, NameTemplate};
 use proptest::prelude::*;
@@ -108,7 +108,7 @@ proptest! {
             });
             let _ = Kubeconfig::parse(&cfg.to_yaml().unwrap()).unwrap();
         }
-        let _ = eks_kc::verify::check(&token, Utc::now());
+        let _ = eks_kc::token::verify::check(&token, Utc::now());
         let key = TokenKey::new("prod", "eu-west-1", Some("ops"), None, |_| None);
         let _ = TokenEntry::from_bytes(entry.as_bytes(), &key);
     }
@@ -172,9 +172,9 @@ proptest! {
     // is decoded and judged.
     #[test]
     fn verify_never_panics(raw in ".{0,200}", url in "(?s).{0,300}") {
-        let _ = eks_kc::verify::check(&raw, Utc::now());
+        let _ = eks_kc::token::verify::check(&raw, Utc::now());
         let token = eks_kc::token::encode(&url);
-        let f = eks_kc::verify::check(&token, Utc::now());
+        let f = eks_kc::token::verify::check(&token, Utc::now());
         prop_assert!(!f.ok() || url.starts_with("https://sts."));
     }
 

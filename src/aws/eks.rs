@@ -55,7 +55,7 @@ pub enum Outcome {
     /// region every account has, or in an opt-in one when the partition's home region refuses
     /// them too.
     Rejected(String),
-    /// The identity lacks set-up (no credentials): `diagnose` can say what to do.
+    /// The identity lacks set-up (no credentials): `advice` can say what to do.
     NotSetUp(crate::problem::SetupError),
     Failed(String),
 }

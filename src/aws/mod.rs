@@ -1,10 +1,10 @@
 //! The AWS edge: the only module that uses tokio and the AWS SDK. Everything here is reached
 //! only on a cache miss; a runtime is built on demand and dropped when the call returns.
 
-pub mod access;
 pub mod creds;
 pub mod device;
 pub mod eks;
+pub mod inspect;
 pub mod kubeapi;
 pub mod mfa;
 pub mod org;

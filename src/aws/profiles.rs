@@ -76,7 +76,7 @@ pub fn load_blocking() -> Result<Profiles> {
     super::sdk::runtime()?.block_on(load())
 }
 
-/// The parsed files, for [`crate::provenance::walk`].
+/// The parsed files, for [`crate::cache::provenance::walk`].
 pub struct ProfileFiles(aws_config::profile::ProfileSet);
 
 /// `load_set` for synchronous callers: reads the AWS config and credentials files.
@@ -84,7 +84,7 @@ pub fn load_files_blocking() -> Result<ProfileFiles> {
     Ok(ProfileFiles(super::sdk::runtime()?.block_on(load_set())?))
 }
 
-impl crate::provenance::ProfileSource for ProfileFiles {
+impl crate::cache::provenance::ProfileSource for ProfileFiles {
     fn has_profile(&self, name: &str) -> bool {
         self.0.get_profile(name).is_some()
     }

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use super::profiles::Profiles;
 use super::retry::{Backoff, Pacer, Tally, retrying};
 use super::sdk::{AwsCredentials, Timeouts, error_text};
-use crate::provenance::SsoLogin;
+use crate::cache::provenance::SsoLogin;
 use crate::secret::Secret;
 use crate::source::SsoLoginRef;
 use crate::ssotoken::{Plan, TokenFile};

@@ -64,7 +64,7 @@ pub struct UseArgs {
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+          default_value_t = crate::settings::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }
 
@@ -104,7 +104,7 @@ pub struct NsArgs {
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+          default_value_t = crate::settings::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }
 

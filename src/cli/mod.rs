@@ -186,7 +186,7 @@ pub struct ListArgs {
 
     /// The refresh margin `eks-kc token` uses, to tell fresh from expiring.
     #[arg(long, env = "EKS_KC_REFRESH_MARGIN", hide_env_values = true, value_name = "DURATION",
-          default_value = "5m", value_parser = crate::cache::parse_margin)]
+          default_value = "5m", value_parser = crate::duration::parse_margin)]
     pub refresh_margin: chrono::Duration,
 
     #[command(flatten)]
@@ -350,7 +350,7 @@ pub struct ForgetArgs {
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+          default_value_t = crate::settings::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }
 

@@ -157,7 +157,7 @@ pub struct SyncArgs {
 
     /// Seconds to wait for another kubectl or eks-kc to release the kubeconfig lock.
     #[arg(long, value_name = "SECONDS",
-          default_value_t = crate::config::DEFAULT_LOCK_TIMEOUT.as_secs())]
+          default_value_t = crate::settings::DEFAULT_LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 
     #[command(flatten)]

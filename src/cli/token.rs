@@ -45,7 +45,7 @@ pub struct TokenArgs {
 
     /// Renew a cached token when less than this is left before it expires (e.g. 300s, 5m).
     #[arg(long, env = "EKS_KC_REFRESH_MARGIN", hide_env_values = true, value_name = "DURATION",
-          default_value = "5m", value_parser = crate::cache::parse_margin)]
+          default_value = "5m", value_parser = crate::duration::parse_margin)]
     pub refresh_margin: chrono::Duration,
 
     /// Sign a fresh token and leave the cache alone.
@@ -56,14 +56,14 @@ pub struct TokenArgs {
     /// 10s); a call kubectl runs non-interactively does not wait behind an MFA prompt at all.
     #[arg(long, env = "EKS_KC_LOCK_TIMEOUT", hide_env_values = true, value_name = "DURATION",
           default_value = "10s",
-          value_parser = crate::cache::parse_duration)]
+          value_parser = crate::duration::parse_duration)]
     pub lock_timeout: chrono::Duration,
 
     /// Give up on the network (STS, SSO, container or instance credentials) after this long,
     /// retries included (e.g. 15s).
     #[arg(long, env = "EKS_KC_TIMEOUT", hide_env_values = true, value_name = "DURATION",
           default_value = "15s",
-          value_parser = crate::cache::parse_positive_duration)]
+          value_parser = crate::duration::parse_positive_duration)]
     pub timeout: chrono::Duration,
 
     #[command(flatten)]

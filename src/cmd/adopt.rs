@@ -12,8 +12,9 @@ use serde::Serialize;
 
 use crate::cli::{AdoptArgs, ExecStyleArg, ListOutput};
 use crate::exit;
+use crate::kubeconfig;
+use crate::kubeconfig::file::View;
 use crate::kubeconfig::{Adoption, ExecStyle, Kubeconfig, Section};
-use crate::kubefile::{self, View};
 
 /// What happened in one file.
 #[derive(Debug, Serialize)]
@@ -29,7 +30,7 @@ struct FileReport {
 }
 
 pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
-    let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
+    let paths = kubeconfig::file::view_paths(args.kubeconfig.as_deref())?;
     let view = View::of_paths(&paths)?;
     // Every named context must exist before anything is written.
     for name in &args.contexts {
@@ -57,15 +58,16 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
         }
         let apply = |cfg: &mut Kubeconfig| change(cfg, args, &mine, &exec_command, &view, path);
         let report = if args.dry_run {
-            apply(&mut kubefile::read(path)?)
+            apply(&mut kubeconfig::file::read(path)?)
         } else {
-            let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
-                eprintln!("eks-kc: waiting for {}", l.display())
-            })?;
-            let mut cfg = kubefile::read(path)?;
+            let _lock =
+                kubeconfig::file::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
+                    eprintln!("eks-kc: waiting for {}", l.display())
+                })?;
+            let mut cfg = kubeconfig::file::read(path)?;
             let report = apply(&mut cfg);
             if !(report.0.adopted.is_empty() && report.1.is_empty()) {
-                kubefile::write(path, &cfg)?;
+                kubeconfig::file::write(path, &cfg)?;
             }
             report
         };

@@ -8,12 +8,12 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::cache::TokenEntry;
+use crate::cache;
+use crate::cache::token::TokenEntry;
 use crate::cli::ListOutput;
-use crate::credcache;
-use crate::kubefile::View;
+use crate::engine::TokenCache;
+use crate::kubeconfig::file::View;
 use crate::store::PrivateDir;
-use crate::tokens::TokenCache;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -34,7 +34,7 @@ struct Status {
     entries: Vec<EntryRow>,
     unreadable: Vec<String>,
     /// Second level: temporary AWS credentials per identity (never their secrets).
-    credentials: Vec<credcache::Stub>,
+    credentials: Vec<cache::credentials::Stub>,
 }
 
 fn token_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
@@ -89,7 +89,7 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
         location: cache_dir.display().to_string(),
         entries,
         unreadable,
-        credentials: credcache::stubs(&PrivateDir::new(cache_dir)),
+        credentials: cache::credentials::stubs(&PrivateDir::new(cache_dir)),
     };
     match output {
         ListOutput::Json => {
@@ -212,7 +212,7 @@ pub fn clear(
         }
     };
     let credentials = match context {
-        None => credcache::clear(&PrivateDir::new(cache_dir))?,
+        None => cache::credentials::clear(&PrivateDir::new(cache_dir))?,
         Some(_) => 0,
     };
     let mut removed = 0;

@@ -1,6 +1,6 @@
 //! `eks-kc config` (where the config file is and what it says), and the config file's part in
 //! `eks-kc sync`: the saved settings under the command line's, and `--save`. This is where the
-//! file is read and written; what it means is `userconfig`'s.
+//! file is read and written; what it means is `crate::config`'s.
 
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -11,8 +11,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde_yaml::Value;
 
 use crate::cli::{ConfigAction, ConfigArgs, ListOutput, SyncArgs};
+use crate::config;
+use crate::config::ConfigFile;
 use crate::store;
-use crate::userconfig::{self, ConfigFile};
 
 /// The largest config file read: a real one is a few hundred bytes.
 const MAX_SIZE: u64 = 1 << 20;
@@ -98,7 +99,7 @@ pub fn sync_args(
         None
     };
     let file = read(&path)?;
-    let applied = userconfig::apply(args, &file.sync);
+    let applied = config::apply(args, &file.sync);
     for key in &applied.used {
         let line = file.lines.get(key).copied().unwrap_or_default();
         tracing::debug!("{key}: from {}:{line}", path.display());
@@ -121,10 +122,10 @@ pub fn sync_args(
 /// `--dry-run`, only shows them), and prints them.
 fn save(file: &ConfigFile, args: &SyncArgs, err: &mut dyn Write) -> Result<()> {
     let path = file.path.display();
-    let settings = userconfig::to_save(args);
+    let settings = config::to_save(args);
     let cannot = |e: String| anyhow!("--save: cannot write {path}: {e}");
     let text = file.with_sync(&settings).map_err(cannot)?;
-    let section = userconfig::render(&settings).map_err(cannot)?;
+    let section = config::render(&settings).map_err(cannot)?;
     let verdict = if args.dry_run {
         format!("--dry-run: would save in {path}")
     } else if file.exists && text == file.text() {
@@ -197,7 +198,7 @@ pub fn run(args: &ConfigArgs, path: Result<PathBuf>, out: &mut dyn Write) -> Res
                     let report = serde_json::json!({
                         "path": path,
                         "exists": file.exists,
-                        "sync": userconfig::to_value(&file.sync),
+                        "sync": config::to_value(&file.sync),
                         "lines": file.lines,
                     });
                     writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
@@ -213,7 +214,7 @@ pub fn run(args: &ConfigArgs, path: Result<PathBuf>, out: &mut dyn Write) -> Res
 fn show(file: &ConfigFile, out: &mut dyn Write) -> Result<()> {
     let state = if file.exists { "" } else { " (does not exist)" };
     writeln!(out, "config file: {}{state}", file.path.display())?;
-    let Value::Mapping(settings) = userconfig::to_value(&file.sync) else {
+    let Value::Mapping(settings) = config::to_value(&file.sync) else {
         unreachable!("settings are a mapping");
     };
     if settings.is_empty() {
@@ -227,7 +228,7 @@ fn show(file: &ConfigFile, out: &mut dyn Write) -> Result<()> {
     let mut rows = vec![("KEY".to_owned(), "VALUE".to_owned(), "LINE".to_owned())];
     for (key, value) in &settings {
         let key = key.as_str().unwrap_or_default();
-        let line = userconfig::keys::SYNC
+        let line = config::keys::SYNC
             .iter()
             .find(|k| **k == key)
             .and_then(|k| file.lines.get(k))

@@ -3,7 +3,7 @@
 //!
 //! The probes run in link order and each is bounded by the network limit (`EKS_KC_TIMEOUT`):
 //! the credentials through the token engine (`cmd::token::credentials`, the same caches), the
-//! AWS calls through `aws::access` with those credentials, the API server through
+//! AWS calls through `aws::inspect` with those credentials, the API server through
 //! `aws::kubeapi` with a token from `cmd::token::obtain` (what kubectl would be handed).
 
 use std::io::{IsTerminal, Write};
@@ -12,15 +12,15 @@ use anyhow::{Context, Result, bail};
 use base64::Engine;
 use chrono::Utc;
 
-use crate::aws::access::Session;
+use crate::aws::inspect::Session;
 use crate::aws::kubeapi::{KubeApi, NetError, Reply};
 use crate::cli::{DoctorArgs, ListOutput};
-use crate::config::{Limits, Settings};
 use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
+use crate::engine::{Origin, TokenRequest, credentials, obtain};
+use crate::kubeconfig::file::View;
 use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
-use crate::kubefile::View;
 use crate::secret::Secret;
-use crate::tokens::{Origin, TokenRequest, credentials, obtain};
+use crate::settings::{Limits, Settings};
 use crate::{aws, exit};
 
 pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
@@ -222,7 +222,7 @@ fn aws_links(
         facts.access = Err("needs the principal (link 2)".into());
         return;
     };
-    let principal = crate::verify::mapped_arn(arn);
+    let principal = crate::token::verify::mapped_arn(arn);
     let entry = session.entry(&facts.cluster, &principal);
     let policies = match &entry {
         Ok(Some(_)) => session.policies(&facts.cluster, &principal),
@@ -321,7 +321,7 @@ fn http_failure(reply: Result<Reply, NetError>) -> Http {
 fn uses_sso(profile: Option<&str>) -> bool {
     aws::profiles::load_files_blocking()
         .map(|files| {
-            !crate::provenance::walk(&files, profile.unwrap_or("default"))
+            !crate::cache::provenance::walk(&files, profile.unwrap_or("default"))
                 .sso_logins
                 .is_empty()
         })

@@ -8,14 +8,14 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::ForgetArgs;
-use crate::{exit, kubefile};
+use crate::{exit, kubeconfig};
 
 pub fn run(args: &ForgetArgs, out: &mut dyn Write) -> Result<u8> {
-    let paths = kubefile::view_paths(args.kubeconfig.as_deref())?;
+    let paths = kubeconfig::file::view_paths(args.kubeconfig.as_deref())?;
     let mut any = false;
     for path in &paths {
         // A missing file reads as empty: nothing to forget, and nothing is created.
-        if !kubefile::read(path)?.has_managed_entries() {
+        if !kubeconfig::file::read(path)?.has_managed_entries() {
             continue;
         }
         // An adopted context is the user's: forgetting it restores it, never deletes it.
@@ -24,15 +24,16 @@ pub fn run(args: &ForgetArgs, out: &mut dyn Write) -> Result<u8> {
             (cfg.forget_managed(), restored)
         };
         let (gone, restored) = if args.dry_run {
-            forget(&mut kubefile::read(path)?)
+            forget(&mut kubeconfig::file::read(path)?)
         } else {
-            let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
-                eprintln!("eks-kc: waiting for {}", l.display())
-            })?;
-            let mut cfg = kubefile::read(path)?;
+            let _lock =
+                kubeconfig::file::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
+                    eprintln!("eks-kc: waiting for {}", l.display())
+                })?;
+            let mut cfg = kubeconfig::file::read(path)?;
             let (gone, restored) = forget(&mut cfg);
             if !gone.is_empty() || !restored.is_empty() {
-                kubefile::write(path, &cfg)?;
+                kubeconfig::file::write(path, &cfg)?;
             }
             (gone, restored)
         };

@@ -6,18 +6,19 @@ use std::io::Write;
 use anyhow::Result;
 
 use crate::cli::InitArgs;
-use crate::config::{self, ShellEnv};
-use crate::kubefile;
+use crate::kubeconfig;
+use crate::settings;
+use crate::settings::ShellEnv;
 use crate::shell::{self, script};
 
 pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
     let env = ShellEnv::from_env();
-    if let Ok(shells) = config::shells_dir() {
+    if let Ok(shells) = settings::shells_dir() {
         shell::remove_dead(&shells, env.shell);
     }
     // Started inside a shell that has a context of its own (a nested shell, a tmux pane): its
     // KUBECONFIG starts with that shell's file, and this shell takes a copy of its own.
-    let adopt = kubefile::view_paths(None)
+    let adopt = kubeconfig::file::view_paths(None)
         .ok()
         .and_then(|paths| paths.first().map(|p| shell::is_shell_file(p)))
         .unwrap_or(false);

@@ -7,9 +7,9 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use crate::cli::{ListArgs, ListOutput};
-use crate::config::Settings;
-use crate::digest;
-use crate::tokens::TokenCache;
+use crate::engine::TokenCache;
+use crate::kubeconfig;
+use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,7 +39,7 @@ pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<
 }
 
 fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    let summary = digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?;
+    let summary = kubeconfig::digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?;
     for name in &summary.unusable {
         eprintln!("eks-kc: {}", super::unusable_message(name));
     }
@@ -121,7 +121,7 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
 
 /// The contexts `eks-kc adopt` took over, as eks-kc's own contexts are listed.
 fn adopted_contexts(explicit: Option<&std::path::Path>) -> Vec<crate::kubeconfig::ManagedContext> {
-    let Ok(view) = crate::kubefile::View::load(explicit) else {
+    let Ok(view) = crate::kubeconfig::file::View::load(explicit) else {
         return vec![];
     };
     let files: Vec<_> = view.files.iter().map(|(_, k)| k).collect();

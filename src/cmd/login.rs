@@ -8,9 +8,9 @@ use chrono::Utc;
 
 use crate::aws::CredentialSource;
 use crate::cli::LoginArgs;
-use crate::config::Settings;
-use crate::tokens::{Origin, TokenRequest, credentials, obtain};
-use crate::{aws, digest};
+use crate::engine::{Origin, TokenRequest, credentials, obtain};
+use crate::settings::Settings;
+use crate::{aws, kubeconfig};
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     if let Some(session) = &args.sso_session {
@@ -23,7 +23,8 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         args.profiles.clone()
     };
     let files = aws::profiles::load_blocking()?;
-    let managed = digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?.managed;
+    let managed =
+        kubeconfig::digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?.managed;
 
     for profile in profiles {
         let region = env("AWS_REGION")

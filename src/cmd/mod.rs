@@ -15,9 +15,9 @@ pub mod sync;
 pub mod token;
 pub mod verify;
 
-use crate::cache::TokenKey;
+use crate::cache::token::TokenKey;
+use crate::engine::TokenRequest;
 use crate::kubeconfig::ManagedContext;
-use crate::tokens::TokenRequest;
 
 /// The cache key `eks-kc token` uses when kubectl runs it for this context. `None` when the
 /// region would have to come from the AWS config files.

@@ -1,5 +1,5 @@
 //! `eks-kc prompt`: the current context and namespace for a shell prompt, from the prompt
-//! digest (see `crate::digest`): no YAML is parsed while the kubeconfig is unchanged.
+//! digest (see `crate::kubeconfig::digest`): no YAML is parsed while the kubeconfig is unchanged.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 
 use crate::cli::PromptArgs;
-use crate::digest;
+use crate::kubeconfig;
 
 /// One piece of a `--format`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl Format {
 
 /// What the prompt shows: `format` filled in, else `CONTEXT` or `CONTEXT:NAMESPACE` (when the
 /// context sets one); nothing without a current context.
-pub fn text(format: Option<&Format>, prompt: &digest::Prompt) -> String {
+pub fn text(format: Option<&Format>, prompt: &kubeconfig::digest::Prompt) -> String {
     let Some(context) = prompt.context.as_deref() else {
         return String::new();
     };
@@ -93,7 +93,7 @@ pub fn text(format: Option<&Format>, prompt: &digest::Prompt) -> String {
 
 pub fn run(args: &PromptArgs, cache_dir: Option<&Path>, out: &mut dyn Write) -> Result<()> {
     let format = args.format.as_deref().map(Format::parse).transpose()?;
-    let prompt = digest::load_prompt(args.kubeconfig.as_deref(), cache_dir)?;
+    let prompt = kubeconfig::digest::load_prompt(args.kubeconfig.as_deref(), cache_dir)?;
     let text = text(format.as_ref(), &prompt);
     if !text.is_empty() {
         writeln!(out, "{text}")?;
@@ -105,8 +105,8 @@ pub fn run(args: &PromptArgs, cache_dir: Option<&Path>, out: &mut dyn Write) -> 
 mod tests {
     use super::*;
 
-    fn prompt(context: Option<&str>, namespace: Option<&str>) -> digest::Prompt {
-        digest::Prompt {
+    fn prompt(context: Option<&str>, namespace: Option<&str>) -> kubeconfig::digest::Prompt {
+        kubeconfig::digest::Prompt {
             context: context.map(str::to_owned),
             namespace: namespace.map(str::to_owned),
         }

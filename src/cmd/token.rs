@@ -1,15 +1,16 @@
 //! `eks-kc token`: the client-go exec credential plugin. Flags and `KUBERNETES_EXEC_INFO` in,
-//! one ExecCredential (or a bare token) out; the work is the token engine's (`crate::tokens`).
+//! one ExecCredential (or a bare token) out; the work is the token engine's (`crate::engine`).
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
 use crate::cli::{TokenArgs, TokenOutput};
-use crate::config::Settings;
+use crate::engine;
+use crate::engine::TokenRequest;
 use crate::exec::{self, ClusterConfig, ExecInfo};
+use crate::settings::Settings;
 use crate::token;
-use crate::tokens::{self, TokenRequest};
 
 /// Applies the precedence flags > exec info > environment. `env` looks a variable up.
 pub fn resolve_request(
@@ -28,7 +29,7 @@ pub fn resolve_request(
         account_id: args.sso.account_id.clone(),
         role_name: args.sso.role_name.clone(),
     };
-    tokens::resolve(flags, exec_info, env)
+    engine::resolve(flags, exec_info, env)
 }
 
 pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
@@ -42,7 +43,7 @@ pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result
         // Run by a person (or a script): it may ask when there is a terminal to ask on.
         req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     }
-    let entry = tokens::obtain(&req, settings, !args.no_cache)?;
+    let entry = engine::obtain(&req, settings, !args.no_cache)?;
     let line = match args.output {
         TokenOutput::ExecCredential => exec::exec_credential_json(
             req.api_version,

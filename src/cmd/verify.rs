@@ -8,10 +8,11 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::cli::{ListOutput, VerifyArgs};
-use crate::config::Settings;
-use crate::kubefile::View;
-use crate::tokens::{TokenRequest, obtain};
-use crate::verify::{self, Findings};
+use crate::engine::{TokenRequest, obtain};
+use crate::kubeconfig::file::View;
+use crate::settings::Settings;
+use crate::token::verify;
+use crate::token::verify::Findings;
 use crate::{aws, exit};
 
 #[derive(Debug, Serialize)]

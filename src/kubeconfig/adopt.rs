@@ -20,7 +20,7 @@ use super::{
     ExecStyle, Kubeconfig, MARKER, Section, body_mut, context_user, extension, marker_value,
     name_of, per_context_user, set_extension, to_value,
 };
-use crate::eks_exec::{EksIdentity, Writer, command_line};
+use crate::exec::stanza::{EksIdentity, Writer, command_line};
 use crate::exec::{ClusterConfig, EXEC_EXTENSION_NAME};
 
 /// What `adopt` did (or would do) to one context.

@@ -1,5 +1,5 @@
 //! Contexts by what their user runs: the exec stanza of a context's user as plain strings, and
-//! the EKS identity it signs as (`crate::eks_exec`), across the files of a KUBECONFIG merged the
+//! the EKS identity it signs as (`crate::exec::stanza`), across the files of a KUBECONFIG merged the
 //! way client-go merges them (the first file that defines a name wins). Read by `doctor`,
 //! `adopt`, `list` and sync's hint. Pure.
 
@@ -9,7 +9,8 @@ use super::{
     ClusterId, Kubeconfig, ManagedContext, Section, context_user, extension, is_marked,
     marker_value, name_of,
 };
-use crate::eks_exec::{self, EksIdentity, Stanza};
+use crate::exec;
+use crate::exec::stanza::{EksIdentity, Stanza};
 use crate::exec::{ClusterConfig, EXEC_EXTENSION_NAME};
 
 /// An EKS context, whoever wrote it, with the identity its user's command signs as.
@@ -78,7 +79,7 @@ impl Kubeconfig {
             .filter_map(|c| name_of(c))
             .filter(|c| {
                 identify_context(&files, c)
-                    .is_ok_and(|i| i.identity.writer != eks_exec::Writer::EksKc)
+                    .is_ok_and(|i| i.identity.writer != exec::stanza::Writer::EksKc)
             })
             .map(str::to_owned)
             .collect()
@@ -159,7 +160,7 @@ pub fn identify_context(files: &[&Kubeconfig], name: &str) -> Result<Identified,
     let body = user_entry.get("user").cloned().unwrap_or(Value::Null);
     let stanza = stanza_of(&user, &body).map_err(|why| format!("context '{name}': {why}"))?;
     let ext = cluster.and_then(exec_extension_of);
-    let identity = eks_exec::identify(&stanza, ext.as_ref(), server.as_deref())
+    let identity = exec::stanza::identify(&stanza, ext.as_ref(), server.as_deref())
         .map_err(|why| format!("context '{name}': {why}"))?;
     let adopted = marker_value(user_entry).is_some_and(|m| m.get("adopted").is_some());
     Ok(Identified {

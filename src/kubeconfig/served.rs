@@ -5,8 +5,8 @@
 
 use super::merge::{ChangeSet, DesiredCluster};
 use super::{Kubeconfig, Section, foreign::identify_context, is_marked, name_of};
-use crate::eks_exec::Writer;
 use crate::exec::ClusterConfig;
+use crate::exec::stanza::Writer;
 
 /// A context of this file that signs through `eks-kc token` without being one sync wrote.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@
 //!
 //! - `dir`: where files are kept ([`effective_dir`], [`PrivateDir`]) and how they are read;
 //! - `lock`: the lock files, bounded waits, and who holds a lock (or is prompting under one);
+//! - `stamp`: the one file stamp (what `stat` says of a file), public as `store::stamp`;
 //! - `write`: atomic writes, and the kubectl-faithful rewrite of a kubeconfig.
 //!
 //! The parts are private; everything callers use is re-exported here, so `crate::store::X` is
@@ -15,6 +16,7 @@
 
 mod dir;
 mod lock;
+pub mod stamp;
 mod write;
 
 pub use dir::{

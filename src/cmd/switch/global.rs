@@ -10,8 +10,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::{Change, NsArg, Target, pick_namespace, resolve_target};
+use crate::kubeconfig;
 use crate::kubeconfig::Kubeconfig;
-use crate::kubefile::{self, View};
+use crate::kubeconfig::file::View;
 use crate::store::{LockWait, PrivateDir};
 
 const PREVIOUS_CONTEXT: &str = "previous-context.json";
@@ -36,7 +37,7 @@ pub fn switch(
     }
     // The file kubectl keeps current-context in. With one file there is nothing to read; with
     // several, the choice is re-checked under the lock below.
-    let file = match kubefile::the_only_or_none(files)? {
+    let file = match kubeconfig::file::the_only_or_none(files)? {
         Some(one) => one.to_path_buf(),
         None => View::of_paths(files)?
             .current_context_file()
@@ -60,7 +61,7 @@ pub fn switch(
         // The file was parsed for the view, under this same lock: no second parse.
         let mut cfg = match view.files.into_iter().find(|(p, _)| *p == file) {
             Some((_, cfg)) => cfg,
-            None => kubefile::read(&file)?,
+            None => kubeconfig::file::read(&file)?,
         };
         let was = cfg.current_context().map(str::to_owned);
         let mut changed = was.as_deref() != Some(name.as_str());
@@ -71,7 +72,7 @@ pub fn switch(
             changed |= set_namespace(&mut cfg, &name, to)?;
         }
         if changed {
-            kubefile::write(&file, &cfg)?;
+            kubeconfig::file::write(&file, &cfg)?;
         }
         (name, was, namespace)
     };
@@ -159,15 +160,15 @@ fn edit(
     change: impl FnOnce(&mut Kubeconfig) -> Result<bool>,
 ) -> Result<()> {
     let _lock = lock(file, timeout)?;
-    let mut cfg = kubefile::read(file)?;
+    let mut cfg = kubeconfig::file::read(file)?;
     if change(&mut cfg)? {
-        kubefile::write(file, &cfg)?;
+        kubeconfig::file::write(file, &cfg)?;
     }
     Ok(())
 }
 
-fn lock(file: &Path, timeout: Duration) -> Result<kubefile::KubeLock> {
-    kubefile::lock(file, timeout, &mut |l| {
+fn lock(file: &Path, timeout: Duration) -> Result<kubeconfig::file::KubeLock> {
+    kubeconfig::file::lock(file, timeout, &mut |l| {
         eprintln!("eks-kc: waiting for {}", l.display())
     })
 }
@@ -181,7 +182,7 @@ fn list_files(files: &[PathBuf]) -> String {
 }
 
 fn state_dir() -> Result<PrivateDir> {
-    Ok(PrivateDir::new(crate::config::state_dir()?))
+    Ok(PrivateDir::new(crate::settings::state_dir()?))
 }
 
 fn read_state<T: DeserializeOwned + Default>(state: &PrivateDir, name: &str) -> T {

@@ -15,8 +15,9 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::cli::{NsArgs, UseArgs};
-use crate::config::ShellEnv;
-use crate::kubefile::{self, View};
+use crate::kubeconfig;
+use crate::kubeconfig::file::View;
+use crate::settings::ShellEnv;
 use crate::shell::{self, script};
 use scope::{Flag, Plan, Scope};
 
@@ -221,10 +222,10 @@ impl Change {
 /// Where the change goes for these flags, in this process's environment. Dead shells' files
 /// are removed on the way (every `use` and `ns` does it, so they never pile up).
 fn plan(flag: Flag, explicit: Option<&std::path::Path>, env: ShellEnv) -> Result<Plan> {
-    let paths = kubefile::view_paths(explicit)?;
-    let shells = crate::config::shells_dir()?;
+    let paths = kubeconfig::file::view_paths(explicit)?;
+    let shells = crate::settings::shells_dir()?;
     shell::remove_dead(&shells, env.shell);
-    let default_file = kubefile::home_dir()
+    let default_file = kubeconfig::file::home_dir()
         .ok()
         .map(|h| h.join(".kube").join("config"));
     scope::plan(

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::scope::Start;
 use super::{Change, NsArg, Target, effective, pick_namespace, resolve_target};
+use crate::kubeconfig;
 use crate::kubeconfig::Kubeconfig;
-use crate::kubefile::{self, View};
+use crate::kubeconfig::file::View;
 use crate::store::PrivateDir;
 
 const STATE: &str = "state.json";
@@ -35,7 +36,7 @@ struct Open {
     /// The kubeconfig files after the shell's own.
     rest: View,
     state: State,
-    _lock: kubefile::KubeLock,
+    _lock: kubeconfig::file::KubeLock,
 }
 
 impl Open {
@@ -44,15 +45,15 @@ impl Open {
         let dir = PrivateDir::new(file.parent().unwrap_or(Path::new(".")));
         dir.ensure()
             .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.path().display()))?;
-        let lock = kubefile::lock(file, timeout, &mut |l| {
+        let lock = kubeconfig::file::lock(file, timeout, &mut |l| {
             eprintln!("eks-kc: waiting for {}", l.display())
         })?;
         // A file of this shell's that was not in use (KUBECONFIG was reset by hand) is stale:
         // the shell starts from what it sees now.
         let (cfg, state) = match start {
-            Start::AsIs => (kubefile::read(file)?, read_state(&dir)),
+            Start::AsIs => (kubeconfig::file::read(file)?, read_state(&dir)),
             Start::Empty => (Kubeconfig::new(), State::default()),
-            Start::CopyOf(other) => (kubefile::read(other)?, State::default()),
+            Start::CopyOf(other) => (kubeconfig::file::read(other)?, State::default()),
         };
         Ok(Open {
             file: file.to_path_buf(),
@@ -119,7 +120,7 @@ impl Open {
                 self.cfg.put_context_copy(&name, &original, ns.as_deref());
             }
         }
-        kubefile::write(&self.file, &self.cfg)?;
+        kubeconfig::file::write(&self.file, &self.cfg)?;
         self.dir.write(STATE, &serde_json::to_vec(&self.state)?)?;
         Ok(())
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::config::ShellEnv;
+use crate::settings::ShellEnv;
 use crate::shell;
 use crate::shell::script::{self, EnvChange};
 
@@ -69,7 +69,7 @@ pub struct Facts<'a> {
     /// The files kubectl reads now (`KUBECONFIG`'s, else `~/.kube/config`).
     pub paths: &'a [PathBuf],
     pub env: ShellEnv,
-    /// Where this shell's own file goes (`config::shells_dir`).
+    /// Where this shell's own file goes (`settings::shells_dir`).
     pub shells: &'a Path,
     /// `~/.kube/config`: the list a shell returns to by unsetting KUBECONFIG.
     pub default_file: Option<&'a Path>,

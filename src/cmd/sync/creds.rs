@@ -1,5 +1,5 @@
 //! Credentials for the profile targets of a run, through the one credential path `eks-kc token`
-//! uses (`tokens::credentials`: the credential cache, the MFA prompt): a profile `eks-kc login`
+//! uses (`engine::credentials`: the credential cache, the MFA prompt): a profile `eks-kc login`
 //! warmed lists clusters without asking for credentials again, and an MFA profile asks once, on
 //! the terminal, and only when there is one.
 
@@ -8,10 +8,10 @@ use std::io::IsTerminal;
 
 use crate::aws::AwsCredentials;
 use crate::aws::eks::{Outcome, Target};
-use crate::config::Settings;
-use crate::provenance::ProfileSource;
+use crate::cache::provenance::ProfileSource;
+use crate::engine::{Origin, credentials};
+use crate::settings::Settings;
 use crate::source::CredentialSource;
-use crate::tokens::{Origin, credentials};
 
 /// How many profiles resolve at once (each may be a network call to STS or SSO).
 const PARALLEL: usize = 8;

@@ -7,9 +7,9 @@ use anyhow::Result;
 
 use super::plan::{credential_profile, desired_cluster};
 use super::{Discovered, Prepared, TargetReport, TargetStatus, sso};
+use crate::advice;
 use crate::aws::eks::{self, Outcome};
 use crate::cli::SyncArgs;
-use crate::diagnose;
 
 /// What the targets found, folded: the clusters to write, those not written yet, the targets
 /// listed (the only ones that may prune), and a report per target and account.
@@ -158,7 +158,7 @@ fn advice(e: &crate::problem::SetupError, profile: Option<&str>) -> String {
         profile: profile.map(str::to_owned).or_else(|| e.profile.clone()),
         ..e.clone()
     };
-    match diagnose::describe(&e) {
+    match advice::describe(&e) {
         Some(line) => {
             tracing::debug!("{}", e.message);
             line

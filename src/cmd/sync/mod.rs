@@ -22,8 +22,8 @@ use crate::aws::eks::{self, Outcome, Step};
 use crate::aws::profiles;
 use crate::cli::{ExecStyleArg, SyncArgs, SyncOutput};
 use crate::exit;
+use crate::kubeconfig;
 use crate::kubeconfig::{ChangeSet, ExecStyle, MergeOptions, NameTemplate};
-use crate::kubefile;
 use findings::{Findings, findings};
 use plan::plan;
 use report::{print_summary, progress_bar, write_changes};
@@ -97,7 +97,11 @@ impl Report {
 
 /// `eks-kc sync`, as a pipeline: [`prepare`] the run, [`discover`] every target, fold what they
 /// found into [`Findings`], [`write`] the kubeconfig, then report.
-pub fn run(args: &SyncArgs, settings: &crate::config::Settings, out: &mut dyn Write) -> Result<u8> {
+pub fn run(
+    args: &SyncArgs,
+    settings: &crate::settings::Settings,
+    out: &mut dyn Write,
+) -> Result<u8> {
     let started = Instant::now();
     let run = prepare(args)?;
     let discovered = discover(&run, args, settings)?;
@@ -168,7 +172,7 @@ fn prepare(args: &SyncArgs) -> Result<Prepared> {
         template,
         plan,
         sso_requests,
-        path: kubefile::default_target(args.kubeconfig.as_deref())?,
+        path: kubeconfig::file::default_target(args.kubeconfig.as_deref())?,
         exec_command: match &args.exec_command {
             Some(c) => c.clone(),
             None => default_exec_command(),
@@ -189,7 +193,7 @@ struct Discovered {
 fn discover(
     run: &Prepared,
     args: &SyncArgs,
-    settings: &crate::config::Settings,
+    settings: &crate::settings::Settings,
 ) -> Result<Discovered> {
     let plan = &run.plan;
     let credentials = creds::resolve(
@@ -291,19 +295,20 @@ fn write(
         set_current_if_none: !others.current_context,
     };
     if args.dry_run {
-        let mut cfg = kubefile::read(path)?;
+        let mut cfg = kubeconfig::file::read(path)?;
         let listed = with_vanished(&cfg);
         return Ok((cfg.merge(&findings.desired, &opts(&listed))?, false));
     }
-    let _lock = kubefile::lock(path, Duration::from_secs(args.lock_timeout), &mut |lock| {
-        eprintln!("eks-kc: waiting for {}", lock.display())
-    })?;
-    let mut cfg = kubefile::read(path)?;
+    let _lock =
+        kubeconfig::file::lock(path, Duration::from_secs(args.lock_timeout), &mut |lock| {
+            eprintln!("eks-kc: waiting for {}", lock.display())
+        })?;
+    let mut cfg = kubeconfig::file::read(path)?;
     let listed = with_vanished(&cfg);
     let changes = cfg.merge(&findings.desired, &opts(&listed))?;
     let written = changes.writes();
     if written {
-        kubefile::write(path, &cfg)?;
+        kubeconfig::file::write(path, &cfg)?;
     }
     Ok((changes, written))
 }
@@ -324,11 +329,11 @@ fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> 
         names: BTreeMap::new(),
         current_context: false,
     };
-    for other in kubefile::view_paths(explicit)? {
+    for other in kubeconfig::file::view_paths(explicit)? {
         if other == target {
             continue;
         }
-        let cfg = kubefile::read(&other)?;
+        let cfg = kubeconfig::file::read(&other)?;
         others.current_context |= cfg.current_context().is_some();
         let (names, foreign_user) = cfg.names_for_others();
         if foreign_user {
@@ -352,7 +357,7 @@ fn other_files(explicit: Option<&std::path::Path>, target: &std::path::Path) -> 
 /// One line on stderr when the kubeconfig has EKS contexts eks-kc does not serve (the AWS
 /// CLI's, aws-iam-authenticator's): `eks-kc adopt` serves them under their own names.
 fn adopt_hint(explicit: Option<&std::path::Path>) {
-    let Ok(view) = kubefile::View::load(explicit) else {
+    let Ok(view) = kubeconfig::file::View::load(explicit) else {
         return;
     };
     let foreign: usize = view

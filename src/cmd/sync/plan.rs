@@ -22,7 +22,7 @@ pub(super) struct Unplanned {
     /// `None` when no region was known.
     pub(super) region: Option<String>,
     pub(super) reason: String,
-    /// Set when the target lacks set-up a diagnosis can name (see `diagnose`).
+    /// Set when the target lacks set-up a diagnosis can name (see `advice`).
     pub(super) missing: Option<crate::problem::Missing>,
 }
 

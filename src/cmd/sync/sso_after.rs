@@ -62,7 +62,7 @@ pub(super) fn vanished(
 pub(super) fn remember_credentials(
     requests: &[org::Request],
     outcomes: &[LoginOutcome],
-    settings: &crate::config::Settings,
+    settings: &crate::settings::Settings,
 ) {
     for (req, outcome) in requests.iter().zip(outcomes) {
         for a in &outcome.accounts {
@@ -81,7 +81,7 @@ pub(super) fn remember_credentials(
                     }),
                     ..Default::default()
                 };
-                crate::tokens::remember(source, creds, settings);
+                crate::engine::remember(source, creds, settings);
             }
         }
     }

@@ -7,6 +7,8 @@
 //! byte-for-byte what botocore would produce (see `tests/fixtures/botocore_presign.json`).
 //! Signing itself lives in `aws::sign`; this module knows hosts, ordering, encoding and time.
 
+pub mod verify;
+
 use anyhow::{Result, bail};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -7,7 +7,7 @@
 //! against what is actually configured, and are replaced by one line that says exactly what to
 //! do. SDK details stay available under `-v`.
 //!
-//! [`diagnose`] is pure: the facts come in as a [`Setup`], gathered by [`Setup::gather`] from
+//! [`advise`] is pure: the facts come in as a [`Setup`], gathered by [`Setup::gather`] from
 //! the environment and the AWS config files.
 
 use crate::problem::{Missing, SetupError};
@@ -41,7 +41,7 @@ const SDK_DETAIL: &str = "(-v shows the AWS SDK's error)";
 ///
 /// `profile` is the profile the failing action named explicitly; `None` means the SDK's
 /// default chain (`AWS_PROFILE`, else the environment's keys, else the `default` profile, ...).
-pub fn diagnose(setup: &Setup, profile: Option<&str>, missing: Missing) -> Option<String> {
+pub fn advise(setup: &Setup, profile: Option<&str>, missing: Missing) -> Option<String> {
     let credentials = missing == Missing::Credentials;
     let region = missing == Missing::Region;
     let files = format!("{} or {}", setup.config_file, setup.credentials_file);
@@ -179,7 +179,7 @@ pub fn explain(err: anyhow::Error) -> anyhow::Error {
 
 /// The diagnosis of `e` on this machine, if there is a better line than its own.
 pub fn describe(e: &SetupError) -> Option<String> {
-    diagnose(&Setup::gather(), e.profile.as_deref(), e.missing)
+    advise(&Setup::gather(), e.profile.as_deref(), e.missing)
 }
 
 #[cfg(test)]
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn nothing_set_up_says_what_is_missing() {
         let s = bare();
-        let by_region = diagnose(&s, None, NO_REGION).unwrap();
+        let by_region = advise(&s, None, NO_REGION).unwrap();
         for part in [
             "aws configure`",
             "aws configure sso",
@@ -214,7 +214,7 @@ mod tests {
         }
         // A credentials error means a region was found (by flag, say): only the credentials
         // are missing, and the SDK's error is not shown.
-        let line = diagnose(&s, None, IMDS).unwrap();
+        let line = advise(&s, None, IMDS).unwrap();
         assert!(
             line.starts_with("no AWS credentials are configured"),
             "{line}"
@@ -227,10 +227,10 @@ mod tests {
             env_region: true,
             ..bare()
         };
-        assert_eq!(diagnose(&s, None, IMDS).unwrap(), line);
-        assert_eq!(diagnose(&s, None, NO_REGION).unwrap(), line);
+        assert_eq!(advise(&s, None, IMDS).unwrap(), line);
+        assert_eq!(advise(&s, None, NO_REGION).unwrap(), line);
         // login names the `default` profile explicitly: the same answer.
-        assert_eq!(diagnose(&s, Some("default"), IMDS).unwrap(), line);
+        assert_eq!(advise(&s, Some("default"), IMDS).unwrap(), line);
     }
 
     #[test]
@@ -239,16 +239,16 @@ mod tests {
             profiles: vec!["dev".into(), "prod".into()],
             ..bare()
         };
-        let line = diagnose(&s, None, IMDS).unwrap();
+        let line = advise(&s, None, IMDS).unwrap();
         assert!(line.contains("no `default` profile"), "{line}");
         assert!(line.contains("dev, prod"), "{line}");
-        let line = diagnose(&s, Some("stage"), IMDS).unwrap();
+        let line = advise(&s, Some("stage"), IMDS).unwrap();
         assert!(line.contains("'stage' does not exist"), "{line}");
         let s = Setup {
             env_profile: Some("typo".into()),
             ..s
         };
-        let line = diagnose(&s, None, IMDS).unwrap();
+        let line = advise(&s, None, IMDS).unwrap();
         assert!(
             line.contains("'typo' (from AWS_PROFILE) does not exist"),
             "{line}"
@@ -262,14 +262,14 @@ mod tests {
             profiles_with_region: vec!["ops".into()],
             ..bare()
         };
-        let line = diagnose(&s, None, NO_REGION).unwrap();
+        let line = advise(&s, None, NO_REGION).unwrap();
         assert!(line.contains("`aws configure set region REGION`"), "{line}");
-        assert_eq!(diagnose(&s, Some("ops"), NO_REGION), None);
+        assert_eq!(advise(&s, Some("ops"), NO_REGION), None);
         let s = Setup {
             profiles_with_region: vec![],
             ..s
         };
-        let line = diagnose(&s, Some("ops"), NO_REGION).unwrap();
+        let line = advise(&s, Some("ops"), NO_REGION).unwrap();
         assert!(line.contains("--profile ops"), "{line}");
     }
 
@@ -282,13 +282,13 @@ mod tests {
         };
         // An expired SSO login, a denied role: the set-up is there; the error says more.
         // (Denied calls and refused keys are no `SetupError` at all, so never diagnosed.)
-        assert_eq!(diagnose(&s, None, IMDS), None);
+        assert_eq!(advise(&s, None, IMDS), None);
         let keys = Setup {
             env_keys: true,
             ..bare()
         };
         // Keys in the environment but no region anywhere.
-        let line = diagnose(&keys, None, NO_REGION).unwrap();
+        let line = advise(&keys, None, NO_REGION).unwrap();
         assert!(line.contains("AWS_REGION is not set"), "{line}");
     }
 }

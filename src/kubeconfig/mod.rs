@@ -413,6 +413,8 @@ fn marker_of(entry: &Value) -> Option<Marker> {
 mod adopt;
 mod changes;
 mod contexts;
+pub mod digest;
+pub mod file;
 mod foreign;
 mod forget;
 mod merge;

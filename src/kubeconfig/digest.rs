@@ -15,7 +15,6 @@
 //! Where: the cache directory; for a `KUBECONFIG` that starts with a shell's own file (see
 //! `crate::shell`), that shell's directory, which goes away with the shell.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,12 +23,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::hashes;
+use crate::kubeconfig;
 use crate::kubeconfig::ManagedContext;
-use crate::kubefile::{self, View};
+use crate::kubeconfig::file::View;
 use crate::store::PrivateDir;
+use crate::store::stamp::{FileStamp, stamp};
 
 /// 3: digests are kept only for settled files (2 could hold a racily-clean one).
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// How long ago every file must have changed for a digest of it to be kept: more than one tick
 /// of any filesystem clock (1 s on the coarsest ones, ext3 and HFS+), with room for skew.
@@ -55,35 +56,6 @@ impl Summary {
     }
 }
 
-/// What identifies one version of a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Stamp {
-    path: PathBuf,
-    exists: bool,
-    len: u64,
-    mtime_ns: i128,
-    ino: u64,
-}
-
-fn stamp(path: &Path) -> Stamp {
-    match std::fs::metadata(path) {
-        Ok(m) => Stamp {
-            path: path.to_path_buf(),
-            exists: true,
-            len: m.len(),
-            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
-            ino: m.ino(),
-        },
-        Err(_) => Stamp {
-            path: path.to_path_buf(),
-            exists: false,
-            len: 0,
-            mtime_ns: 0,
-            ino: 0,
-        },
-    }
-}
-
 /// What `prompt` shows: the current context and the namespace it sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prompt {
@@ -104,7 +76,7 @@ impl Prompt {
 #[derive(Debug, Serialize, Deserialize)]
 struct Stored<T> {
     version: u32,
-    stamps: Vec<Stamp>,
+    stamps: Vec<FileStamp>,
     summary: T,
 }
 
@@ -140,9 +112,9 @@ fn cached<T: Serialize + DeserializeOwned>(
     make: fn(&View) -> T,
     worth_keeping: fn(&T) -> bool,
 ) -> Result<T> {
-    let paths = kubefile::view_paths(explicit)?;
+    let paths = kubeconfig::file::view_paths(explicit)?;
     let now = SystemTime::now();
-    let stamps: Vec<Stamp> = paths.iter().map(|p| stamp(p)).collect();
+    let stamps: Vec<FileStamp> = paths.iter().map(|p| stamp(p)).collect();
     let dir = home(&paths, cache_dir).map(PrivateDir::new);
     let key = paths
         .iter()
@@ -161,12 +133,12 @@ fn cached<T: Serialize + DeserializeOwned>(
     let summary = make(&View::of_paths(&paths)?);
     // Only a digest of files that did not change while being read, and that had settled
     // before (see the module's note), is worth keeping.
-    let after: Vec<Stamp> = paths.iter().map(|p| stamp(p)).collect();
+    let after: Vec<FileStamp> = paths.iter().map(|p| stamp(p)).collect();
     // With no kubeconfig at all there is nothing to digest, and nothing is left behind (not
     // even the cache directory).
     if let Some(dir) = dir
         && after == stamps
-        && stamps.iter().any(|s| s.exists)
+        && stamps.iter().any(|s| s.stat.is_some())
         && settled(&stamps, now)
         && worth_keeping(&summary)
     {
@@ -184,12 +156,14 @@ fn cached<T: Serialize + DeserializeOwned>(
 }
 
 /// Whether every file of `stamps` last changed at least [`SETTLED`] before `now`.
-fn settled(stamps: &[Stamp], now: SystemTime) -> bool {
+fn settled(stamps: &[FileStamp], now: SystemTime) -> bool {
     let Ok(now) = now.duration_since(UNIX_EPOCH) else {
         return false;
     };
     let limit = now.saturating_sub(SETTLED).as_nanos() as i128;
-    stamps.iter().all(|s| !s.exists || s.mtime_ns < limit)
+    stamps
+        .iter()
+        .all(|s| s.stat.is_none_or(|st| st.mtime < limit))
 }
 
 #[cfg(test)]

@@ -7,25 +7,25 @@
 //! of the AWS files the identity came from. It builds no async runtime and no AWS client and
 //! parses no AWS config; those appear only when a token has to be signed or an AWS file changed.
 
-mod cache;
 mod credentials;
 mod origin;
+mod serve;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws::{self, CredentialSource};
-use crate::cache::{SsoKey, TokenEntry, TokenKey};
-use crate::config::Settings;
+use crate::cache::provenance::Provenance;
+use crate::cache::token::{SsoKey, TokenEntry, TokenKey};
 use crate::exec::{self, ClusterConfig, ExecInfo};
 use crate::kubeconfig::ManagedContext;
-use crate::provenance::Provenance;
+use crate::settings::Settings;
 use crate::token;
 
-pub use crate::config::Limits;
-pub use cache::TokenCache;
+pub use crate::settings::Limits;
 pub use credentials::{credentials, remember};
 pub use origin::{Origin, Validity};
+pub use serve::TokenCache;
 
 /// What one token request resolved to, after flags, exec info and environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::provenance::Provenance;
 use crate::hashes;
-use crate::provenance::Provenance;
 
 /// Bumped whenever the entry layout changes; other versions are treated as misses. Version 2
 /// added the provenance: entries without one cannot be checked, so they are not served.
@@ -238,50 +238,6 @@ impl TokenEntry {
     }
 }
 
-/// Parses a refresh margin: `300`, `300s`, `5m`, `1h`. Negative or over 14 minutes makes no sense
-/// for a 14-minute token and is rejected.
-pub fn parse_margin(text: &str) -> Result<Duration, String> {
-    let d = parse_duration(text)?;
-    if d > crate::token::TOKEN_LIFETIME {
-        return Err(format!(
-            "a refresh margin of {text} is longer than a token's 14-minute life"
-        ));
-    }
-    Ok(d)
-}
-
-/// Parses a duration above zero: `15`, `15s`, `1m`.
-pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
-    let d = parse_duration(text)?;
-    if d <= Duration::zero() {
-        return Err(format!("'{text}' must be more than zero"));
-    }
-    Ok(d)
-}
-
-/// Parses a non-negative duration: `300`, `300s`, `5m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: i64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration (try 300s or 5m)"))?;
-    let d = match unit.trim() {
-        "s" | "sec" | "secs" => Duration::seconds(n),
-        "m" | "min" | "mins" => Duration::minutes(n),
-        "h" => Duration::hours(n),
-        other => {
-            return Err(format!(
-                "unknown unit '{other}' in '{text}' (use s, m or h)"
-            ));
-        }
-    };
-    Ok(d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,16 +354,5 @@ mod tests {
         ] {
             assert!(TokenEntry::from_bytes(bad, &k).is_err());
         }
-    }
-
-    #[test]
-    fn margins_parse() {
-        assert_eq!(parse_margin("300").unwrap(), Duration::seconds(300));
-        assert_eq!(parse_margin("90s").unwrap(), Duration::seconds(90));
-        assert_eq!(parse_margin("5m").unwrap(), Duration::minutes(5));
-        assert!(parse_margin("1h").is_err());
-        assert!(parse_margin("-1m").is_err());
-        assert!(parse_margin("5x").is_err());
-        assert!(parse_margin("").is_err());
     }
 }

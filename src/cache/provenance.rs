@@ -15,32 +15,14 @@
 //! `cmd::token`'s job (through `aws::profiles`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::hashes::hex;
 
-/// What `stat` says of a file, enough to notice any edit: an in-place write changes mtime and
-/// ctime (which nobody can set back), an editor's rename changes the inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stat {
-    pub size: u64,
-    pub ino: u64,
-    pub dev: u64,
-    /// Modification time, nanoseconds since the epoch.
-    pub mtime: i128,
-    /// Status change time, nanoseconds since the epoch.
-    pub ctime: i128,
-}
-
-/// A file and its stat when the entry was made; `stat: None` when it did not exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    pub path: PathBuf,
-    pub stat: Option<Stat>,
-}
+pub use crate::store::stamp::{FileStamp, Stat};
 
 /// Where an entry's identity came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,8 +10,9 @@ use super::{Origin, Validity};
 use crate::aws;
 use crate::aws::AwsCredentials;
 use crate::aws::CredentialSource;
-use crate::config::Settings;
-use crate::credcache::{self, CredEntry, IdentityKey};
+use crate::cache;
+use crate::cache::credentials::{CredEntry, IdentityKey};
+use crate::settings::Settings;
 use crate::store::{LockError, PrivateDir};
 
 /// The credentials that sign for `identity`: temporary ones from the credential cache while they
@@ -47,9 +48,9 @@ pub fn credentials(
         return resolve();
     };
     let margin = settings.credential_margin;
-    let store = credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
+    let store = cache::credentials::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
     let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
-    let fresh = |store: &credcache::CredentialCache| {
+    let fresh = |store: &cache::credentials::CredentialCache| {
         store.get(&key).filter(|e| {
             e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
         })
@@ -84,20 +85,20 @@ pub fn remember(identity: CredentialSource<'_>, creds: &AwsCredentials, settings
         return;
     };
     let origin = Origin::new(identity);
-    let store = credcache::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
+    let store = cache::credentials::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
     let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
     put(&store, key, creds, origin.current().cloned());
 }
 
 fn put(
-    store: &credcache::CredentialCache,
+    store: &cache::credentials::CredentialCache,
     key: IdentityKey,
     creds: &AwsCredentials,
-    provenance: Option<crate::provenance::Provenance>,
+    provenance: Option<crate::cache::provenance::Provenance>,
 ) {
     if let (Some(expiration), Some(provenance)) = (creds.expiry, provenance) {
         let entry = CredEntry {
-            version: credcache::VERSION,
+            version: cache::credentials::VERSION,
             key,
             access_key_id: creds.access_key_id.clone(),
             secret_access_key: creds.secret_access_key.clone(),

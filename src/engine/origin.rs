@@ -3,13 +3,14 @@
 //! the configuration that produced it is unchanged.
 
 use std::cell::OnceCell;
-use std::path::Path;
 
 use anyhow::Result;
 
 use crate::aws;
 use crate::aws::CredentialSource;
-use crate::provenance::{self, Provenance};
+use crate::cache;
+use crate::cache::provenance::Provenance;
+use crate::store::stamp::{stamp, stat};
 
 /// Where the identity of a request comes from, worked out at most once per call and only when
 /// needed: when a cache entry's file stamps changed, or to store with a new entry.
@@ -74,14 +75,14 @@ fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
     let mut stamps = vec![stamp(&files.config), stamp(&files.credentials)];
     let profiles = aws::profiles::load_files_blocking()?;
     let chain = match &identity.sso {
-        Some(role) => provenance::walk_sso(&profiles, role),
+        Some(role) => cache::provenance::walk_sso(&profiles, role),
         None => {
             let start = identity
                 .profile
                 .map(str::to_owned)
                 .or_else(|| env("AWS_PROFILE"))
                 .unwrap_or_else(|| "default".into());
-            provenance::walk(&profiles, &start)
+            cache::provenance::walk(&profiles, &start)
         }
     };
     let mut states = vec![];
@@ -92,30 +93,10 @@ fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
             Ok(c) => c,
             Err(_) => Some(vec![]),
         };
-        states.push(provenance::sso_login_state(content.as_deref()));
+        states.push(cache::provenance::sso_login_state(content.as_deref()));
     }
     Ok(Provenance {
         files: stamps,
-        fingerprint: provenance::fingerprint(&chain, &states),
+        fingerprint: cache::provenance::fingerprint(&chain, &states),
     })
-}
-
-fn stat(path: &Path) -> Option<provenance::Stat> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-    Some(provenance::Stat {
-        size: m.size(),
-        ino: m.ino(),
-        dev: m.dev(),
-        mtime: ns(m.mtime(), m.mtime_nsec()),
-        ctime: ns(m.ctime(), m.ctime_nsec()),
-    })
-}
-
-fn stamp(path: &Path) -> provenance::FileStamp {
-    provenance::FileStamp {
-        path: path.to_path_buf(),
-        stat: stat(path),
-    }
 }

@@ -1,6 +1,8 @@
 //! The client-go exec credential protocol: what kubectl hands the plugin in
 //! `KUBERNETES_EXEC_INFO`, and the `ExecCredential` the plugin prints back. Pure data.
 
+pub mod stanza;
+
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 

@@ -10,7 +10,7 @@ use anyhow::Result;
 use chrono::Duration;
 
 use crate::store::LockWait;
-use crate::{cache, credcache, paths, store};
+use crate::{cache, paths, store};
 
 /// Default bound of all lock waits of one call.
 pub const DEFAULT_LOCK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
@@ -83,7 +83,7 @@ impl Settings {
                 .map(|text| parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}")))
                 .transpose()
         };
-        let duration = |name: &str| parsed(name, cache::parse_duration);
+        let duration = |name: &str| parsed(name, crate::duration::parse_duration);
         let std = |d: Duration| d.to_std().unwrap_or_default();
         let cache_dir = match flags.cache_dir.filter(|d| !d.as_os_str().is_empty()) {
             Some(dir) => Ok(dir.to_path_buf()),
@@ -92,8 +92,8 @@ impl Settings {
         };
         let refresh_margin = match flags.refresh_margin {
             Some(m) => m,
-            None => parsed("EKS_KC_REFRESH_MARGIN", cache::parse_margin)?
-                .unwrap_or(cache::DEFAULT_MARGIN),
+            None => parsed("EKS_KC_REFRESH_MARGIN", crate::duration::parse_margin)?
+                .unwrap_or(cache::token::DEFAULT_MARGIN),
         };
         let lock = match flags.lock_timeout {
             Some(t) => t,
@@ -103,7 +103,7 @@ impl Settings {
         };
         let network = match flags.timeout {
             Some(t) => t,
-            None => parsed("EKS_KC_TIMEOUT", cache::parse_positive_duration)?
+            None => parsed("EKS_KC_TIMEOUT", crate::duration::parse_positive_duration)?
                 .map(std)
                 .unwrap_or(DEFAULT_TIMEOUT),
         };
@@ -111,7 +111,7 @@ impl Settings {
             cache_dir: cache_dir.map(|dir| store::effective_dir(&dir)),
             refresh_margin,
             credential_margin: duration("EKS_KC_CREDENTIAL_REFRESH_MARGIN")?
-                .unwrap_or(credcache::DEFAULT_MARGIN),
+                .unwrap_or(cache::credentials::DEFAULT_MARGIN),
             keyring: env("EKS_KC_KEYRING").is_none_or(|v| v != "off"),
             limits: Limits::new(lock, network),
         })
@@ -229,7 +229,7 @@ mod tests {
         let s = Settings::resolve(Flags::default(), &env).unwrap();
         assert_eq!(s.cache_dir().unwrap(), dir.path());
         assert_eq!(s.refresh_margin, Duration::minutes(2));
-        assert_eq!(s.credential_margin, credcache::DEFAULT_MARGIN);
+        assert_eq!(s.credential_margin, cache::credentials::DEFAULT_MARGIN);
         assert_eq!(s.limits.lock, StdDuration::from_secs(3));
         assert_eq!(s.limits.network, DEFAULT_TIMEOUT);
         assert!(!s.keyring);

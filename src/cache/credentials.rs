@@ -12,9 +12,9 @@ use anyhow::{Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::cache::TokenKey;
+use crate::cache::provenance::Provenance;
+use crate::cache::token::TokenKey;
 use crate::hashes;
-use crate::provenance::Provenance;
 use crate::secret::Secret;
 use crate::source::CredentialSource;
 use crate::store::PrivateDir;
@@ -38,7 +38,7 @@ pub struct IdentityKey {
     pub role_arn: Option<String>,
     pub env: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sso: Option<crate::cache::SsoKey>,
+    pub sso: Option<crate::cache::token::SsoKey>,
 }
 
 impl IdentityKey {
@@ -62,7 +62,10 @@ impl IdentityKey {
         CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
-            sso: self.sso.as_ref().and_then(crate::cache::SsoKey::role),
+            sso: self
+                .sso
+                .as_ref()
+                .and_then(crate::cache::token::SsoKey::role),
         }
     }
 

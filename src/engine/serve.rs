@@ -7,11 +7,11 @@ use anyhow::Result;
 use chrono::{Duration, Utc};
 
 use super::{Limits, Minted, Origin, TokenRequest, Validity};
-use crate::cache::{TokenEntry, TokenKey};
-use crate::provenance::Provenance;
+use crate::cache::provenance::Provenance;
+use crate::cache::token::{TokenEntry, TokenKey};
 use crate::store::{LockError, LockWait, PrivateDir};
 
-/// The token cache in one directory (its sibling is the credential cache, `credcache::CredentialCache`).
+/// The token cache in one directory (its sibling is the credential cache, `cache::credentials::CredentialCache`).
 pub struct TokenCache {
     dir: PrivateDir,
 }
