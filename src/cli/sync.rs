@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::Verbosity;
+use crate::kubeconfig::ExecStyle;
 
 /// Discover EKS clusters across AWS profiles and regions and write them to the kubeconfig.
 ///
@@ -207,20 +208,7 @@ section (comments inside it are not kept; the rest of the file is kept byte for 
 the file's mode (a new file is 0600, in a 0700 directory) and writes atomically.
 ";
 
-/// One IAM Identity Center login to discover through, with its filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SsoSpec {
-    /// An `[sso-session NAME]` of the AWS config; `None` with `start_url`.
-    pub session: Option<String>,
-    /// A start URL without a config section (then `region` is required).
-    pub start_url: Option<String>,
-    /// The IAM Identity Center region (overrides the section's `sso_region`).
-    pub region: Option<String>,
-    /// Preferred roles, first match per account wins; empty: every role.
-    pub roles: Vec<String>,
-    /// Account id or name globs; empty: every account.
-    pub accounts: Vec<String>,
-}
+pub use crate::config::SsoSpec;
 
 impl SyncArgs {
     /// Records whether --concurrency was on the command line (`matches` are sync's), which
@@ -266,6 +254,24 @@ pub enum ExecStyleArg {
     Shared,
     /// A user per context whose args name the cluster; works with every client.
     PerContext,
+}
+
+impl From<ExecStyleArg> for ExecStyle {
+    fn from(arg: ExecStyleArg) -> Self {
+        match arg {
+            ExecStyleArg::Shared => ExecStyle::Shared,
+            ExecStyleArg::PerContext => ExecStyle::PerContext,
+        }
+    }
+}
+
+impl From<ExecStyle> for ExecStyleArg {
+    fn from(style: ExecStyle) -> Self {
+        match style {
+            ExecStyle::Shared => ExecStyleArg::Shared,
+            ExecStyle::PerContext => ExecStyleArg::PerContext,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use crate::cli::{AdoptArgs, ExecStyleArg, ListOutput};
+use crate::cli::{AdoptArgs, ListOutput};
 use crate::exit;
 use crate::kubeconfig;
 use crate::kubeconfig::file::View;
@@ -118,11 +118,9 @@ fn change(
     let (names, shadowed): (Vec<String>, Vec<String>) = names
         .into_iter()
         .partition(|n| user_shadowed(cfg, view, path, n).is_none());
-    let style = match args.exec_style {
-        Some(ExecStyleArg::Shared) => ExecStyle::Shared,
-        Some(ExecStyleArg::PerContext) => ExecStyle::PerContext,
-        None => cfg.exec_style(),
-    };
+    let style = args
+        .exec_style
+        .map_or_else(|| cfg.exec_style(), ExecStyle::from);
     let mut adoption = cfg.adopt(&names, style, exec_command);
     for n in shadowed {
         let why = user_shadowed(cfg, view, path, &n).unwrap_or_default();

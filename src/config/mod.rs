@@ -1,15 +1,14 @@
 //! eks-kc's config file (`config.yaml`, see `paths::config_file`): the targets and options a
 //! bare `eks-kc sync` runs with, and `sync --save` writes. Pure: the caller reads and writes the
-//! file (`cmd::config`).
+//! file (`cmd::config`), and lays the command line over the saved settings
+//! (`cmd::config::merge`).
 //!
 //! - `yaml`: text to a tree that knows each key's line and byte range, and settings to text;
 //! - `schema`: the tree to [`SyncSettings`], each error naming line and key;
-//! - `merge`: the command line over the saved settings ([`apply`]), and what `--save` keeps.
 //!
 //! Top-level sections other than `sync` belong to other commands ([`OTHER_SECTIONS`]): they are
 //! accepted here, read by their owners, and kept byte for byte when `--save` rewrites `sync`.
 
-mod merge;
 mod schema;
 mod yaml;
 
@@ -19,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::cli::{ExecStyleArg, SsoSpec};
-pub use merge::{Applied, apply, to_save};
+use crate::kubeconfig::ExecStyle;
 
 /// Top-level sections other parts of eks-kc own and parse themselves: add a section's name
 /// here when it is created, so that this reader accepts it.
@@ -60,8 +58,23 @@ pub struct SyncSettings {
     pub sso: Vec<SsoSpec>,
     pub name_template: Option<String>,
     pub prune: bool,
-    pub exec_style: Option<ExecStyleArg>,
+    pub exec_style: Option<ExecStyle>,
     pub concurrency: Option<u16>,
+}
+
+/// One IAM Identity Center login to discover through, with its filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SsoSpec {
+    /// An `[sso-session NAME]` of the AWS config; `None` with `start_url`.
+    pub session: Option<String>,
+    /// A start URL without a config section (then `region` is required).
+    pub start_url: Option<String>,
+    /// The IAM Identity Center region (overrides the section's `sso_region`).
+    pub region: Option<String>,
+    /// Preferred roles, first match per account wins; empty: every role.
+    pub roles: Vec<String>,
+    /// Account id or name globs; empty: every account.
+    pub accounts: Vec<String>,
 }
 
 /// A config file that is not valid: its path, the line, and what is wrong with which key.
@@ -194,8 +207,8 @@ pub fn to_value(s: &SyncSettings) -> Value {
     }
     if let Some(style) = s.exec_style {
         let name = match style {
-            ExecStyleArg::Shared => "shared",
-            ExecStyleArg::PerContext => "per-context",
+            ExecStyle::Shared => "shared",
+            ExecStyle::PerContext => "per-context",
         };
         put("exec-style", name.into());
     }
@@ -206,4 +219,4 @@ pub fn to_value(s: &SyncSettings) -> Value {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use clap::ValueEnum;
-
+use super::SsoSpec;
 use super::yaml::{Entry, Node, Value};
 use super::{OTHER_SECTIONS, SyncSettings, keys};
-use crate::cli::{ExecStyleArg, SsoSpec};
+use crate::kubeconfig::ExecStyle;
 use crate::kubeconfig::NameTemplate;
 use crate::regions;
 
@@ -327,9 +326,14 @@ fn boolean(node: &Node, path: &str) -> Checked<bool> {
     Err(expected(node, path, "true or false"))
 }
 
-fn exec_style(node: &Node, path: &str) -> Checked<ExecStyleArg> {
+fn exec_style(node: &Node, path: &str) -> Checked<ExecStyle> {
     let text = string(node, path)?;
-    ExecStyleArg::from_str(&text, false).map_err(|_| {
+    match text.as_str() {
+        "shared" => Ok(ExecStyle::Shared),
+        "per-context" => Ok(ExecStyle::PerContext),
+        _ => Err(()),
+    }
+    .map_err(|_: ()| {
         let hint = did_you_mean(&text, keys::EXEC_STYLES);
         let hint = if hint.starts_with(';') {
             hint

@@ -3,7 +3,8 @@ use std::path::Path;
 use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
 use super::*;
-use crate::cli::{Cli, Command, SyncArgs};
+use crate::cli::{Cli, Command, ExecStyleArg, SyncArgs};
+use crate::kubeconfig::ExecStyle;
 
 const PATH: &str = "/home/u/.config/eks-kc/config.yaml";
 
@@ -11,7 +12,7 @@ fn parse(text: &str) -> Result<ConfigFile, String> {
     ConfigFile::parse(Path::new(PATH), Some(text.to_owned())).map_err(|e| e.to_string())
 }
 
-pub(super) fn settings(text: &str) -> SyncSettings {
+pub(crate) fn settings(text: &str) -> SyncSettings {
     parse(text).unwrap().sync
 }
 
@@ -22,7 +23,7 @@ fn error(text: &str) -> String {
 }
 
 /// `eks-kc sync EXTRA` as the binary parses it.
-pub(super) fn args(extra: &[&str]) -> SyncArgs {
+pub(crate) fn args(extra: &[&str]) -> SyncArgs {
     let matches = Cli::command().get_matches_from(["eks-kc", "sync"].iter().chain(extra));
     let mut cli = Cli::from_arg_matches(&matches).unwrap();
     match (&mut cli.command, matches.subcommand()) {
@@ -35,7 +36,7 @@ pub(super) fn args(extra: &[&str]) -> SyncArgs {
     }
 }
 
-pub(super) const FULL: &str = "\
+pub(crate) const FULL: &str = "\
 # saved by hand
 sync:
   profiles: [dev, prod]
@@ -79,7 +80,7 @@ fn every_key_is_read_with_its_line() {
             ],
             name_template: Some("{cluster}@{profile}".into()),
             prune: true,
-            exec_style: Some(ExecStyleArg::PerContext),
+            exec_style: Some(ExecStyle::PerContext),
             concurrency: Some(8),
             ..SyncSettings::default()
         }

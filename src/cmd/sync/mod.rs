@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::aws::eks::{self, Outcome, Step};
 use crate::aws::profiles;
-use crate::cli::{ExecStyleArg, SyncArgs, SyncOutput};
+use crate::cli::{SyncArgs, SyncOutput};
 use crate::exit;
 use crate::kubeconfig;
 use crate::kubeconfig::{ChangeSet, ExecStyle, MergeOptions, NameTemplate};
@@ -288,10 +288,7 @@ fn write(
         prune: args.prune,
         exec_command: &run.exec_command,
         taken_elsewhere: &others.names,
-        exec_style: args.exec_style.map(|s| match s {
-            ExecStyleArg::Shared => ExecStyle::Shared,
-            ExecStyleArg::PerContext => ExecStyle::PerContext,
-        }),
+        exec_style: args.exec_style.map(ExecStyle::from),
         set_current_if_none: !others.current_context,
     };
     if args.dry_run {

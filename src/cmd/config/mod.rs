@@ -15,6 +15,8 @@ use crate::config;
 use crate::config::ConfigFile;
 use crate::store;
 
+mod merge;
+
 /// The largest config file read: a real one is a few hundred bytes.
 const MAX_SIZE: u64 = 1 << 20;
 
@@ -99,7 +101,7 @@ pub fn sync_args(
         None
     };
     let file = read(&path)?;
-    let applied = config::apply(args, &file.sync);
+    let applied = merge::apply(args, &file.sync);
     for key in &applied.used {
         let line = file.lines.get(key).copied().unwrap_or_default();
         tracing::debug!("{key}: from {}:{line}", path.display());
@@ -122,7 +124,7 @@ pub fn sync_args(
 /// `--dry-run`, only shows them), and prints them.
 fn save(file: &ConfigFile, args: &SyncArgs, err: &mut dyn Write) -> Result<()> {
     let path = file.path.display();
-    let settings = config::to_save(args);
+    let settings = merge::to_save(args);
     let cannot = |e: String| anyhow!("--save: cannot write {path}: {e}");
     let text = file.with_sync(&settings).map_err(cannot)?;
     let section = config::render(&settings).map_err(cannot)?;

@@ -12,8 +12,8 @@
 //! No sync flag reads the environment, so "on the command line" is exact. AWS_PROFILE and
 //! AWS_REGION stay what they were before the file: defaults, below the saved settings.
 
-use super::SyncSettings;
 use crate::cli::{DEFAULT_CONCURRENCY, SyncArgs};
+use crate::config::{SyncSettings, keys};
 
 /// The arguments a run uses, and which saved keys went into them.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ pub fn apply(args: &SyncArgs, saved: &SyncSettings) -> Applied {
         a.prune = false;
     }
     if a.exec_style.is_none() {
-        a.exec_style = saved.exec_style;
+        a.exec_style = saved.exec_style.map(Into::into);
         take("exec-style", saved.exec_style.is_some());
     }
     if !a.concurrency_given
@@ -82,7 +82,7 @@ pub fn apply(args: &SyncArgs, saved: &SyncSettings) -> Applied {
         a.concurrency = n;
         take("concurrency", true);
     }
-    used.sort_by_key(|k| super::keys::SYNC.iter().position(|s| s == k));
+    used.sort_by_key(|k| keys::SYNC.iter().position(|s| s == k));
     Applied { args: a, used }
 }
 
@@ -99,16 +99,16 @@ pub fn to_save(args: &SyncArgs) -> SyncSettings {
         sso: args.sso_specs(),
         name_template: args.name_template.clone(),
         prune: args.prune && !args.no_prune,
-        exec_style: args.exec_style,
+        exec_style: args.exec_style.map(Into::into),
         concurrency: (args.concurrency != DEFAULT_CONCURRENCY).then_some(args.concurrency),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{FULL, args, settings};
     use super::*;
     use crate::cli::ExecStyleArg;
+    use crate::config::tests::{FULL, args, settings};
 
     #[test]
     fn without_saved_settings_the_command_line_is_unchanged() {
