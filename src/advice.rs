@@ -129,7 +129,7 @@ pub fn advise(setup: &Setup, profile: Option<&str>, missing: Missing) -> Option<
 impl Setup {
     /// The facts of this process's environment and AWS config files (read, never the network).
     pub fn gather() -> Setup {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let env = |k: &str| crate::settings::env::var(k).filter(|v| !v.trim().is_empty());
         let file = |var: &str, default: &str| match env(var) {
             Some(path) => path,
             None => default.to_owned(),

@@ -49,7 +49,7 @@ fn settings(
             cache_dir: cache_dir.or(cli.global.cache_dir.as_deref()),
             ..flags
         },
-        |name| std::env::var(name).ok(),
+        crate::settings::env::var,
     )
 }
 
@@ -93,7 +93,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         }
         cli::Command::Sync(args) => {
             let settings = settings(None, &cli, settings::Flags::default())?;
-            let config_file = settings::config_file(|name| std::env::var(name).ok());
+            let config_file = settings::config_file(crate::settings::env::var);
             let json = args.output == cli::SyncOutput::Json;
             let result = cmd::config::sync_args(
                 args,
@@ -150,7 +150,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         cli::Command::Forget(args) => cmd::forget::run(args, out),
         cli::Command::Adopt(args) => cmd::adopt::run(args, out),
         cli::Command::Config(args) => {
-            let config_file = settings::config_file(|name| std::env::var(name).ok());
+            let config_file = settings::config_file(crate::settings::env::var);
             cmd::config::run(args, config_file, out).map(|()| exit::SUCCESS)
         }
         cli::Command::Completions(args) => {

@@ -34,7 +34,10 @@ pub fn init(verbose: u8) {
             "aws_smithy_runtime::client::http",
             LevelFilter::INFO.min(sdk),
         );
-    let colour = colour(io::stderr().is_terminal(), std::env::var_os("NO_COLOR"));
+    let colour = colour(
+        io::stderr().is_terminal(),
+        crate::settings::env::var_os("NO_COLOR"),
+    );
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

@@ -74,13 +74,13 @@ impl SsoLoginRef<'_> {
 impl CredentialSource<'_> {
     /// Whether this source signs with the static keys in the environment: no profile named,
     /// nothing to assume, and `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` set (the provider
-    /// the SDK's default chain tries first).
-    pub fn uses_env_keys(&self) -> bool {
+    /// the SDK's default chain tries first); `env` looks a variable up.
+    pub fn uses_env_keys(&self, env: impl Fn(&str) -> Option<String>) -> bool {
         self.sso.is_none()
             && self.profile.is_none()
             && self.role_arn.is_none()
-            && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-            && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+            && env("AWS_ACCESS_KEY_ID").is_some()
+            && env("AWS_SECRET_ACCESS_KEY").is_some()
     }
 
     /// How messages name it: "profile 'ops' and role arn:…".

@@ -26,7 +26,7 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
 
     // Fast path: static keys in the environment, read by the same provider the default chain
     // would pick, without loading config files or building HTTP clients.
-    if req.source.uses_env_keys() {
+    if req.source.uses_env_keys(crate::settings::env::var) {
         let creds = EnvironmentVariableCredentialsProvider::new()
             .provide_credentials()
             .await

@@ -249,7 +249,7 @@ fn default_chain(conf: &ProviderConfig, t: &Timeouts) -> CredentialsProviderChai
             .read_timeout(t.attempt)
             .build(),
     );
-    let env = |name: &str| std::env::var(name).ok();
+    let env = crate::settings::env::var;
     let read = |path: &str| std::fs::read_to_string(path).ok();
     if !imds_allowed(env, read) {
         tracing::debug!("not asking IMDS: AWS_EC2_METADATA_DISABLED, or no sign of EC2 here");

@@ -41,7 +41,7 @@ impl Login {
                 region: region.to_owned(),
             }),
             SsoLoginRef::Session(name) => {
-                let config = crate::paths::aws_files(|k| std::env::var(k).ok()).config;
+                let config = crate::paths::aws_files(crate::settings::env::var).config;
                 let Some(section) = profiles.sso_sessions.get(name) else {
                     bail!(
                         "no [sso-session {name}] section in {}: create it with `aws configure \
@@ -87,7 +87,7 @@ impl Login {
             Some(s) => SsoLogin::Session(s.clone()),
             None => SsoLogin::StartUrl(self.start_url.clone()),
         };
-        crate::paths::aws_files(|k| std::env::var(k).ok())
+        crate::paths::aws_files(crate::settings::env::var)
             .sso_cache
             .join(login.cache_file_name())
     }

@@ -22,9 +22,8 @@ pub struct Reply {
 /// original host): never to the generic `AWS_ENDPOINT_URL`, which names some other service as
 /// often as not, and never over plain http except to this machine.
 pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
-    let sts_endpoint = std::env::var("AWS_ENDPOINT_URL_STS")
-        .ok()
-        .filter(|v| !v.trim().is_empty());
+    let sts_endpoint =
+        crate::settings::env::var("AWS_ENDPOINT_URL_STS").filter(|v| !v.trim().is_empty());
     let url = replay_url(url, sts_endpoint.as_deref())?;
     let host = url
         .split("://")

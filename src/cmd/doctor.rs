@@ -87,7 +87,7 @@ fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)>
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    crate::settings::env::var(name).filter(|v| !v.trim().is_empty())
 }
 
 /// Runs every probe for context `m`. Only a context eks-kc cannot even describe (no region) is
@@ -108,7 +108,7 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     };
     let region = req.signing_region()?;
     req.region = Some(region.clone());
-    let uses_env_keys = req.identity().uses_env_keys();
+    let uses_env_keys = req.identity().uses_env_keys(crate::settings::env::var);
 
     let mut facts = Facts {
         context: m.name.clone(),

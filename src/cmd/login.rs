@@ -16,7 +16,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
     if let Some(session) = &args.sso_session {
         return sso_login(session, args.browser, settings, out);
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let env = |name: &str| crate::settings::env::var(name).filter(|v| !v.is_empty());
     let profiles = if args.profiles.is_empty() {
         vec![env("AWS_PROFILE").unwrap_or_else(|| "default".into())]
     } else {

@@ -33,12 +33,12 @@ pub fn resolve_request(
 }
 
 pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    let exec_info = match std::env::var("KUBERNETES_EXEC_INFO") {
-        Ok(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
+    let exec_info = match crate::settings::env::var("KUBERNETES_EXEC_INFO") {
+        Some(raw) if !raw.trim().is_empty() => Some(exec::parse_exec_info(&raw)?),
         _ => None,
     };
     let run_by_kubectl = exec_info.is_some();
-    let mut req = resolve_request(args, exec_info, |name| std::env::var(name).ok())?;
+    let mut req = resolve_request(args, exec_info, crate::settings::env::var)?;
     if !run_by_kubectl {
         // Run by a person (or a script): it may ask when there is a terminal to ask on.
         req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();

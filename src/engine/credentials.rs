@@ -44,12 +44,12 @@ pub fn credentials(
             timeouts: aws::Timeouts::within(limits.network),
         })
     };
-    let Some(dir) = cache_dir.filter(|_| !identity.uses_env_keys()) else {
+    let Some(dir) = cache_dir.filter(|_| !identity.uses_env_keys(crate::settings::env::var)) else {
         return resolve();
     };
     let margin = settings.credential_margin;
     let store = cache::credentials::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
-    let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
+    let key = IdentityKey::new(identity, crate::settings::env::var);
     let fresh = |store: &cache::credentials::CredentialCache| {
         store.get(&key).filter(|e| {
             e.is_fresh(Utc::now(), margin) && origin.still_valid(&e.provenance) != Validity::Changed
@@ -86,7 +86,7 @@ pub fn remember(identity: CredentialSource<'_>, creds: &AwsCredentials, settings
     };
     let origin = Origin::new(identity);
     let store = cache::credentials::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
-    let key = IdentityKey::new(identity, |name| std::env::var(name).ok());
+    let key = IdentityKey::new(identity, crate::settings::env::var);
     put(&store, key, creds, origin.current().cloned());
 }
 

@@ -56,7 +56,7 @@ impl TokenRequest {
                 let profile = self
                     .profile
                     .clone()
-                    .or_else(|| std::env::var("AWS_PROFILE").ok());
+                    .or_else(|| crate::settings::env::var("AWS_PROFILE"));
                 aws::creds::profile_region(profile.as_deref())?.ok_or_else(|| {
                     crate::problem::SetupError::region(
                         self.profile.as_deref(),
@@ -100,7 +100,7 @@ impl TokenRequest {
             has_cluster: true,
         };
         resolve(ClusterConfig::default(), Some(info), |name| {
-            std::env::var(name).ok()
+            crate::settings::env::var(name)
         })
         .with_context(|| format!("context '{}'", m.name))
     }
@@ -111,7 +111,7 @@ impl TokenRequest {
             &self.cluster,
             self.region.as_deref()?,
             self.identity(),
-            |name| std::env::var(name).ok(),
+            crate::settings::env::var,
         ))
     }
 }
@@ -205,7 +205,7 @@ pub fn resolve(
 pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Result<TokenEntry> {
     let limits = &settings.limits;
     let margin = settings.refresh_margin;
-    let env = |name: &str| std::env::var(name).ok();
+    let env = crate::settings::env::var;
     let region = req.signing_region()?;
 
     let key = TokenKey::for_source(&req.cluster, &region, req.identity(), env);
@@ -266,8 +266,8 @@ fn sign(
         origin,
     )?;
     let signed_at = Utc::now();
-    let fips =
-        std::env::var("AWS_USE_FIPS_ENDPOINT").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let fips = crate::settings::env::var("AWS_USE_FIPS_ENDPOINT")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let url = aws::sign::presign(
         &aws::sign::SigningCredentials {
             access_key_id: &creds.access_key_id,

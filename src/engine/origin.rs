@@ -67,10 +67,10 @@ pub enum Validity {
 /// The provenance of `identity`: stamps first, then the files are read, so an edit in
 /// between leaves a stale stamp (and a recheck), never a wrong fingerprint that looks current.
 fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
-    if identity.uses_env_keys() {
+    if identity.uses_env_keys(crate::settings::env::var) {
         return Ok(Provenance::environment());
     }
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let env = |name: &str| crate::settings::env::var(name).filter(|v| !v.is_empty());
     let files = crate::paths::aws_files(env);
     let mut stamps = vec![stamp(&files.config), stamp(&files.credentials)];
     let profiles = aws::profiles::load_files_blocking()?;

@@ -84,7 +84,7 @@ pub fn home_dir() -> Result<PathBuf> {
 
 /// The default target for this process's environment.
 pub fn default_target(explicit: Option<&Path>) -> Result<PathBuf> {
-    let env = std::env::var_os("KUBECONFIG");
+    let env = crate::settings::env::var_os("KUBECONFIG");
     if explicit.is_some() || env.as_ref().is_some_and(|v| !v.is_empty()) {
         return target(explicit, env.as_deref(), Path::new(""));
     }
@@ -94,11 +94,13 @@ pub fn default_target(explicit: Option<&Path>) -> Result<PathBuf> {
 /// The files kubectl reads: `--kubeconfig`, else every file of `KUBECONFIG` (none for
 /// `KUBECONFIG=:`), else `~/.kube/config`.
 pub fn view_paths(explicit: Option<&Path>) -> Result<Vec<PathBuf>> {
-    Ok(match (explicit, std::env::var_os("KUBECONFIG")) {
-        (Some(p), _) => vec![p.to_path_buf()],
-        (None, Some(list)) if !list.is_empty() => split_kubeconfig(&list),
-        _ => vec![home_dir()?.join(".kube").join("config")],
-    })
+    Ok(
+        match (explicit, crate::settings::env::var_os("KUBECONFIG")) {
+            (Some(p), _) => vec![p.to_path_buf()],
+            (None, Some(list)) if !list.is_empty() => split_kubeconfig(&list),
+            _ => vec![home_dir()?.join(".kube").join("config")],
+        },
+    )
 }
 
 /// The one file a command that changes `current-context` writes; an error when `KUBECONFIG`
@@ -106,7 +108,7 @@ pub fn view_paths(explicit: Option<&Path>) -> Result<Vec<PathBuf>> {
 pub fn the_only_or_none(paths: &[PathBuf]) -> Result<Option<&Path>> {
     match paths {
         [] => bail!(no_file_listed(
-            &std::env::var_os("KUBECONFIG").unwrap_or_default()
+            &crate::settings::env::var_os("KUBECONFIG").unwrap_or_default()
         )),
         [one] => Ok(Some(one)),
         _ => Ok(None),

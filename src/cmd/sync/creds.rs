@@ -47,8 +47,7 @@ pub(super) fn resolve(
     let has_cache = settings.cache_dir().is_ok();
     let configured = |profile: Option<&str>| {
         let name = profile.map(str::to_owned).unwrap_or_else(|| {
-            std::env::var("AWS_PROFILE")
-                .ok()
+            crate::settings::env::var("AWS_PROFILE")
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| "default".into())
         });

@@ -57,7 +57,7 @@ pub(super) fn findings(
         });
     }
     for u in &run.plan.unplanned {
-        let profile = credential_profile(&u.label, &|k: &str| std::env::var(k).ok());
+        let profile = credential_profile(&u.label, &crate::settings::env::var);
         reports.push(TargetReport {
             profile: Some(u.label.clone()),
             sso: None,

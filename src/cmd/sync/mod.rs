@@ -149,7 +149,7 @@ fn prepare(args: &SyncArgs) -> Result<Prepared> {
             .unwrap_or(crate::kubeconfig::DEFAULT_TEMPLATE),
     )?;
     let profiles = profiles::load_blocking()?;
-    let env = |k: &str| std::env::var(k).ok();
+    let env = crate::settings::env::var;
     let sso_specs = args.sso_specs();
     if sso_specs.is_empty() && !(args.sso_roles.is_empty() && args.accounts.is_empty()) {
         bail!(
@@ -387,7 +387,7 @@ pub(crate) fn default_exec_command() -> String {
     exec_command_among(
         std::env::current_exe().ok().as_deref(),
         names,
-        std::env::var_os("PATH").as_deref(),
+        crate::settings::env::var_os("PATH").as_deref(),
     )
 }
 

@@ -3,6 +3,8 @@
 //! its error. `lib::run` resolves it once per command and passes it down. The token hit path
 //! builds it from the few variables it needs (no AWS config, no file of its own).
 
+pub mod env;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -126,7 +128,7 @@ impl Settings {
 
     /// The settings of this process's environment with no flags.
     pub fn from_env() -> Result<Settings> {
-        Settings::resolve(Flags::default(), |name| std::env::var(name).ok())
+        Settings::resolve(Flags::default(), crate::settings::env::var)
     }
 }
 
@@ -135,7 +137,7 @@ impl Settings {
 /// for the cache (see `store::effective_dir`).
 pub fn state_dir() -> Result<PathBuf> {
     paths::state_dir(
-        std::env::var_os("EKS_KC_STATE_DIR")
+        env::var_os("EKS_KC_STATE_DIR")
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
             .as_deref(),
@@ -162,7 +164,7 @@ pub fn config_file(env: impl Fn(&str) -> Option<String>) -> Result<PathBuf> {
 /// files there are that user's to swap.
 pub fn shells_dir() -> Result<PathBuf> {
     let var = |name: &str| {
-        std::env::var_os(name)
+        env::var_os(name)
             .filter(|d| !d.is_empty())
             .map(PathBuf::from)
     };
@@ -194,12 +196,8 @@ pub struct ShellEnv {
 impl ShellEnv {
     pub fn from_env() -> ShellEnv {
         ShellEnv {
-            shell: std::env::var("EKS_KC_SHELL")
-                .ok()
-                .and_then(|v| crate::shell::ShellId::parse_env(&v)),
-            eval: std::env::var("_EKS_KC_EVAL")
-                .ok()
-                .and_then(|v| crate::shell::Dialect::parse(&v)),
+            shell: env::var("EKS_KC_SHELL").and_then(|v| crate::shell::ShellId::parse_env(&v)),
+            eval: env::var("_EKS_KC_EVAL").and_then(|v| crate::shell::Dialect::parse(&v)),
         }
     }
 }
