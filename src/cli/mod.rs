@@ -56,6 +56,17 @@ pub struct GlobalArgs {
     pub cache_dir: Option<PathBuf>,
 }
 
+impl GlobalArgs {
+    /// The cache directory a command uses: its own `--cache-dir` (`on_command`), else the one
+    /// before the subcommand.
+    pub fn cache_dir<'a>(
+        &'a self,
+        on_command: Option<&'a std::path::Path>,
+    ) -> Option<&'a std::path::Path> {
+        on_command.or(self.cache_dir.as_deref())
+    }
+}
+
 /// `-v`, on the commands that talk to AWS (the others have nothing to log).
 #[derive(Debug, Clone, Default, Args)]
 pub struct Verbosity {

@@ -10,9 +10,11 @@ use serde::Serialize;
 
 use crate::cache;
 use crate::cache::token::TokenEntry;
-use crate::cli::ListOutput;
+use crate::cli::{CacheAction, CacheArgs, GlobalArgs, ListOutput};
 use crate::engine::TokenCache;
+use crate::exit;
 use crate::kubeconfig::file::View;
+use crate::settings::{Flags, Settings};
 use crate::store::PrivateDir;
 
 #[derive(Debug, Serialize)]
@@ -52,6 +54,23 @@ fn token_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     };
     files.sort();
     Ok(files)
+}
+
+/// `eks-kc cache status|clear`, with `--cache-dir` over the environment.
+pub fn main(args: &CacheArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    let settings = Settings::of_process(Flags {
+        cache_dir: global.cache_dir(args.cache_dir.as_deref()),
+        ..Flags::default()
+    })?;
+    let cache_dir = settings.cache_dir()?.to_path_buf();
+    match &args.action {
+        CacheAction::Status { output } => status(&cache_dir, *output, out),
+        CacheAction::Clear {
+            context,
+            kubeconfig,
+        } => clear(&cache_dir, context.as_deref(), kubeconfig.as_deref(), out),
+    }
+    .map(|()| exit::SUCCESS)
 }
 
 pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Result<()> {

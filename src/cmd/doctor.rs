@@ -14,6 +14,7 @@ use chrono::Utc;
 
 use crate::aws::inspect::Session;
 use crate::aws::kubeapi::{KubeApi, NetError, Reply};
+use crate::cli::GlobalArgs;
 use crate::cli::{DoctorArgs, ListOutput};
 use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
 use crate::engine::{Origin, TokenRequest, credentials, obtain};
@@ -22,6 +23,11 @@ use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
 use crate::secret::Secret;
 use crate::settings::{Limits, Settings};
 use crate::{aws, exit};
+
+/// `eks-kc doctor`, with `--cache-dir` over the environment.
+pub fn main(args: &DoctorArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    run(args, &super::plain_settings(global, &args.cache)?, out)
+}
 
 pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let view = View::load(args.kubeconfig.as_deref())?;

@@ -6,9 +6,12 @@ use anyhow::Result;
 use chrono::{Duration, Utc};
 use serde::Serialize;
 
+use crate::cli::GlobalArgs;
 use crate::cli::{ListArgs, ListOutput};
 use crate::engine::TokenCache;
+use crate::exit;
 use crate::kubeconfig;
+use crate::settings::Flags;
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -28,6 +31,16 @@ struct Row {
     /// Written by another tool and taken over by `eks-kc adopt`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     adopted: bool,
+}
+
+/// `eks-kc list`: `--cache-dir` and `--refresh-margin` over the environment, then [`run`].
+pub fn main(args: &ListArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    let settings = Settings::of_process(Flags {
+        cache_dir: global.cache_dir(args.cache.cache_dir.as_deref()),
+        refresh_margin: Some(args.refresh_margin),
+        ..Flags::default()
+    })?;
+    run(args, &settings, out).map(|()| exit::SUCCESS)
 }
 
 pub fn run(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {

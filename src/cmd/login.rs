@@ -7,10 +7,19 @@ use anyhow::Result;
 use chrono::Utc;
 
 use crate::aws::CredentialSource;
+use crate::cli::GlobalArgs;
 use crate::cli::LoginArgs;
 use crate::engine::{Origin, TokenRequest, credentials, obtain};
 use crate::settings::Settings;
+use crate::{advice, exit};
 use crate::{aws, kubeconfig};
+
+/// `eks-kc login`, with `--cache-dir` over the environment.
+pub fn main(args: &LoginArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    run(args, &super::plain_settings(global, &args.cache)?, out)
+        .map(|()| exit::SUCCESS)
+        .map_err(advice::explain)
+}
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     if let Some(session) = &args.sso_session {

@@ -15,9 +15,21 @@ pub mod sync;
 pub mod token;
 pub mod verify;
 
+use anyhow::Result;
+
 use crate::cache::token::TokenKey;
+use crate::cli::{CacheDir, GlobalArgs};
 use crate::engine::TokenRequest;
 use crate::kubeconfig::ManagedContext;
+use crate::settings::{Flags, Settings};
+
+/// The settings of a command whose only flag among them is `--cache-dir`.
+fn plain_settings(global: &GlobalArgs, on_command: &CacheDir) -> Result<Settings> {
+    Settings::of_process(Flags {
+        cache_dir: global.cache_dir(on_command.cache_dir.as_deref()),
+        ..Flags::default()
+    })
+}
 
 /// The cache key `eks-kc token` uses when kubectl runs it for this context. `None` when the
 /// region would have to come from the AWS config files.

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use crate::cli::GlobalArgs;
 use crate::cli::PromptArgs;
+use crate::exit;
 use crate::kubeconfig;
 
 /// One piece of a `--format`.
@@ -89,6 +91,13 @@ pub fn text(format: Option<&Format>, prompt: &kubeconfig::digest::Prompt) -> Str
         (None, Some(ns)) => format!("{context}:{ns}"),
         (None, None) => context.to_owned(),
     }
+}
+
+/// `eks-kc prompt`. A prompt without a cache directory (no HOME) still works, parsing each time.
+pub fn main(args: &PromptArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    let settings = super::plain_settings(global, &args.cache).ok();
+    let cache_dir = settings.as_ref().and_then(|s| s.cache_dir().ok());
+    run(args, cache_dir, out).map(|()| exit::SUCCESS)
 }
 
 pub fn run(args: &PromptArgs, cache_dir: Option<&Path>, out: &mut dyn Write) -> Result<()> {

@@ -5,12 +5,15 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 
+use crate::cli::GlobalArgs;
 use crate::cli::{TokenArgs, TokenOutput};
 use crate::engine;
 use crate::engine::TokenRequest;
 use crate::exec::{self, ClusterConfig, ExecInfo};
+use crate::settings::Flags;
 use crate::settings::Settings;
 use crate::token;
+use crate::{advice, exit};
 
 /// Applies the precedence flags > exec info > environment. `env` looks a variable up.
 pub fn resolve_request(
@@ -30,6 +33,19 @@ pub fn resolve_request(
         role_name: args.sso.role_name.clone(),
     };
     engine::resolve(flags, exec_info, env)
+}
+
+/// `eks-kc token`: the cache flags and time limits over the environment, then [`run`].
+pub fn main(args: &TokenArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    let settings = Settings::of_process(Flags {
+        cache_dir: global.cache_dir(args.cache.cache_dir.as_deref()),
+        refresh_margin: Some(args.refresh_margin),
+        lock_timeout: args.lock_timeout.to_std().ok(),
+        timeout: args.timeout.to_std().ok(),
+    })?;
+    run(args, &settings, out)
+        .map(|()| exit::SUCCESS)
+        .map_err(advice::explain)
 }
 
 pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {

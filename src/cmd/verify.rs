@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::advice;
+use crate::cli::GlobalArgs;
 use crate::cli::{ListOutput, VerifyArgs};
 use crate::engine::{TokenRequest, obtain};
 use crate::kubeconfig::file::View;
@@ -39,6 +41,11 @@ struct Report {
     findings: Findings,
     #[serde(skip_serializing_if = "Option::is_none")]
     online: Option<Online>,
+}
+
+/// `eks-kc verify`, with `--cache-dir` over the environment.
+pub fn main(args: &VerifyArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    run(args, &super::plain_settings(global, &args.cache)?, out).map_err(advice::explain)
 }
 
 pub fn run(args: &VerifyArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {

@@ -77,6 +77,11 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings of a command run in this process: `flags` over the process environment.
+    pub fn of_process(flags: Flags<'_>) -> Result<Settings> {
+        Settings::resolve(flags, env::var)
+    }
+
     /// Resolves `flags` and the environment (`env` looks a variable up).
     pub fn resolve(flags: Flags<'_>, env: impl Fn(&str) -> Option<String>) -> Result<Settings> {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());

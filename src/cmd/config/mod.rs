@@ -13,7 +13,7 @@ use serde_yaml::Value;
 use crate::cli::{ConfigAction, ConfigArgs, ListOutput, SyncArgs};
 use crate::config;
 use crate::config::ConfigFile;
-use crate::store;
+use crate::{exit, settings, store};
 
 mod merge;
 
@@ -189,6 +189,12 @@ fn write(path: &Path, text: &str) -> Result<()> {
 }
 
 /// `eks-kc config path|show`.
+/// `eks-kc config`, on the file `EKS_KC_CONFIG` names or the platform's.
+pub fn main(args: &ConfigArgs, out: &mut dyn Write) -> Result<u8> {
+    let path = settings::config_file(settings::env::var);
+    run(args, path, out).map(|()| exit::SUCCESS)
+}
+
 pub fn run(args: &ConfigArgs, path: Result<PathBuf>, out: &mut dyn Write) -> Result<()> {
     let path = path?;
     match args.action {

@@ -20,10 +20,11 @@ use serde::Serialize;
 
 use crate::aws::eks::{self, Outcome, Step};
 use crate::aws::profiles;
-use crate::cli::{SyncArgs, SyncOutput};
+use crate::cli::{GlobalArgs, SyncArgs, SyncOutput};
 use crate::exit;
 use crate::kubeconfig;
 use crate::kubeconfig::{ChangeSet, ExecStyle, MergeOptions, NameTemplate};
+use crate::settings::{self, Flags, Settings};
 use findings::{Findings, findings};
 use plan::plan;
 use report::{print_summary, progress_bar, write_changes};
@@ -95,13 +96,30 @@ impl Report {
     }
 }
 
+/// `eks-kc sync`: the saved settings of the config file under the command line's, then [`run`].
+/// A JSON consumer gets JSON even when the run could not start.
+pub fn main(args: &SyncArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
+    let settings = Settings::of_process(Flags {
+        cache_dir: global.cache_dir(None),
+        ..Flags::default()
+    })?;
+    let config_file = settings::config_file(settings::env::var);
+    let result = super::config::sync_args(
+        args,
+        config_file,
+        settings.limits.lock,
+        &mut std::io::stderr(),
+    )
+    .and_then(|args| run(&args, &settings, out));
+    if let (Err(e), SyncOutput::Json) = (&result, args.output) {
+        let _ = writeln!(out, "{}", serde_json::json!({ "error": format!("{e:#}") }));
+    }
+    result
+}
+
 /// `eks-kc sync`, as a pipeline: [`prepare`] the run, [`discover`] every target, fold what they
 /// found into [`Findings`], [`write`] the kubeconfig, then report.
-pub fn run(
-    args: &SyncArgs,
-    settings: &crate::settings::Settings,
-    out: &mut dyn Write,
-) -> Result<u8> {
+pub fn run(args: &SyncArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let started = Instant::now();
     let run = prepare(args)?;
     let discovered = discover(&run, args, settings)?;
