@@ -56,7 +56,7 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
             None,
             &t,
         )
-        .await;
+        .await?;
         let creds = conf
             .credentials_provider()
             .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?
@@ -78,7 +78,9 @@ pub(super) fn explain(err: CredentialsError, req: &CredentialRequest<'_>) -> any
         .profile
         .map(|p| format!(" --profile {p}"))
         .unwrap_or_default();
-    let hint = if lower.contains("timeout") || lower.contains("timed out") {
+    let hint = if super::sdk::untrusted_certificate(&err) {
+        super::sdk::UNTRUSTED_CERTIFICATE_FIX.to_owned()
+    } else if lower.contains("timeout") || lower.contains("timed out") {
         format!(
             "a network peer did not answer in time (limit {}s, EKS_KC_TIMEOUT); check the \
              network, proxy and AWS_ENDPOINT_URL* settings",

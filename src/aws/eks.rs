@@ -108,11 +108,12 @@ async fn discover_async(
     progress: Arc<dyn Fn(Step) + Send + Sync>,
 ) -> Vec<Outcome> {
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    // One SdkConfig (and so one credentials cache) per profile, one HTTP client for all.
-    let http = super::sdk::shared_http_client();
+    // One SdkConfig (and so one credentials cache) per profile, one HTTP client per CA bundle
+    // (`aws::trust`); a profile whose bundle cannot be read fails its targets.
     let mut configs = BTreeMap::new();
+    let mut unusable: BTreeMap<String, String> = BTreeMap::new();
     for t in targets {
-        if configs.contains_key(&t.label) {
+        if configs.contains_key(&t.label) || unusable.contains_key(&t.label) {
             continue;
         }
         let region = opts
@@ -123,34 +124,49 @@ async fn discover_async(
         // With credentials resolved already, the config still carries the profile's endpoints,
         // and its (lazy, unused) provider costs nothing.
         let source = t.source(opts.role_arn.as_deref());
-        let conf = super::sdk::sdk_config(
-            source,
-            Some(Region::new(region)),
-            Some(http.clone()),
-            timeouts,
-        )
-        .await;
-        configs.insert(t.label.clone(), conf);
+        let http =
+            match super::trust::http_client(super::trust::ca_bundle(source.profile).await.as_ref())
+            {
+                Ok(http) => http,
+                Err(e) => {
+                    unusable.insert(t.label.clone(), format!("{e:#}"));
+                    continue;
+                }
+            };
+        match super::sdk::sdk_config(source, Some(Region::new(region)), Some(http), timeouts).await
+        {
+            Ok(conf) => {
+                configs.insert(t.label.clone(), conf);
+            }
+            Err(e) => {
+                unusable.insert(t.label.clone(), format!("{e:#}"));
+            }
+        }
     }
 
     let mut tasks = JoinSet::new();
     for (i, t) in targets.iter().enumerate() {
-        let creds = match opts.credentials.get(&t.label) {
-            Some(Err(outcome)) => {
-                tasks.spawn({
-                    let outcome = outcome.clone();
-                    let progress = progress.clone();
-                    async move {
-                        progress(Step::TargetDone);
-                        (i, outcome)
-                    }
+        let early = match (unusable.get(&t.label), opts.credentials.get(&t.label)) {
+            (Some(error), _) => Err(Outcome::Failed(error.clone())),
+            (None, Some(Err(outcome))) => Err(outcome.clone()),
+            (None, Some(Ok(c))) => Ok(Some(c)),
+            (None, None) => Ok(None),
+        };
+        let creds = match early {
+            Ok(creds) => creds,
+            Err(outcome) => {
+                let progress = progress.clone();
+                tasks.spawn(async move {
+                    progress(Step::TargetDone);
+                    (i, outcome)
                 });
                 continue;
             }
-            Some(Ok(c)) => Some(c),
-            None => None,
         };
-        let client = client(&configs[&t.label], &t.region, creds);
+        let Some(base) = configs.get(&t.label) else {
+            continue;
+        };
+        let client = client(base, &t.region, creds);
         let limit = limit.clone();
         let progress = progress.clone();
         tasks.spawn(async move {
@@ -389,6 +405,12 @@ where
         (Some(code), None) => code.clone(),
         _ => super::sdk::error_text(&err),
     };
+    if super::sdk::untrusted_certificate(&err) {
+        return Outcome::Failed(format!(
+            "{call}: {text}; {}",
+            super::sdk::UNTRUSTED_CERTIFICATE_FIX
+        ));
+    }
     // The SDK's own credentials provider failed (no code: it never reached AWS). Its error
     // type is erased by then, so this edge reads the SDK's words; nothing above does.
     if code.is_none() && text.contains("credential") {

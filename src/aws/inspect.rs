@@ -49,16 +49,17 @@ impl Session {
             "eks-kc-doctor",
         ));
         let conf = rt.block_on(async {
+            let http = super::trust::http_client(super::trust::ca_bundle(profile).await.as_ref())?;
             let mut loader = aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.to_owned()))
                 .credentials_provider(provider)
-                .http_client(super::sdk::shared_http_client())
+                .http_client(http)
                 .timeout_config(timeouts.config());
             if let Some(p) = profile {
                 loader = loader.profile_name(p);
             }
-            loader.load().await
-        });
+            anyhow::Ok(loader.load().await)
+        })?;
         Ok(Session {
             sts: aws_sdk_sts::Client::new(&conf),
             eks: aws_sdk_eks::Client::new(&conf),

@@ -85,7 +85,7 @@ pub(super) async fn resolve(
         None,
         "eks-kc-mfa",
     );
-    let conf = sdk_config(CredentialSource::default(), Some(region.clone()), None, &t).await;
+    let conf = sdk_config(CredentialSource::default(), Some(region.clone()), None, &t).await?;
     bounded(t.operation, getting, async {
         AssumeRoleProvider::builder(role_arn)
             .session_name(ROLE_SESSION_NAME)
@@ -118,7 +118,7 @@ async fn assume_with_mfa(
         None,
         timeouts,
     )
-    .await;
+    .await?;
     let sts = aws_sdk_sts::Client::new(&base);
     let out = sts
         .assume_role()

@@ -14,5 +14,6 @@ pub mod sdk;
 pub mod sign;
 pub mod sso;
 pub mod sts;
+pub mod trust;
 
 pub use sdk::{AwsCredentials, CredentialSource, Timeouts, error_text};

@@ -161,9 +161,11 @@ pub fn discover(
         .enable_all()
         .build()?;
     let counts = Arc::new(Mutex::new(Counts::default()));
+    let http = rt.block_on(async {
+        super::trust::http_client(super::trust::ca_bundle(None).await.as_ref())
+    })?;
     let outcomes = rt.block_on(async {
         let limit = Bounds::new(concurrency);
-        let http = super::sdk::shared_http_client();
         let mut out = vec![];
         let mut logins = JoinSet::new();
         for (i, req) in requests.iter().enumerate() {
@@ -238,7 +240,10 @@ async fn discover_login(
         listed_accounts: None,
         accounts: vec![],
     };
-    let conf = sso::sdk_conf(&req.login.region, Some(http.clone()), &timeouts).await;
+    let conf = match sso::sdk_conf(&req.login.region, Some(http.clone()), &timeouts).await {
+        Ok(c) => c,
+        Err(e) => return failed(format!("{e:#}")),
+    };
     let token = match sso::access_token(&req.login, &conf).await {
         Ok(t) => t,
         Err(e) => return failed(format!("{e:#}")),

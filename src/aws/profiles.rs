@@ -76,6 +76,28 @@ pub fn load_blocking() -> Result<Profiles> {
     super::sdk::runtime()?.block_on(load())
 }
 
+/// Whether tokens name the FIPS STS host (`sts-fips.<region>...`): `AWS_USE_FIPS_ENDPOINT`
+/// when set, else the `use_fips_endpoint` of `profile` (`None`: `AWS_PROFILE`, else
+/// `default`), as the AWS CLI decides it for `aws eks get-token`. Reads the AWS files only when
+/// the variable is unset; an unreadable file means no.
+pub fn use_fips_endpoint(profile: Option<&str>) -> bool {
+    let env = |name: &str| crate::settings::env::var(name).filter(|v| !v.trim().is_empty());
+    let yes = |v: &str| v.trim().eq_ignore_ascii_case("true");
+    if let Some(v) = env("AWS_USE_FIPS_ENDPOINT") {
+        return yes(&v);
+    }
+    let name = profile
+        .map(str::to_owned)
+        .or_else(|| env("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    load_files_blocking().is_ok_and(|files| {
+        use crate::cache::provenance::ProfileSource;
+        files
+            .profile_value(&name, "use_fips_endpoint")
+            .is_some_and(|v| yes(&v))
+    })
+}
+
 /// The parsed files, for [`crate::cache::provenance::walk`].
 pub struct ProfileFiles(aws_config::profile::ProfileSet);
 

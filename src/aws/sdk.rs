@@ -77,25 +77,28 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// One HTTPS client, configured as the SDK's default (rustls with aws-lc, proxy settings from
-/// the environment), to share between all the SDK configs of a run. Left to themselves, every
-/// service client builds its own connector, TLS configuration and pool: measured at about
-/// 140 KiB per (profile, region) target, 48 MiB for 10 profiles x 34 regions.
-pub fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::proxy::ProxyConfig;
-    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
-    Builder::new().build_with_connector_fn(|settings, components| {
-        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ));
-        conn.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            conn.set_sleep_impl(components.sleep_impl());
+/// Whether `err` (or an error behind it) is a TLS peer certificate this process does not
+/// trust: a TLS-inspecting proxy whose CA is not in the trust store, typically.
+pub fn untrusted_certificate(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
+            e.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if matches!(tls, Some(rustls::Error::InvalidCertificate(_))) {
+            return true;
         }
-        conn.set_proxy_config(Some(ProxyConfig::from_env()));
-        conn.build()
-    })
+        next = e.source();
+    }
+    false
 }
+
+/// What to do about a certificate [`untrusted_certificate`] found.
+pub const UNTRUSTED_CERTIFICATE_FIX: &str = "the AWS endpoint's TLS certificate is not one this \
+     machine trusts: behind a TLS-inspecting proxy, point AWS_CA_BUNDLE (or the profile's \
+     ca_bundle) at the proxy's CA certificate (PEM)";
 
 /// No connection attempt waits longer than this, whatever the overall limit.
 const MAX_CONNECT: Duration = Duration::from_secs(3);
@@ -176,22 +179,25 @@ pub const ROLE_SESSION_NAME: &str = "eks-kc";
 ///
 /// An explicitly chosen profile wins over credentials in the environment, as `aws --profile`
 /// does; without one, the SDK's default chain decides. `http` shares one HTTPS client between
-/// several configurations (see `aws::shared_http_client`).
+/// several configurations; without one, the client of the profile's CA bundle is used
+/// (`aws::trust`), which fails for a bundle that cannot be read.
 pub async fn sdk_config(
     source: CredentialSource<'_>,
     region: Option<Region>,
     http: Option<SharedHttpClient>,
     timeouts: &Timeouts,
-) -> SdkConfig {
+) -> anyhow::Result<SdkConfig> {
+    let http = match http {
+        Some(http) => http,
+        None => super::trust::http_client(super::trust::ca_bundle(source.profile).await.as_ref())?,
+    };
     let mut loader =
         aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts.config());
     let mut provider_conf = ProviderConfig::default()
         .with_region(region.clone())
         .with_timeout_config(timeouts.config());
-    if let Some(http) = http {
-        provider_conf = provider_conf.with_http_client(http.clone());
-        loader = loader.http_client(http);
-    }
+    provider_conf = provider_conf.with_http_client(http.clone());
+    loader = loader.http_client(http);
     if let Some(region) = &region {
         loader = loader.region(region.clone());
     }
@@ -206,7 +212,7 @@ pub async fn sdk_config(
     };
     let conf = loader.load().await;
     let (Some(role_arn), Some(base)) = (source.role_arn, conf.credentials_provider()) else {
-        return conf;
+        return Ok(conf);
     };
     let mut assume = AssumeRoleProvider::builder(role_arn)
         .session_name(ROLE_SESSION_NAME)
@@ -215,9 +221,10 @@ pub async fn sdk_config(
         assume = assume.region(region);
     }
     let assumed = assume.build_from_provider(base).await;
-    conf.into_builder()
+    Ok(conf
+        .into_builder()
         .credentials_provider(SharedCredentialsProvider::new(assumed))
-        .build()
+        .build())
 }
 
 /// The SDK's default credential chain (environment, profile, web identity, container, IMDS),

@@ -99,16 +99,18 @@ pub async fn sdk_conf(
     region: &str,
     http: Option<SharedHttpClient>,
     timeouts: &Timeouts,
-) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+) -> Result<SdkConfig> {
+    let http = match http {
+        Some(http) => http,
+        None => super::trust::http_client(super::trust::ca_bundle(None).await.as_ref())?,
+    };
+    let loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .timeout_config(timeouts.config())
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-        .no_credentials();
-    if let Some(http) = http {
-        loader = loader.http_client(http);
-    }
-    loader.load().await
+        .no_credentials()
+        .http_client(http);
+    Ok(loader.load().await)
 }
 
 /// The login's portal access token: the cached one while it has more than the refresh window
@@ -373,7 +375,7 @@ pub async fn role_credentials(
 ) -> Result<AwsCredentials> {
     let profiles = super::profiles::load().await?;
     let login = Login::resolve(role.login, &profiles)?;
-    let conf = sdk_conf(&login.region, None, timeouts).await;
+    let conf = sdk_conf(&login.region, None, timeouts).await?;
     let token = access_token(&login, &conf).await?;
     let portal = Portal::new(&conf, &login, token);
     let limit = Arc::new(Semaphore::new(1));

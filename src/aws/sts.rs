@@ -40,13 +40,16 @@ pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
         .context("building the STS request")?;
     let request = request.try_into().context("building the STS request")?;
     let rt = super::sdk::runtime()?;
+    let ca = rt.block_on(super::trust::ca_bundle(None));
+    let pem = ca.as_ref().map(super::trust::read_bundle).transpose()?;
     rt.block_on(super::sdk::bounded(
         timeout,
         "asking STS who signed the token",
         async {
+            use aws_smithy_http_client::proxy::ProxyConfig;
             use aws_smithy_http_client::{ConnectorBuilder, tls};
             use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
-            let connector = ConnectorBuilder::default()
+            let mut connector = ConnectorBuilder::default()
                 .connector_settings(
                     HttpConnectorSettings::builder()
                         .connect_timeout(timeout.min(Duration::from_secs(3)))
@@ -56,7 +59,9 @@ pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
                 .tls_provider(tls::Provider::Rustls(
                     tls::rustls_provider::CryptoMode::AwsLc,
                 ))
-                .build();
+                .tls_context(super::trust::tls_context(pem));
+            connector.set_proxy_config(Some(ProxyConfig::from_env()));
+            let connector = connector.build();
             let response = tokio::time::timeout(timeout, connector.call(request))
                 .await
                 .with_context(|| {

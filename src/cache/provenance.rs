@@ -75,6 +75,7 @@ pub const CHAIN_KEYS: &[&str] = &[
     "role_session_name",
     "web_identity_token_file",
     "endpoint_url",
+    "use_fips_endpoint",
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",

@@ -103,7 +103,7 @@ fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Wr
     };
     let timeouts = aws::Timeouts::within(settings.limits.network);
     let path = aws::sdk::runtime()?.block_on(async {
-        let conf = sdk_conf(&login.region, None, &timeouts).await;
+        let conf = sdk_conf(&login.region, None, &timeouts).await?;
         device_sign_in(&login, &conf, &show).await
     })?;
     writeln!(

@@ -266,8 +266,7 @@ fn sign(
         origin,
     )?;
     let signed_at = Utc::now();
-    let fips = crate::settings::env::var("AWS_USE_FIPS_ENDPOINT")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let fips = aws::profiles::use_fips_endpoint(req.identity().profile);
     let url = aws::sign::presign(
         &aws::sign::SigningCredentials {
             access_key_id: &creds.access_key_id,
