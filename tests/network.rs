@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use common::*;
+use serde_json::json;
 
 /// The only host name the tests' AWS endpoints use: it resolves nowhere, so a call that does
 /// not go through the proxy cannot connect at all.
@@ -25,13 +26,13 @@ struct Proxy {
 }
 
 impl Proxy {
-    fn start(env: &TestEnv, moto: &Moto) -> Proxy {
+    fn start(env: &TestEnv, upstream: &str) -> Proxy {
         let dir = env.path("proxy");
         fs::create_dir_all(&dir).unwrap();
         let log = dir.join("connects.log");
         let mut child = Command::new("python3")
             .arg(support("tls_proxy.py"))
-            .args(["--upstream", &moto.url(), "--names", HOST])
+            .args(["--upstream", upstream, "--names", HOST])
             .arg("--dir")
             .arg(&dir)
             .arg("--log")
@@ -75,7 +76,7 @@ impl Drop for Proxy {
 /// AWS call), every endpoint behind the proxy; `extra` goes into both profiles.
 fn corporate_env(moto: &Moto, extra: &str) -> (TestEnv, Proxy) {
     let mut env = TestEnv::new();
-    let proxy = Proxy::start(&env, moto);
+    let proxy = Proxy::start(&env, &moto.url());
     env.write_static_profile("static");
     env.write_aws_config(&format!(
         "[profile static]\nregion = eu-west-1\n{extra}\n\n\
@@ -242,4 +243,38 @@ fn fips_tokens_name_the_fips_sts_host_and_the_api_server_accepts_them() {
         // The independent verifier checks host, query and botocore's signature, as EKS would.
         assert_tokens_accepted("fips", "us-east-1", &env.keys_file(), &[token]);
     }
+}
+
+#[test]
+fn iam_identity_center_discovery_goes_through_the_proxy_too() {
+    let mut env = TestEnv::new();
+    let world = json!({"accounts": [
+        {"id": "111122223333", "name": "prod", "roles": ["ReadOnly"],
+         "clusters": {"eu-west-1": ["a"]}},
+    ]});
+    let sso = FakeSso::builder(&env, world).token(SSO_TOKEN).start();
+    env.sso_logged_in(&sso);
+    let proxy = Proxy::start(&env, &sso.url());
+    for var in [
+        "AWS_ENDPOINT_URL_SSO",
+        "AWS_ENDPOINT_URL_SSO_OIDC",
+        "AWS_ENDPOINT_URL_EKS",
+    ] {
+        env.set(var, format!("https://{HOST}"));
+    }
+    env.set("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port));
+    env.set("AWS_CA_BUNDLE", proxy.ca.to_str().unwrap());
+    let run = env.run(&["sync", "--sso-session", SSO_SESSION, "-r", "eu-west-1"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        fs::read_to_string(&env.kubeconfig)
+            .unwrap()
+            .contains("111122223333"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        proxy.connects() >= 1,
+        "the portal and EKS calls went around the proxy"
+    );
 }
