@@ -68,6 +68,13 @@ pub fn diagnose(facts: &Facts, now: DateTime<Utc>) -> Report {
         };
     }
     verdict.notes = notes(facts);
+    if let Some(id) = &facts.cluster_id {
+        verdict.notes.push(format!(
+            "'{}' is an EKS local cluster on AWS Outposts: its authenticator expects the cluster \
+             id, so tokens are signed for {id} (x-k8s-aws-id), not for the name",
+            facts.cluster
+        ));
+    }
     Report {
         context: facts.context.clone(),
         command: facts.command.clone(),

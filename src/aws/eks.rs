@@ -44,6 +44,9 @@ pub struct Found {
     pub endpoint: Option<String>,
     pub ca_data: Option<String>,
     pub status: Option<String>,
+    /// The cluster id of an EKS local cluster on AWS Outposts (DescribeCluster has an
+    /// `outpostConfig`): its tokens are signed for the id.
+    pub outpost_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,6 +370,7 @@ fn described(
             endpoint: c.endpoint,
             ca_data: c.certificate_authority.and_then(|ca| ca.data),
             status: c.status.map(|s| s.as_str().to_owned()),
+            outpost_id: c.outpost_config.is_some().then_some(c.id).flatten(),
         })),
         // Deleted between ListClusters and DescribeCluster: it is simply gone.
         Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),

@@ -21,6 +21,11 @@ pub struct TokenArgs {
     #[arg(long, short = 'c', value_name = "NAME")]
     pub cluster_name: Option<String>,
 
+    /// An EKS local cluster on AWS Outposts: its cluster id, which such a cluster expects in the
+    /// token instead of the name (as `aws eks get-token --cluster-id`); `sync` records it.
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
+
     /// AWS region of the cluster; selects the STS endpoint named in the token.
     // Checked when used, not by clap: a plugin's failure is one line on stderr, exit 1.
     #[arg(long, value_name = "REGION",

@@ -119,7 +119,8 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     let mut facts = Facts {
         context: m.name.clone(),
         command: command.to_owned(),
-        cluster: req.cluster.clone(),
+        cluster: m.id.cluster_name.clone(),
+        cluster_id: (req.cluster != m.id.cluster_name).then(|| req.cluster.clone()),
         region: region.clone(),
         profile: profile.clone(),
         role_arn: req.role_arn.clone(),

@@ -23,6 +23,7 @@ pub fn resolve_request(
 ) -> Result<TokenRequest> {
     let flags = ClusterConfig {
         cluster_name: args.cluster_name.clone(),
+        cluster_id: args.cluster_id.clone(),
         region: args.region.clone(),
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),

@@ -122,6 +122,8 @@ pub struct Facts {
     /// is evaluated with.
     pub command: String,
     pub cluster: String,
+    /// An EKS local cluster on AWS Outposts: the cluster id its tokens are signed for.
+    pub cluster_id: Option<String>,
     pub region: String,
     /// The profile the context names (or AWS_PROFILE), for the fix commands.
     pub profile: Option<String>,

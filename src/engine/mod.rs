@@ -32,6 +32,8 @@ pub use serve::TokenCache;
 pub struct TokenRequest {
     pub api_version: &'static str,
     pub interactive: bool,
+    /// What the token is signed for (`x-k8s-aws-id`): the cluster name, or the id of an EKS
+    /// local cluster on Outposts.
     pub cluster: String,
     /// `None` when nothing named a region: it then comes from the profile's config.
     pub region: Option<String>,
@@ -173,7 +175,11 @@ pub fn resolve(
         })?),
     };
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let Some(cluster) = non_empty(flags.cluster_name).or(non_empty(config.cluster_name)) else {
+    // What the token is signed for: the flags' cluster, else the extension's; an Outposts
+    // local cluster's id over its name.
+    let flagged = non_empty(flags.cluster_id).or(non_empty(flags.cluster_name));
+    let configured = non_empty(config.cluster_id).or(non_empty(config.cluster_name));
+    let Some(cluster) = flagged.or(configured) else {
         bail!(no_cluster_name(has_cluster));
     };
     let region = non_empty(flags.region)

@@ -18,6 +18,10 @@ pub const EXEC_EXTENSION_NAME: &str = "client.authentication.k8s.io/exec";
 pub struct ClusterConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_name: Option<String>,
+    /// An EKS local cluster on AWS Outposts: its id, which its authenticator expects in the
+    /// token (`x-k8s-aws-id`) in place of the name; the name still names it in API calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -117,7 +117,12 @@ pub fn identify(
             let ext = extension.cloned().unwrap_or_default();
             (
                 Writer::EksKc,
-                flags.get(&["--cluster-name"]).or(ext.cluster_name),
+                // What the token is signed for: an Outposts cluster's id over its name.
+                flags
+                    .get(&["--cluster-id"])
+                    .or_else(|| flags.get(&["--cluster-name"]))
+                    .or(ext.cluster_id)
+                    .or(ext.cluster_name),
                 flags.get(&["--region"]).or(ext.region).or_else(env_region),
                 flags
                     .get(&["--profile"])

@@ -405,6 +405,7 @@ pub(super) fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) ->
     if let Some(c) = per_context {
         for (flag, value) in [
             ("--cluster-name", &c.cluster_name),
+            ("--cluster-id", &c.cluster_id),
             ("--region", &c.region),
             ("--profile", &c.profile),
             ("--role-arn", &c.role_arn),

@@ -10,7 +10,8 @@ optionally, per cluster, what `eks-kc doctor` asks about:
     "endpointPrivateAccess" (false), "publicAccessCidrs" (["0.0.0.0/0"]),
     "accessEntries": [{"principalArn", "type" (STANDARD), "kubernetesGroups", "username",
                        "policies": [{"policyArn", "accessScope": {"type", "namespaces"}}]}],
-    "deny": operation names answered 403 AccessDeniedException (e.g. "ListAccessEntries").
+    "deny": operation names answered 403 AccessDeniedException (e.g. "ListAccessEntries"),
+    "outpostId": makes it an EKS local cluster on Outposts with this cluster id.
 A top-level "__rejects__" maps a region to an error code every request there gets (403), e.g.
 {"us-east-1": "UnrecognizedClientException"}: an unknown key, or an opt-in region not enabled.
 ListAccessEntries, DescribeAccessEntry and ListAssociatedAccessPolicies answer from
@@ -140,7 +141,7 @@ def main():
                 return
             mode = c.get("authenticationMode", "API_AND_CONFIG_MAP")
             if operation == "DescribeCluster":
-                self.reply(200, {"cluster": {
+                cluster = {
                     "name": name,
                     "arn": arn,
                     "endpoint": c["endpoint"],
@@ -154,7 +155,16 @@ def main():
                     },
                     "accessConfig": {"authenticationMode": mode,
                                      "bootstrapClusterCreatorAdminPermissions": True},
-                }})
+                }
+                if "outpostId" in c:
+                    # An EKS local cluster on AWS Outposts: its id is what its authenticator
+                    # expects in tokens.
+                    cluster["id"] = c["outpostId"]
+                    cluster["outpostConfig"] = {
+                        "outpostArns": [f"arn:aws:outposts:{region}:111122223333:outpost/op-0123456789abcdef0"],
+                        "controlPlaneInstanceType": "m5d.large",
+                    }
+                self.reply(200, {"cluster": cluster})
                 return
             if mode == "CONFIG_MAP":
                 self.reply(400, {"__type": "InvalidRequestException",

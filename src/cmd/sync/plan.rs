@@ -201,6 +201,7 @@ pub(super) fn desired_cluster(
         ca_data: f.ca_data.clone(),
         exec: ClusterConfig {
             cluster_name: Some(f.name.clone()),
+            cluster_id: f.outpost_id.clone(),
             region: Some(target.region.clone()),
             profile: target.profile.clone(),
             role_arn: role_arn.map(str::to_owned),

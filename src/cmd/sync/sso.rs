@@ -365,6 +365,7 @@ fn desired(w: &Where<'_>, f: &Found, template: Option<NameTemplate>) -> Option<D
         ca_data: f.ca_data.clone(),
         exec: ClusterConfig {
             cluster_name: Some(f.name.clone()),
+            cluster_id: f.outpost_id.clone(),
             region: Some(w.region.to_owned()),
             sso_session,
             sso_start_url,

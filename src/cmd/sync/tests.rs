@@ -182,6 +182,7 @@ fn a_found_cluster_becomes_an_entry_with_its_exec_settings() {
         endpoint: Some("https://ABC.gr7.eu-west-1.eks.amazonaws.com/".into()),
         ca_data: Some("Q0E=".into()),
         status: Some("ACTIVE".into()),
+        outpost_id: None,
     };
     let d = desired_cluster(&t, &f, Some("arn:aws:iam::1:role/r")).unwrap();
     assert_eq!(d.server, "https://ABC.gr7.eu-west-1.eks.amazonaws.com");
