@@ -352,17 +352,18 @@ pub async fn list_target(
 
 type Described = Result<Option<Found>, Outcome>;
 
-fn described(
-    name: &str,
-    region: &str,
-    result: Result<
-        aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput,
-        SdkError<
-            aws_sdk_eks::operation::describe_cluster::DescribeClusterError,
-            aws_sdk_eks::config::http::HttpResponse,
-        >,
+/// What one DescribeCluster call returned.
+type DescribeResult = Result<
+    aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput,
+    SdkError<
+        aws_sdk_eks::operation::describe_cluster::DescribeClusterError,
+        aws_sdk_eks::config::http::HttpResponse,
     >,
-) -> Described {
+>;
+
+/// The part of a DescribeCluster answer for cluster `name` in `region` the kubeconfig needs:
+/// `Ok(None)` when the cluster is gone, `Err` the target's outcome when the call failed.
+fn described(name: &str, region: &str, result: DescribeResult) -> Described {
     match result {
         Ok(out) => Ok(out.cluster.map(|c| Found {
             name: c.name.unwrap_or_else(|| name.to_owned()),

@@ -14,6 +14,10 @@ use super::eks::{self, Outcome, Step};
 use super::retry::Tally;
 use super::sso::{self, Account, Login, Portal};
 
+mod filter;
+
+pub use filter::{choose_roles, glob_match, wanted};
+
 /// One login to discover through, with its filters.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -99,53 +103,6 @@ pub enum RoleResult {
 pub struct Counts {
     pub throttled: u32,
     pub retried: u32,
-}
-
-/// The roles of an account to use: with no preference every role, else the first preferred
-/// role the account has.
-pub fn choose_roles(available: &[String], preference: &[String]) -> Vec<String> {
-    if preference.is_empty() {
-        let mut all = available.to_vec();
-        all.sort();
-        all.dedup();
-        return all;
-    }
-    preference
-        .iter()
-        .find(|p| available.contains(p))
-        .map(|p| vec![p.clone()])
-        .unwrap_or_default()
-}
-
-/// Whether `account` is wanted: no globs, or one matching its id or its name.
-pub fn wanted(account: &Account, globs: &[String]) -> bool {
-    globs.is_empty()
-        || globs
-            .iter()
-            .any(|g| glob_match(g, &account.id) || glob_match(g, &account.name))
-}
-
-/// `*` (any run) and `?` (any one character) matching, case-sensitive like account names.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// Runs discovery for every request on a multi-threaded runtime; outcomes in request order.
@@ -248,7 +205,7 @@ async fn discover_login(
         Ok(t) => t,
         Err(e) => return failed(format!("{e:#}")),
     };
-    let portal = Arc::new(Portal::new(&conf, &req.login, token));
+    let portal = Portal::new(&conf, &req.login, token);
     let mut tally = Tally::default();
     let accounts = portal.accounts(&limit.list, &mut tally).await;
     count(&counts, tally);
@@ -260,7 +217,34 @@ async fn discover_login(
     // EKS calls: endpoints and timeouts from the environment and AWS config, credentials per
     // role from the portal.
     let eks_base = eks_base(http, &timeouts, &req.login.region).await;
-    let req = Arc::new(req);
+    let run = Arc::new(LoginRun {
+        portal,
+        req,
+        limit,
+        eks_base,
+        progress,
+        counts,
+    });
+    LoginOutcome {
+        error: None,
+        listed_accounts: Some(listed_accounts),
+        accounts: discover_accounts(accounts, &run).await,
+    }
+}
+
+/// What every account of one login is discovered with.
+struct LoginRun {
+    portal: Portal,
+    req: Request,
+    limit: Bounds,
+    /// The EKS clients' base: endpoints, HTTP client and timeouts, no credentials.
+    eks_base: SdkConfig,
+    progress: Arc<dyn Fn(Step) + Send + Sync>,
+    counts: Arc<Mutex<Counts>>,
+}
+
+/// Discovers the wanted ones of `accounts`, a few at a time; outcomes in listing order.
+async fn discover_accounts(accounts: Vec<Account>, run: &Arc<LoginRun>) -> Vec<AccountOutcome> {
     let mut tasks = JoinSet::new();
     // Accounts go through the portal a few at a time (roles, then credentials; their clusters
     // are listed after): all at once, every account's role listing would queue ahead of the
@@ -268,25 +252,15 @@ async fn discover_login(
     let in_flight = Arc::new(Semaphore::new(ACCOUNTS_IN_FLIGHT));
     for (i, account) in accounts
         .into_iter()
-        .filter(|a| wanted(a, &req.accounts))
+        .filter(|a| wanted(a, &run.req.accounts))
         .enumerate()
     {
         let Ok(slot) = in_flight.clone().acquire_owned().await else {
             break;
         };
-        let (portal, limit, progress, counts, req, eks_base) = (
-            portal.clone(),
-            limit.clone(),
-            progress.clone(),
-            counts.clone(),
-            req.clone(),
-            eks_base.clone(),
-        );
+        let run = run.clone();
         tasks.spawn(async move {
-            let outcome = discover_account(
-                account, slot, &portal, &req, &limit, &eks_base, progress, &counts,
-            )
-            .await;
+            let outcome = discover_account(account, slot, &run).await;
             (i, outcome)
         });
     }
@@ -298,42 +272,36 @@ async fn discover_login(
         }
     }
     accounts.sort_by_key(|(i, _)| *i);
-    LoginOutcome {
-        error: None,
-        listed_accounts: Some(listed_accounts),
-        accounts: accounts.into_iter().map(|(_, a)| a).collect(),
-    }
+    accounts.into_iter().map(|(_, a)| a).collect()
 }
 
 async fn eks_base(
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
     timeouts: &super::sdk::Timeouts,
     region: &str,
-) -> Arc<SdkConfig> {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+) -> SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_owned()))
         .timeout_config(timeouts.config())
         .no_credentials()
         .http_client(http)
         .load()
-        .await;
-    Arc::new(conf)
+        .await
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One account: its roles, the chosen ones' credentials (one after the other, holding `slot`),
+/// then every chosen role's regions.
 async fn discover_account(
     account: Account,
     slot: tokio::sync::OwnedSemaphorePermit,
-    portal: &Portal,
-    req: &Request,
-    limit: &Bounds,
-    eks_base: &SdkConfig,
-    progress: Arc<dyn Fn(Step) + Send + Sync>,
-    counts: &Mutex<Counts>,
+    run: &LoginRun,
 ) -> AccountOutcome {
     let mut tally = Tally::default();
-    let available = portal.roles(&account.id, &limit.list, &mut tally).await;
-    count(counts, tally);
+    let available = run
+        .portal
+        .roles(&account.id, &run.limit.list, &mut tally)
+        .await;
+    count(&run.counts, tally);
     let available = match available {
         Ok(r) => r,
         Err(e) => {
@@ -343,69 +311,17 @@ async fn discover_account(
             };
         }
     };
-    let chosen = choose_roles(&available, &req.roles);
+    let chosen = choose_roles(&available, &run.req.roles);
     if chosen.is_empty() {
         return AccountOutcome {
             account,
             roles: AccountRoles::NoneChosen { available },
         };
     }
-    progress(Step::Targets(chosen.len() * req.regions.len()));
+    (run.progress)(Step::Targets(chosen.len() * run.req.regions.len()));
     let mut roles = JoinSet::new();
     for (i, role) in chosen.into_iter().enumerate() {
-        let mut tally = Tally::default();
-        let creds = portal
-            .role_credentials(&account.id, &role, &limit.creds, &mut tally)
-            .await;
-        count(counts, tally);
-        let creds = match creds {
-            Ok(c) => c,
-            Err(e) => {
-                for _ in &req.regions {
-                    progress(Step::TargetDone);
-                }
-                roles.spawn(async move {
-                    (
-                        i,
-                        RoleOutcome {
-                            role,
-                            result: RoleResult::Failed(format!("{e:#}")),
-                        },
-                    )
-                });
-                continue;
-            }
-        };
-        let mut regions = JoinSet::new();
-        for (j, region) in req.regions.iter().enumerate() {
-            let client = eks::client(eks_base, region, Some(&creds));
-            let (limit, progress, region) = (limit.eks.clone(), progress.clone(), region.clone());
-            regions.spawn(async move {
-                let outcome = eks::list_target(client, limit, progress.clone()).await;
-                progress(Step::TargetDone);
-                (j, region, outcome)
-            });
-        }
-        let credentials = creds;
-        roles.spawn(async move {
-            let mut done = vec![];
-            while let Some(r) = regions.join_next().await {
-                if let Ok(r) = r {
-                    done.push(r);
-                }
-            }
-            done.sort_by_key(|(j, _, _)| *j);
-            (
-                i,
-                RoleOutcome {
-                    role,
-                    result: RoleResult::Listed {
-                        credentials,
-                        regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
-                    },
-                },
-            )
-        });
+        run.start_role(&account.id, i, role, &mut roles).await;
     }
     // Done with the portal: the next account may start while these clusters are listed.
     drop(slot);
@@ -419,6 +335,83 @@ async fn discover_account(
         roles: AccountRoles::Chosen {
             roles: out.into_iter().map(|(_, r)| r).collect(),
             available,
+        },
+    }
+}
+
+impl LoginRun {
+    /// Gets the credentials of `role` (the `i`th chosen of `account_id`) and starts listing its
+    /// regions with them; its outcome comes out of `roles` once they are done.
+    async fn start_role(
+        &self,
+        account_id: &str,
+        i: usize,
+        role: String,
+        roles: &mut JoinSet<(usize, RoleOutcome)>,
+    ) {
+        let mut tally = Tally::default();
+        let creds = self
+            .portal
+            .role_credentials(account_id, &role, &self.limit.creds, &mut tally)
+            .await;
+        count(&self.counts, tally);
+        match creds {
+            Ok(credentials) => {
+                let regions = self.list_regions(&credentials);
+                roles.spawn(async move { (i, listed_role(role, credentials, regions).await) });
+            }
+            Err(e) => {
+                for _ in &self.req.regions {
+                    (self.progress)(Step::TargetDone);
+                }
+                let result = RoleResult::Failed(format!("{e:#}"));
+                roles.spawn(async move { (i, RoleOutcome { role, result }) });
+            }
+        }
+    }
+
+    /// Starts listing every region of the run with `creds`: one task per region, in flight
+    /// at once (under the EKS bound).
+    fn list_regions(
+        &self,
+        creds: &super::sdk::AwsCredentials,
+    ) -> JoinSet<(usize, String, Outcome)> {
+        let mut regions = JoinSet::new();
+        for (j, region) in self.req.regions.iter().enumerate() {
+            let client = eks::client(&self.eks_base, region, Some(creds));
+            let (limit, progress, region) = (
+                self.limit.eks.clone(),
+                self.progress.clone(),
+                region.clone(),
+            );
+            regions.spawn(async move {
+                let outcome = eks::list_target(client, limit, progress.clone()).await;
+                progress(Step::TargetDone);
+                (j, region, outcome)
+            });
+        }
+        regions
+    }
+}
+
+/// A role's outcome once its regions' listings (`list_regions`) are done, in region order.
+async fn listed_role(
+    role: String,
+    credentials: super::sdk::AwsCredentials,
+    mut regions: JoinSet<(usize, String, Outcome)>,
+) -> RoleOutcome {
+    let mut done = vec![];
+    while let Some(r) = regions.join_next().await {
+        if let Ok(r) = r {
+            done.push(r);
+        }
+    }
+    done.sort_by_key(|(j, _, _)| *j);
+    RoleOutcome {
+        role,
+        result: RoleResult::Listed {
+            credentials,
+            regions: done.into_iter().map(|(_, r, o)| (r, o)).collect(),
         },
     }
 }

@@ -23,13 +23,13 @@ pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
     }
 }
 
+/// Whether eks-kc has credentials for the context, of what kind, whether they expired, and
+/// what STS says of them (`caller_verdict`).
 pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Option<Fix>) {
-    const ID: &str = "credentials";
-    const TITLE: &str = "credentials";
     let creds = match &facts.credentials {
         Ok(c) => c,
         Err(e) => {
-            let l = link(ID, TITLE, Status::Failed, format!("none usable: {e}"));
+            let l = creds_link(Status::Failed, format!("none usable: {e}"), vec![]);
             let fix = Fix {
                 summary: format!("eks-kc cannot get AWS credentials for the context: {e}"),
                 commands: facts
@@ -47,7 +47,26 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
     } else {
         "long-term access keys"
     };
-    let expiry = match creds.expiry {
+    let expiry = expiry_text(creds.expiry, now);
+    let evidence = vec![format!(
+        "{} from {}{expiry}",
+        creds.access_key_id, creds.source
+    )];
+    let summary = format!("{kind} from {}", creds.source);
+    if let Some(at) = creds.expiry.filter(|at| *at <= now) {
+        let l = creds_link(Status::Failed, format!("{summary}, expired"), evidence);
+        let what = format!(
+            "the credentials expired at {}",
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        return (l, Some(expired_fix(facts, &what)));
+    }
+    caller_verdict(facts, creds, summary, evidence)
+}
+
+/// `, expired T` / `, expire T (in N min)` / nothing, for the credentials' evidence.
+fn expiry_text(expiry: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match expiry {
         Some(at) if at <= now => format!(", expired {}", at.format("%Y-%m-%dT%H:%M:%SZ")),
         Some(at) => format!(
             ", expire {} (in {} min)",
@@ -55,21 +74,17 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
             (at - now).num_minutes()
         ),
         None => String::new(),
-    };
-    let mut evidence = vec![format!(
-        "{} from {}{expiry}",
-        creds.access_key_id, creds.source
-    )];
-    let summary = format!("{kind} from {}", creds.source);
-    if let Some(at) = creds.expiry.filter(|at| *at <= now) {
-        let mut l = link(ID, TITLE, Status::Failed, format!("{summary}, expired"));
-        l.evidence = evidence;
-        let what = format!(
-            "the credentials expired at {}",
-            at.format("%Y-%m-%dT%H:%M:%SZ")
-        );
-        return (l, Some(expired_fix(facts, &what)));
     }
+}
+
+/// The credentials link from what STS GetCallerIdentity said: the caller, credentials it
+/// rejects (with the fix), or that it could not be asked.
+fn caller_verdict(
+    facts: &Facts,
+    creds: &Credentials,
+    summary: String,
+    mut evidence: Vec<String>,
+) -> (Link, Option<Fix>) {
     match &facts.caller {
         Ok(c) => {
             evidence.push(format!(
@@ -80,57 +95,58 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
                     .map(|a| format!(" (account {a})"))
                     .unwrap_or_default()
             ));
-            let mut l = link(
-                ID,
-                TITLE,
-                Status::Ok,
-                format!("{summary}, caller {}", c.arn),
-            );
-            l.evidence = evidence;
+            let l = creds_link(Status::Ok, format!("{summary}, caller {}", c.arn), evidence);
             (l, None)
         }
         Err(Ok(p)) if p.rejects_credentials() => {
             evidence.push(format!("STS GetCallerIdentity: {}", p.text()));
-            let mut l = link(
-                ID,
-                TITLE,
+            let l = creds_link(
                 Status::Failed,
                 format!(
                     "{summary}, rejected by STS ({})",
                     p.code.as_deref().unwrap_or("")
                 ),
+                evidence,
             );
-            l.evidence = evidence;
-            let fix = if p.is_expired() {
-                expired_fix(facts, "AWS says the credentials have expired")
-            } else {
-                Fix {
-                    summary: format!(
-                        "AWS does not accept the credentials ({}): the access key was deleted \
-                         or deactivated, or the secret key is wrong; configure valid keys for \
-                         {}",
-                        p.text(),
-                        creds.source
-                    ),
-                    commands: vec![format!("aws configure{}", profile_flag(facts))],
-                    snippet: None,
-                }
-            };
-            (l, Some(fix))
+            (l, Some(rejected_fix(facts, creds, p)))
         }
         Err(reason) => {
             evidence.push(format!(
                 "STS GetCallerIdentity could not be asked: {}",
                 not_checked(reason)
             ));
-            let mut l = link(
-                ID,
-                TITLE,
+            let l = creds_link(
                 Status::CouldNotCheck,
                 format!("{summary}; the caller is unknown"),
+                evidence,
             );
-            l.evidence = evidence;
             (l, None)
+        }
+    }
+}
+
+/// The credentials link.
+fn creds_link(status: Status, summary: String, evidence: Vec<String>) -> Link {
+    let mut l = link("credentials", "credentials", status, summary);
+    l.evidence = evidence;
+    l
+}
+
+/// STS rejected the credentials: expired ones are renewed, others replaced.
+fn rejected_fix(facts: &Facts, creds: &Credentials, p: &Problem) -> Fix {
+    if p.is_expired() {
+        expired_fix(facts, "AWS says the credentials have expired")
+    } else {
+        Fix {
+            summary: format!(
+                "AWS does not accept the credentials ({}): the access key was deleted \
+                 or deactivated, or the secret key is wrong; configure valid keys for \
+                 {}",
+                p.text(),
+                creds.source
+            ),
+            commands: vec![format!("aws configure{}", profile_flag(facts))],
+            snippet: None,
         }
     }
 }

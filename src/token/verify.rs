@@ -63,40 +63,8 @@ impl Findings {
 /// failure that makes the URL unreadable.
 pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
     let mut f = Findings::default();
-    let t = token_text.trim();
-    f.check(
-        "size",
-        t.len() <= token::MAX_TOKEN_BYTES,
-        format!("{} bytes (at most {})", t.len(), token::MAX_TOKEN_BYTES),
-    );
-    if !f.check(
-        "prefix",
-        t.starts_with(token::TOKEN_PREFIX),
-        format!("must start with '{}'", token::TOKEN_PREFIX),
-    ) {
+    let Some(uri) = check_encoding(&mut f, token_text.trim()) else {
         return f;
-    }
-    let body = &t[token::TOKEN_PREFIX.len()..];
-    let url = match token::decode(t) {
-        Ok(url) if !body.contains('=') => url,
-        Ok(_) => {
-            f.check("base64url", false, "padding '=' is not accepted");
-            return f;
-        }
-        Err(e) => {
-            f.check("base64url", false, e.to_string());
-            return f;
-        }
-    };
-    f.check("base64url", true, "unpadded base64url");
-    f.url = Some(url.clone());
-
-    let uri: http::Uri = match url.parse() {
-        Ok(u) => u,
-        Err(e) => {
-            f.check("url", false, format!("not a URL: {e}"));
-            return f;
-        }
     };
     f.check(
         "scheme",
@@ -108,8 +76,54 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
         uri.path() == "/",
         format!("'{}' (must be '/')", uri.path()),
     );
+    let query = check_query_keys(&mut f, &uri);
+    let get = |k: &str| query.get(k).map(String::as_str);
+    check_parameters(&mut f, get);
+    check_scope(&mut f, get);
+    check_host(&mut f, &uri);
+    check_age(&mut f, get("X-Amz-Date"), now);
+    f
+}
 
-    // Query: allowed keys, each once.
+/// Size, prefix and base64url: the token's URL (recorded in `f`) when it can be read.
+fn check_encoding(f: &mut Findings, t: &str) -> Option<http::Uri> {
+    f.check(
+        "size",
+        t.len() <= token::MAX_TOKEN_BYTES,
+        format!("{} bytes (at most {})", t.len(), token::MAX_TOKEN_BYTES),
+    );
+    if !f.check(
+        "prefix",
+        t.starts_with(token::TOKEN_PREFIX),
+        format!("must start with '{}'", token::TOKEN_PREFIX),
+    ) {
+        return None;
+    }
+    let body = &t[token::TOKEN_PREFIX.len()..];
+    let url = match token::decode(t) {
+        Ok(url) if !body.contains('=') => url,
+        Ok(_) => {
+            f.check("base64url", false, "padding '=' is not accepted");
+            return None;
+        }
+        Err(e) => {
+            f.check("base64url", false, e.to_string());
+            return None;
+        }
+    };
+    f.check("base64url", true, "unpadded base64url");
+    f.url = Some(url.clone());
+    match url.parse() {
+        Ok(u) => Some(u),
+        Err(e) => {
+            f.check("url", false, format!("not a URL: {e}"));
+            None
+        }
+    }
+}
+
+/// Query: allowed keys, each once. The decoded query, for the checks of its values.
+fn check_query_keys(f: &mut Findings, uri: &http::Uri) -> BTreeMap<String, String> {
     let mut query: BTreeMap<String, String> = BTreeMap::new();
     let mut bad_keys = vec![];
     for pair in uri
@@ -136,7 +150,11 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
             bad_keys.join(", ")
         },
     );
-    let get = |k: &str| query.get(k).map(String::as_str);
+    query
+}
+
+/// Action, Version, X-Amz-Expires, the signed headers and the signature's form.
+fn check_parameters<'a>(f: &mut Findings, get: impl Fn(&str) -> Option<&'a str>) {
     f.check(
         "Action",
         get("Action") == Some("GetCallerIdentity"),
@@ -180,8 +198,11 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
             .is_some_and(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())),
         "X-Amz-Signature is 64 hex digits",
     );
+}
 
-    // Credential scope: AKID/yyyymmdd/region/sts/aws4_request.
+/// Credential scope: AKID/yyyymmdd/region/sts/aws4_request; its key id and region go into
+/// `f`.
+fn check_scope<'a>(f: &mut Findings, get: impl Fn(&str) -> Option<&'a str>) {
     let scope: Vec<&str> = get("X-Amz-Credential").unwrap_or("").split('/').collect();
     let scope_ok = scope.len() == 5 && scope[3] == "sts" && scope[4] == "aws4_request";
     f.check(
@@ -196,8 +217,10 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
         f.access_key_id = Some(scope[0].to_owned());
         f.region = Some(scope[2].to_owned());
     }
+}
 
-    // Host: the regional STS endpoint (or FIPS, or the global one) of the signing region.
+/// Host: the regional STS endpoint (or FIPS, or the global one) of the signing region.
+fn check_host(f: &mut Findings, uri: &http::Uri) {
     let host = uri.host().unwrap_or_default();
     let allowed_host = f.region.as_deref().is_some_and(|r| {
         uri.port().is_none()
@@ -214,8 +237,11 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
             f.region.as_deref().unwrap_or("the signing region")
         ),
     );
+}
 
-    let date = get("X-Amz-Date")
+/// Age: `X-Amz-Date` (recorded in `f`) at most 15 minutes before `now`, and not ahead of it.
+fn check_age(f: &mut Findings, x_amz_date: Option<&str>, now: DateTime<Utc>) {
+    let date = x_amz_date
         .and_then(|d| NaiveDateTime::parse_from_str(d, "%Y%m%dT%H%M%SZ").ok())
         .map(|d| d.and_utc());
     f.signed_at = date;
@@ -240,7 +266,6 @@ pub fn check(token_text: &str, now: DateTime<Utc>) -> Findings {
         ),
     };
     f.check("age", ok, detail);
-    f
 }
 
 /// The ARN an EKS access entry (or aws-auth mapping) matches for a caller ARN from STS: an

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 
 use super::plan::{credential_profile, desired_cluster};
-use super::{Discovered, Prepared, TargetReport, TargetStatus, sso};
+use super::{Discovered, Prepared, TargetReport, TargetStatus, sso, sso_found};
 use crate::advice;
 use crate::aws::eks::{self, Outcome};
 use crate::cli::SyncArgs;
@@ -77,7 +77,7 @@ pub(super) fn findings(
             }),
         });
     }
-    let found = sso::collect(
+    let found = sso_found::collect(
         &run.sso_requests,
         &discovered.sso_outcomes,
         args.name_template.is_some(),

@@ -8,6 +8,7 @@ mod plan;
 mod report;
 mod sso;
 mod sso_after;
+mod sso_found;
 
 use std::collections::BTreeMap;
 use std::io::Write;

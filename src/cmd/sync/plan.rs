@@ -55,6 +55,8 @@ pub(super) fn credential_profile(
     (name != DEFAULT_LABEL || !chain_reads_default).then(|| name.to_owned())
 }
 
+/// The targets of a run: each profile the flags or the environment name, in each region it
+/// is to be listed in; a profile that cannot be tried becomes an [`Unplanned`] instead.
 pub(super) fn plan(
     args: &SyncArgs,
     profiles: &Profiles,
@@ -63,11 +65,47 @@ pub(super) fn plan(
     for r in &args.regions {
         regions::check(r).map_err(anyhow::Error::msg)?;
     }
-    let env_region = env("AWS_REGION")
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .filter(|r| !r.is_empty());
-    // (label, whether a profile of that name was asked for, rather than the default chain)
-    let named: Vec<(String, bool)> = if args.all_profiles {
+    let planner = Planner {
+        args,
+        profiles,
+        env_region: env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .filter(|r| !r.is_empty()),
+    };
+    let mut plan = Plan::default();
+    for (label, asked) in named_profiles(args, profiles, &env)? {
+        let profile = if asked {
+            credential_profile(&label, &env)
+        } else {
+            None
+        };
+        if asked && !profiles.regions.contains_key(&label) {
+            plan.unplanned.push(planner.unknown_profile(label));
+            continue;
+        }
+        let planned = planner
+            .home_region(&label, profile.as_deref())
+            .and_then(|home| {
+                let regions = planner.regions(&label, home.as_deref())?;
+                Ok((home, regions))
+            });
+        match planned {
+            Ok((home_region, regions)) => plan.add(label, profile, home_region, regions),
+            Err(unplanned) => plan.unplanned.push(unplanned),
+        }
+    }
+    Ok(plan)
+}
+
+/// The profiles a run lists, as (label, whether a profile of that name was asked for, rather
+/// than the default chain): every profile (`--all-profiles`), the `--profile`s, AWS_PROFILE, or
+/// the default chain.
+fn named_profiles(
+    args: &SyncArgs,
+    profiles: &Profiles,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, bool)>> {
+    if args.all_profiles {
         let names: Vec<_> = profiles.names().map(|p| (p.to_owned(), true)).collect();
         if names.is_empty() {
             bail!(
@@ -76,102 +114,134 @@ pub(super) fn plan(
                  create one"
             );
         }
-        names
+        Ok(names)
     } else if !args.profiles.is_empty() {
         let mut seen = BTreeSet::new();
-        args.profiles
+        Ok(args
+            .profiles
             .iter()
             .filter(|p| seen.insert(p.as_str()))
             .map(|p| (p.clone(), true))
-            .collect()
+            .collect())
     } else {
-        match env("AWS_PROFILE").filter(|p| !p.is_empty()) {
+        Ok(match env("AWS_PROFILE").filter(|p| !p.is_empty()) {
             Some(p) => vec![(p, true)],
             None => vec![(DEFAULT_LABEL.to_owned(), false)],
-        }
-    };
+        })
+    }
+}
 
-    let mut plan = Plan::default();
-    for (label, asked) in named {
-        let profile = if asked {
-            credential_profile(&label, &env)
-        } else {
-            None
-        };
-        if asked && !profiles.regions.contains_key(&label) {
-            plan.unplanned.push(Unplanned {
-                region: args.regions.first().cloned(),
-                reason: format!(
-                    "profile '{label}' is not in the AWS config or credentials file \
-                     (`aws configure list-profiles` shows the names)"
-                ),
-                missing: None,
-                label,
-            });
-            continue;
+/// What the regions of every profile of a run are chosen from.
+struct Planner<'a> {
+    args: &'a SyncArgs,
+    profiles: &'a Profiles,
+    /// AWS_REGION (or AWS_DEFAULT_REGION), when set.
+    env_region: Option<String>,
+}
+
+impl Planner<'_> {
+    /// A profile named on the command line or in AWS_PROFILE that no file has.
+    fn unknown_profile(&self, label: String) -> Unplanned {
+        Unplanned {
+            region: self.args.regions.first().cloned(),
+            reason: format!(
+                "profile '{label}' is not in the AWS config or credentials file \
+                 (`aws configure list-profiles` shows the names)"
+            ),
+            missing: None,
+            label,
         }
-        let home_region = env_region.clone().or_else(|| {
-            profiles
-                .region_of(profile.as_deref().unwrap_or(DEFAULT_LABEL))
+    }
+
+    /// The profile's own region: AWS_REGION, else the profile's `region`. Checked like
+    /// --region is; a bad one only matters when no --region or --all-regions replaces it.
+    fn home_region(
+        &self,
+        label: &str,
+        profile: Option<&str>,
+    ) -> std::result::Result<Option<String>, Unplanned> {
+        let home_region = self.env_region.clone().or_else(|| {
+            self.profiles
+                .region_of(profile.unwrap_or(DEFAULT_LABEL))
                 .map(str::to_owned)
         });
-        // A region from AWS_REGION or the profile is checked like --region is.
-        let home_region = match home_region.as_deref().map(regions::check) {
-            Some(Err(why)) if args.regions.is_empty() && !args.all_regions => {
-                let source = if env_region.is_some() {
+        match home_region.as_deref().map(regions::check) {
+            Some(Err(why)) if self.args.regions.is_empty() && !self.args.all_regions => {
+                let source = if self.env_region.is_some() {
                     "AWS_REGION"
                 } else {
                     "the profile's region"
                 };
-                plan.unplanned.push(Unplanned {
-                    label,
+                Err(Unplanned {
+                    label: label.to_owned(),
                     region: None,
                     reason: format!("{source}: {why}"),
                     missing: None,
-                });
-                continue;
+                })
             }
-            Some(Err(_)) => None,
-            _ => home_region,
-        };
-        let regions: Vec<String> = if args.all_regions {
-            regions::eks_regions_like(home_region.as_deref().unwrap_or("us-east-1"))
-                .iter()
-                .map(|r| r.to_string())
-                .collect()
-        } else if !args.regions.is_empty() {
-            args.regions.clone()
-        } else if let Some(r) = &home_region {
-            vec![r.clone()]
+            Some(Err(_)) => Ok(None),
+            _ => Ok(home_region),
+        }
+    }
+
+    /// The regions a profile is listed in: every EKS region of its partition
+    /// (`--all-regions`), the `--region`s, else its own region.
+    fn regions(
+        &self,
+        label: &str,
+        home_region: Option<&str>,
+    ) -> std::result::Result<Vec<String>, Unplanned> {
+        if self.args.all_regions {
+            Ok(
+                regions::eks_regions_like(home_region.unwrap_or("us-east-1"))
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect(),
+            )
+        } else if !self.args.regions.is_empty() {
+            Ok(self.args.regions.clone())
+        } else if let Some(r) = home_region {
+            Ok(vec![r.to_owned()])
         } else {
-            plan.unplanned.push(Unplanned {
-                label,
+            Err(Unplanned {
+                label: label.to_owned(),
                 region: None,
                 reason: "no region: pass --region, set AWS_REGION, or set `region` in the profile"
                     .into(),
                 missing: Some(crate::problem::Missing::Region),
-            });
-            continue;
-        };
+            })
+        }
+    }
+}
+
+impl Plan {
+    /// A profile's targets, one per region, the region its credentials are resolved in, and a
+    /// warning per region eks-kc does not know.
+    fn add(
+        &mut self,
+        label: String,
+        profile: Option<String>,
+        home_region: Option<String>,
+        regions: Vec<String>,
+    ) {
         for r in &regions {
             if let Ok(regions::Checked::Unknown(w)) = regions::check(r)
-                && !plan.warnings.contains(&w)
+                && !self.warnings.contains(&w)
             {
-                plan.warnings.push(w);
+                self.warnings.push(w);
             }
         }
         let credential_region = home_region.unwrap_or_else(|| regions[0].clone());
-        plan.credential_regions
+        self.credential_regions
             .insert(label.clone(), credential_region);
         for region in regions {
-            plan.targets.push(Target {
+            self.targets.push(Target {
                 label: label.clone(),
                 profile: profile.clone(),
                 region,
             });
         }
     }
-    Ok(plan)
 }
 
 /// The kubeconfig entry a found cluster becomes; `None` while it has no endpoint (CREATING).
