@@ -6,7 +6,8 @@
 #     Debian Python refuses `pip install` (PEP 668), and nothing is installed for the user.
 #   - Debian packages: kubectl (kubernetes-client), chattr (e2fsprogs), script (util-linux),
 #     /usr/bin/time (time), bash, zsh and fish (the per-shell tests run each under a pty, and
-#     completion), mandoc; python3-venv when a venv cannot be made.
+#     completion), mandoc; man (man-db), jq and curl (the documentation's commands,
+#     tests/docs.rs); python3-venv when a venv cannot be made.
 #     As root directly, else through `sudo -n` (never a password prompt); without either, or
 #     without apt (macOS), it says exactly what to install and leaves it to scripts/test to
 #     skip the tests that need it.
@@ -66,9 +67,10 @@ command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubernetes-client)
 command -v chattr >/dev/null 2>&1 || apt_packages+=(e2fsprogs)
 command -v script >/dev/null 2>&1 || apt_packages+=(util-linux)   # a pty: MFA and shell tests
 [ -x /usr/bin/time ] || apt_packages+=(time)                        # peak RSS in the load test
-for tool in bash zsh fish mandoc; do
+for tool in bash zsh fish mandoc jq curl; do
   command -v "$tool" >/dev/null 2>&1 || apt_packages+=("$tool")
 done
+command -v man >/dev/null 2>&1 || apt_packages+=(man-db)           # the docs' `man` commands
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$have_apt" = no ] && [ "$(uname -s)" = Darwin ]; then
     # Homebrew's names; chattr, script -c and GNU time have no macOS equivalent.

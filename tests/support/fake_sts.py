@@ -4,7 +4,8 @@
     fake_sts.py --keys KEYS.json --log CALLS.jsonl [--duration-minutes N]
 
 Answers AssumeRole and AssumeRoleWithWebIdentity (form-encoded POST, as the SDKs send them)
-with fresh ASIA... credentials valid for N minutes, and GetCallerIdentity. Every issued key is
+with fresh ASIA... credentials valid for N minutes, and GetCallerIdentity (a POST, or a presigned
+GET as `eks-kc verify --online` sends it). Every issued key is
 added to KEYS.json with the assumed-role ARN it stands for, so fake_apiserver.py can check the
 signatures of tokens made with them and know whose they are. GetCallerIdentity answers from
 KEYS.json too: the key's "arn" (default arn:aws:iam::111122223333:user/eks-kc-test),
@@ -70,6 +71,10 @@ def main():
         def do_GET(self):  # noqa: N802
             if self.path.startswith("/federation/credentials"):
                 return self.sso_role_credentials()
+            # A presigned GetCallerIdentity, as `eks-kc verify --online` replays a token.
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            if query.get("Action") == "GetCallerIdentity":
+                return self.caller_identity(query.get("X-Amz-Credential", "").split("/")[0])
             # ECS / EKS Pod Identity container credentials.
             if self.path != "/container-credentials" or not args.container_token:
                 self.reply(404, "not found")
@@ -162,9 +167,10 @@ def main():
                 self.reply(400, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
 <Code>InvalidAction</Code><Message>fake_sts does not do {action}</Message></Error></ErrorResponse>""")
 
-        def caller_identity(self):
-            m = re.search(r"Credential=([A-Z0-9]+)/", self.headers.get("Authorization", ""))
-            akid = m.group(1) if m else ""
+        def caller_identity(self, akid=None):
+            if akid is None:
+                m = re.search(r"Credential=([A-Z0-9]+)/", self.headers.get("Authorization", ""))
+                akid = m.group(1) if m else ""
             with lock:
                 with open(args.keys) as f:
                     key = json.load(f).get(akid)
