@@ -21,6 +21,7 @@ pub mod generate;
 pub mod hashes;
 pub mod kubeconfig;
 pub mod logging;
+pub mod oauth;
 pub mod paths;
 pub mod problem;
 pub mod regions;
