@@ -6,6 +6,7 @@
 pub mod access;
 pub mod advice;
 pub mod aws;
+pub mod browser;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
