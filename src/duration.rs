@@ -47,9 +47,35 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// `d` as the parsers read it back, whole seconds: `10m`, `90s`, `1h`, `1m30s`.
+pub fn format_std(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_written_as_typed() {
+        let f = |s| format_std(std::time::Duration::from_secs(s));
+        assert_eq!(f(600), "10m");
+        assert_eq!(f(90), "1m30s");
+        assert_eq!(f(3600), "1h");
+        assert_eq!(f(0), "0s");
+        assert_eq!(format_std(std::time::Duration::from_millis(2500)), "2s");
+    }
 
     #[test]
     fn margins_parse() {

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod advice;
 pub mod aws;
+pub mod browser;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
@@ -21,6 +22,7 @@ pub mod generate;
 pub mod hashes;
 pub mod kubeconfig;
 pub mod logging;
+pub mod oauth;
 pub mod paths;
 pub mod problem;
 pub mod regions;

@@ -366,7 +366,13 @@ fn only_https_urls_from_the_portal_reach_the_browser() {
         env.write_sso_config("");
         sso.serve(&mut env);
         let log = recording_opener(&mut env);
-        let run = env.run(&["login", "--sso-session", SSO_SESSION, "--browser"]);
+        let run = env.run(&[
+            "login",
+            "--sso-session",
+            SSO_SESSION,
+            "--use-device-code",
+            "--browser",
+        ]);
         assert_eq!(run.code, Some(0), "{uri:?}: {}", run.stderr);
         let calls = fs::read_to_string(&log).unwrap_or_default();
         if opened {

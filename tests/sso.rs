@@ -1050,7 +1050,7 @@ fn login_runs_the_device_flow_and_saves_the_login_where_the_cli_does() {
     env.write_sso_config("");
     sso.serve(&mut env);
     let started = Instant::now();
-    let run = env.run(&["login", "--sso-session", SSO_SESSION]);
+    let run = env.run(&["login", "--sso-session", SSO_SESSION, "--use-device-code"]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -1092,7 +1092,7 @@ fn a_refused_device_login_fails_and_saves_nothing() {
     env.write_sso_config("");
     sso.serve(&mut env);
     let started = Instant::now();
-    let run = env.run(&["login", "--sso-session", SSO_SESSION]);
+    let run = env.run(&["login", "--sso-session", SSO_SESSION, "--use-device-code"]);
     assert!(
         started.elapsed() < Duration::from_secs(15),
         "{:?}",

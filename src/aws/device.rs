@@ -8,6 +8,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use aws_config::SdkConfig;
 use chrono::Utc;
 
+use aws_sdk_ssooidc::operation::create_token::CreateTokenOutput;
+use aws_sdk_ssooidc::operation::register_client::RegisterClientOutput;
+
 use super::sdk::error_text;
 use super::sso::Login;
 use crate::ssotoken::TokenFile;
@@ -21,11 +24,13 @@ pub struct DeviceCode {
 
 /// Signs `login` in with the OIDC device authorization flow: registers a client, shows the
 /// code (`show`), polls until the user approves in a browser (or the code expires), and saves
-/// the token where the AWS CLI keeps it. Returns the token file's path.
+/// the token where the AWS CLI keeps it. Returns the token file's path. Waits at most `wait`
+/// for the approval.
 pub async fn device_sign_in(
     login: &Login,
     conf: &SdkConfig,
     show: &(dyn Fn(&DeviceCode) + Sync),
+    wait: Duration,
 ) -> Result<PathBuf> {
     let oidc = aws_sdk_ssooidc::Client::new(conf);
     let reg = oidc
@@ -67,11 +72,18 @@ pub async fn device_sign_in(
         user_code: user_code.to_owned(),
     });
     let mut interval = Duration::from_secs(start.interval().clamp(1, 60) as u64);
-    let deadline = tokio::time::Instant::now()
-        + Duration::from_secs(start.expires_in().clamp(30, 3600) as u64);
+    let expires = Duration::from_secs(start.expires_in().clamp(30, 3600) as u64);
+    let deadline = tokio::time::Instant::now() + expires.min(wait);
     loop {
         tokio::time::sleep(interval).await;
         if tokio::time::Instant::now() > deadline {
+            if wait < expires {
+                bail!(
+                    "the sign-in code was not approved within {} (--sign-in-timeout); run the \
+                     login again",
+                    crate::duration::format_std(wait)
+                );
+            }
             bail!("the sign-in code expired before it was approved; run the login again");
         }
         let answer = oidc
@@ -96,28 +108,41 @@ pub async fn device_sign_in(
                 }
             }
         };
-        let Some(access_token) = out.access_token() else {
-            bail!("IAM Identity Center CreateToken returned no access token");
-        };
-        let now = Utc::now();
-        let registered_until = chrono::DateTime::from_timestamp(reg.client_secret_expires_at(), 0)
-            .unwrap_or(now + chrono::Duration::days(90));
-        let file = TokenFile::new(&crate::ssotoken::NewLogin {
-            start_url: &login.start_url,
-            region: &login.region,
-            access_token,
-            expires_at: now + chrono::Duration::seconds(out.expires_in().max(0).into()),
-            client_id,
-            client_secret,
-            registration_expires_at: registered_until,
-            refresh_token: out.refresh_token(),
-        });
-        let path = login.token_file();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        crate::store::write_atomic(&path, &file.to_bytes(), 0o600)
-            .with_context(|| format!("saving the login to {}", path.display()))?;
-        return Ok(path);
+        return save_login(login, &reg, &out);
     }
+}
+
+/// Saves the login a CreateToken answer (`out`) holds, with the client registration (`reg`)
+/// that refreshes it, where and as the AWS CLI keeps it (0600). Returns the file's path.
+pub(super) fn save_login(
+    login: &Login,
+    reg: &RegisterClientOutput,
+    out: &CreateTokenOutput,
+) -> Result<PathBuf> {
+    let (Some(client_id), Some(client_secret)) = (reg.client_id(), reg.client_secret()) else {
+        bail!("IAM Identity Center RegisterClient returned no client id or secret");
+    };
+    let Some(access_token) = out.access_token().filter(|t| !t.is_empty()) else {
+        bail!("IAM Identity Center CreateToken returned no access token");
+    };
+    let now = Utc::now();
+    let registered_until = chrono::DateTime::from_timestamp(reg.client_secret_expires_at(), 0)
+        .unwrap_or(now + chrono::Duration::days(90));
+    let file = TokenFile::new(&crate::ssotoken::NewLogin {
+        start_url: &login.start_url,
+        region: &login.region,
+        access_token,
+        expires_at: now + chrono::Duration::seconds(out.expires_in().max(0).into()),
+        client_id,
+        client_secret,
+        registration_expires_at: registered_until,
+        refresh_token: out.refresh_token(),
+    });
+    let path = login.token_file();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    crate::store::write_atomic(&path, &file.to_bytes(), 0o600)
+        .with_context(|| format!("saving the login to {}", path.display()))?;
+    Ok(path)
 }

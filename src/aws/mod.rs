@@ -8,6 +8,7 @@ pub mod inspect;
 pub mod kubeapi;
 pub mod mfa;
 pub mod org;
+pub mod pkce;
 pub mod profiles;
 pub mod retry;
 pub mod sdk;

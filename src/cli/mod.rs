@@ -9,6 +9,7 @@ mod adopt;
 mod cache;
 mod config;
 mod context;
+mod login;
 mod name;
 mod sync;
 mod token;
@@ -17,6 +18,7 @@ pub use adopt::AdoptArgs;
 pub use cache::{CacheAction, CacheArgs};
 pub use config::{ConfigAction, ConfigArgs};
 pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
+pub use login::LoginArgs;
 pub use name::{PLUGIN_FILE_NAME, VERSION, display_bin_name, invoked_as_plugin};
 pub use sync::{DEFAULT_CONCURRENCY, ExecStyleArg, SsoSpec, SyncArgs, SyncOutput};
 pub use token::{TokenArgs, TokenOutput};
@@ -211,42 +213,6 @@ pub enum ListOutput {
     #[value(name = "text", alias = "table")]
     Table,
     Json,
-}
-
-/// Get session credentials for a profile once (asking for its MFA code if it has one) and
-/// pre-warm tokens for its clusters.
-///
-/// The session credentials go into eks-kc's credential cache (the OS keyring, or a 0600 file),
-/// so every cluster of the profile works, from kubectl, k9s or an IDE, without another prompt
-/// until they near expiry. Run it in a terminal at the start of the day, or when a
-/// non-interactive call says so.
-#[derive(Debug, Args)]
-pub struct LoginArgs {
-    /// Profile to log in (repeatable) [default: AWS_PROFILE, else default].
-    #[arg(long = "profile", short = 'p', value_name = "PROFILE",
-          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::profiles))]
-    pub profiles: Vec<String>,
-
-    /// Sign in to IAM Identity Center for this `[sso-session NAME]` (device authorization: a
-    /// URL and a code to confirm in a browser). The login is saved where `aws sso login` saves
-    /// it, so one login serves both tools.
-    #[arg(long, value_name = "NAME", conflicts_with = "profiles",
-          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::sso_sessions))]
-    pub sso_session: Option<String>,
-
-    /// Open the sign-in page in the default browser too (it is always printed).
-    #[arg(long, requires = "sso_session")]
-    pub browser: bool,
-
-    /// The kubeconfig whose contexts get tokens pre-warmed.
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub cache: CacheDir,
-
-    #[command(flatten)]
-    pub verbosity: Verbosity,
 }
 
 /// Check a token against the rules the EKS authenticator applies, and optionally ask STS who it

@@ -2,16 +2,21 @@
 //! in the credential cache, and tokens pre-warmed for the profile's managed contexts.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::Utc;
 
 use crate::aws::CredentialSource;
+use crate::aws::sso::{Login, sdk_conf};
 use crate::cli::GlobalArgs;
 use crate::cli::LoginArgs;
+use crate::display::safe;
+use crate::duration::format_std;
 use crate::engine::{Origin, TokenRequest, credentials, obtain};
 use crate::settings::Settings;
-use crate::{advice, exit};
+use crate::{advice, browser, exit, oauth};
 use crate::{aws, kubeconfig};
 
 /// `eks-kc login`, with `--cache-dir` over the environment.
@@ -23,7 +28,7 @@ pub fn main(args: &LoginArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resul
 
 pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result<()> {
     if let Some(session) = &args.sso_session {
-        return sso_login(session, args.browser, settings, out);
+        return sso_login(session, args, settings, out);
     }
     let env = |name: &str| crate::settings::env::var(name).filter(|v| !v.is_empty());
     let profiles = if args.profiles.is_empty() {
@@ -78,34 +83,24 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-/// `login --sso-session NAME`: the OIDC device sign-in, saved where `aws sso login` saves it.
-fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Write) -> Result<()> {
-    use aws::device::{DeviceCode, device_sign_in};
-    use aws::sso::{Login, sdk_conf};
+/// `login --sso-session NAME`: a sign-in in the browser (PKCE), or with a code
+/// (`--use-device-code`), saved where `aws sso login` saves it.
+fn sso_login(
+    session: &str,
+    args: &LoginArgs,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> Result<()> {
     let files = aws::profiles::load_blocking()?;
     let login = Login::resolve(crate::source::SsoLoginRef::Session(session), &files)?;
-    let show = |code: &DeviceCode| {
-        let url = code
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&code.verification_uri);
-        use crate::display::safe;
-        eprintln!(
-            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {}\n  and \
-             confirm the code {}\neks-kc: waiting for the approval (Ctrl-C to stop)",
-            safe(&login.start_url),
-            safe(url),
-            safe(&code.user_code)
-        );
-        if browser {
-            open_browser(url);
-        }
+    let wait = args
+        .sign_in_timeout
+        .to_std()
+        .unwrap_or(Duration::from_secs(600));
+    let path = match choose_flow(session, args)? {
+        Flow::DeviceCode { open } => device_code(&login, open, wait, settings)?,
+        Flow::Browser { open } => browser_sign_in(&login, session, open, wait, settings)?,
     };
-    let timeouts = aws::Timeouts::within(settings.limits.network);
-    let path = aws::sdk::runtime()?.block_on(async {
-        let conf = sdk_conf(&login.region, None, &timeouts).await?;
-        device_sign_in(&login, &conf, &show).await
-    })?;
     writeln!(
         out,
         "{session}: signed in; the login is saved in {} (the AWS CLI uses it too). Next: \
@@ -115,32 +110,138 @@ fn sso_login(session: &str, browser: bool, settings: &Settings, out: &mut dyn Wr
     Ok(())
 }
 
-/// Opens `url` in the desktop's browser, if there is one; the URL was printed either way.
-/// Only a plain `https://` URL is handed over (see `display::is_openable_url`): the portal
-/// chooses it, and `file://`, `javascript:` or a leading `-` (an option to the opener) are
-/// not for a browser. Starting with `https://`, it can never be read as an option, so no `--`
-/// is needed (xdg-open would take `--` for the URL).
-fn open_browser(url: &str) {
-    if !crate::display::is_openable_url(url) {
-        eprintln!(
-            "eks-kc: not opening {} in a browser: only https:// URLs are opened; open it \
-             yourself if you trust it",
-            crate::display::safe(url)
-        );
-        return;
+/// How `login --sso-session` signs in; `open`: whether a browser is started for the page.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Browser { open: bool },
+    DeviceCode { open: bool },
+}
+
+/// The browser flow unless `--use-device-code`. Where no browser can open (and `--browser` does
+/// not say one can), a terminal is asked whether to use the device flow instead (yes unless
+/// "n"; no: the page is only printed); without a terminal it is an error naming the flag, at
+/// once: unlike the AWS CLI, which would wait ten minutes for a browser that never starts.
+fn choose_flow(session: &str, args: &LoginArgs) -> Result<Flow> {
+    use std::io::{BufRead, IsTerminal, Read};
+    if args.use_device_code {
+        return Ok(Flow::DeviceCode { open: args.browser });
     }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
+    let why = match crate::browser::unavailable(crate::settings::env::var) {
+        Some(why) if !args.browser => why,
+        _ => return Ok(Flow::Browser { open: true }),
     };
-    let spawned = std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = spawned {
-        eprintln!("eks-kc: could not start {opener} ({e}); open the URL yourself");
+    let device = format!("eks-kc login --sso-session {session} --use-device-code");
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        bail!(
+            "no browser can open here: {why}; sign in with a code on any device instead: \
+             `{device}` (or add --browser if a browser can open after all)"
+        );
     }
+    eprint!(
+        "eks-kc: no browser can open here: {why}.\n  Sign in with a code on another device \
+         instead (`{}`)? [Y/n] ",
+        safe(&device)
+    );
+    let mut line = String::new();
+    std::io::stdin().lock().take(1024).read_line(&mut line)?;
+    Ok(match line.trim().to_ascii_lowercase().as_str() {
+        "n" | "no" => Flow::Browser { open: false },
+        _ => Flow::DeviceCode { open: false },
+    })
+}
+
+/// The OIDC device sign-in: a URL and a code, confirmed in a browser anywhere.
+fn device_code(login: &Login, open: bool, wait: Duration, settings: &Settings) -> Result<PathBuf> {
+    use aws::device::{DeviceCode, device_sign_in};
+    let show = |code: &DeviceCode| {
+        let url = code
+            .verification_uri_complete
+            .as_deref()
+            .unwrap_or(&code.verification_uri);
+        eprintln!(
+            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {}\n  and \
+             confirm the code {}\neks-kc: waiting for the approval (Ctrl-C to stop)",
+            safe(&login.start_url),
+            safe(url),
+            safe(&code.user_code)
+        );
+        if open {
+            browser::open(url, browser::Page::Sent, crate::settings::env::var);
+        }
+    };
+    let timeouts = aws::Timeouts::within(settings.limits.network);
+    aws::sdk::runtime()?.block_on(async {
+        let conf = sdk_conf(&login.region, None, &timeouts).await?;
+        device_sign_in(login, &conf, &show, wait).await
+    })
+}
+
+/// The browser sign-in (authorization code with PKCE): a client registered for it, the page
+/// printed (and opened when `open`), the redirect awaited on 127.0.0.1 for at most `wait`, its
+/// `state` checked, and the code exchanged with the verifier (never shown) for the login.
+fn browser_sign_in(
+    login: &Login,
+    session: &str,
+    open: bool,
+    wait: Duration,
+    settings: &Settings,
+) -> Result<PathBuf> {
+    use crate::oauth::loopback::{Listener, Outcome};
+    let listener = Listener::bind()?;
+    let redirect = listener.redirect_uri();
+    let pkce = oauth::Pkce::new()?;
+    let state = oauth::new_state()?;
+    let timeouts = aws::Timeouts::within(settings.limits.network);
+    let runtime = aws::sdk::runtime()?;
+    let client = runtime.block_on(async {
+        let conf = sdk_conf(&login.region, None, &timeouts).await?;
+        aws::pkce::register(login, &conf).await
+    })?;
+    let url = oauth::authorize_url(&oauth::Authorize {
+        origin: &client.origin,
+        client_id: client.client_id(),
+        redirect_uri: &redirect,
+        state: &state,
+        challenge: &pkce.challenge,
+        scopes: &aws::pkce::SCOPES,
+    });
+    let waiting = format_std(wait);
+    eprintln!(
+        "eks-kc: sign in to IAM Identity Center ({}) in the browser{}:\n  {}\neks-kc: waiting \
+         up to {waiting} for the browser to come back to {redirect} (Ctrl-C to stop)",
+        safe(&login.start_url),
+        if open { " (opening it)" } else { "; open" },
+        safe(&url),
+    );
+    if open {
+        browser::open(&url, browser::Page::Built, crate::settings::env::var);
+    }
+    let again = format!("run `eks-kc login --sso-session {session}` again");
+    let code = match listener.wait(&state, Instant::now() + wait) {
+        Outcome::Code(code) => code,
+        Outcome::Denied { error, description } => bail!(
+            "the sign-in was not allowed in the browser (IAM Identity Center answered {}{}): \
+             {again}, and allow access",
+            safe(&error),
+            description
+                .map(|d| format!(": {}", safe(&d.chars().take(200).collect::<String>())))
+                .unwrap_or_default()
+        ),
+        Outcome::WrongState => bail!(
+            "refused the answer that reached {redirect}: its state is not the one this sign-in \
+             sent (an old browser tab, or a page that is not IAM Identity Center's); {again}"
+        ),
+        Outcome::TimedOut => bail!(
+            "the browser did not come back to {redirect} within {waiting} (the sign-in page \
+             was not opened, or access not allowed): {again} (--sign-in-timeout waits longer; \
+             --use-device-code signs in with a code instead)"
+        ),
+    };
+    runtime.block_on(aws::pkce::exchange(
+        login,
+        &client,
+        &code,
+        pkce.verifier(),
+        &redirect,
+    ))
 }

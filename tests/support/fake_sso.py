@@ -33,7 +33,19 @@ UnauthorizedException):
   --seed, expiring --creds-ttl seconds from now (epoch milliseconds, as the portal sends).
 
 OIDC (restJson1, unsigned):
-    POST /client/register        RegisterClient: a new clientId/clientSecret (90 days)
+    POST /client/register        RegisterClient: a new clientId/clientSecret (90 days). With
+                                 grantTypes holding authorization_code, redirectUris and
+                                 issuerUrl are required (400 InvalidRequestException otherwise)
+    GET  /authorize              The browser sign-in (authorization code with PKCE): checks
+                                 response_type=code, a client registered for authorization_code,
+                                 redirect_uri (a registered one; a registered http://127.0.0.1
+                                 URI without a port matches any port, RFC 8252), scopes within
+                                 the registered ones, code_challenge_method=S256, a
+                                 code_challenge and a state; anything wrong: a 400 page, no
+                                 redirect. Otherwise a consent page with two links, "allow"
+                                 (a[id=allow]) and "deny" (a[id=deny]), which redirect (302) to
+                                 redirect_uri with code and state, or with
+                                 error=access_denied, error_description and state.
     POST /device_authorization   StartDeviceAuthorization: deviceCode, userCode, verificationUri
                                  (https://device.sso.REGION.amazonaws.com/), ...Complete,
                                  expiresIn 600, interval 1
@@ -43,6 +55,9 @@ OIDC (restJson1, unsigned):
         access token valid --token-ttl seconds, with a refresh token when the client registered
         with scopes (as IAM Identity Center does); --deny-device answers AccessDeniedException
         instead. A device code is used once.
+      grant authorization_code: the code /authorize issued, once, to the same client, with
+        the same redirectUri, and a codeVerifier whose S256 is the code_challenge (else 400
+        InvalidGrantException): an access token and a refresh token, as for a device code.
       grant refresh_token: for a refresh token this server issued or was given (--refresh-token)
         and the client that holds it: a new access token and a new refresh token. The old
         refresh token is revoked (InvalidGrantException if used again); the old access token
@@ -72,7 +87,9 @@ Access tokens: --token VALUE (repeatable) is valid forever; the ones CreateToken
 
 Observation: GET /_stats answers JSON: "calls" (operation -> count, throttled ones included),
 "throttled" (operation -> 429s), "failed" (operation -> other 4xx/5xx), "refreshes" (refresh
-grants that issued a token), "device_polls", "registrations", "role_credentials"
+grants that issued a token), "device_polls", "registrations", "registered_grants" (the
+grantTypes of the last RegisterClient), "authorizations" (consent pages shown),
+"code_verifiers" (every codeVerifier CreateToken received: a test checks that none leaked), "role_credentials"
 ("ACCOUNT/ROLE" -> GetRoleCredentials answered 200), "max_in_flight" (peak concurrent requests
 of any operation), "eks_by_account" (account -> EKS calls). --log FILE appends one JSON line per
 request: {"t", "operation", "status", "account"?, "role"?, "region"?}.
@@ -97,6 +114,19 @@ OPT_IN = ["af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3"
           "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2",
           "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1"]
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+
+
+def redirect_allowed(uri, registered):
+    """`uri` is a registered redirect URI, or one on 127.0.0.1 whose registered form has no
+    port (RFC 8252 7.3: any port of the loopback interface)."""
+    if uri in registered:
+        return True
+    parts = urllib.parse.urlsplit(uri)
+    if parts.scheme != "http" or parts.hostname != "127.0.0.1" or parts.port is None:
+        return False
+    bare = urllib.parse.urlunsplit((parts.scheme, "127.0.0.1", parts.path, parts.query, ""))
+    return bare in registered
 
 
 class Bucket:
@@ -217,8 +247,12 @@ def main():
         cid, _, secret = c.partition(":")
         clients[cid] = {"secret": secret, "scopes": ["sso:account:access"]}
     devices = {}  # device code -> {"client", "polls"}
+    consents = {}  # consent id -> the checked /authorize request
+    codes = {}  # authorization code -> {"client", "redirect_uri", "challenge"}
     stats = {"calls": {}, "throttled": {}, "failed": {}, "refreshes": 0, "device_polls": 0,
-             "registrations": 0, "role_credentials": {}, "max_in_flight": 0, "eks_by_account": {}}
+             "registrations": 0, "registered_grants": [], "authorizations": 0,
+             "code_verifiers": [], "role_credentials": {}, "max_in_flight": 0,
+             "eks_by_account": {}}
     in_flight = [0]
     buckets = {}
     if args.throttle_rps:
@@ -328,6 +362,10 @@ def main():
                 self.role_credentials(query)
             elif url.path == "/clusters" or url.path.startswith("/clusters/"):
                 self.eks(url.path, query)
+            elif url.path == "/authorize":
+                self.authorize(query)
+            elif url.path in ("/authorize/allow", "/authorize/deny"):
+                self.consent(url.path.rsplit("/", 1)[1], query)
             else:
                 self.send(404, {"message": f"fake_sso.py does not serve GET {url.path}"}, "UnknownOperationException")
 
@@ -439,12 +477,19 @@ def main():
 
         def register_client(self, body):
             op = "RegisterClient"
+            grants = body.get("grantTypes") or []
+            if "authorization_code" in grants and not (body.get("redirectUris") and body.get("issuerUrl")):
+                self.error(op, 400, "InvalidRequestException",
+                           "redirectUris and issuerUrl are required for authorization_code", oidc=True)
+                return
             cid = "fakeclient-" + secrets.token_hex(8)
             secret = "fakesecret-" + secrets.token_urlsafe(32)
             now = int(time.time())
             with lock:
-                clients[cid] = {"secret": secret, "scopes": body.get("scopes") or []}
+                clients[cid] = {"secret": secret, "scopes": body.get("scopes") or [], "grants": grants,
+                                "redirects": body.get("redirectUris") or []}
                 stats["registrations"] += 1
+                stats["registered_grants"] = grants
             self.record(op, 200)
             self.send(200, {"clientId": cid, "clientSecret": secret, "clientIdIssuedAt": now,
                             "clientSecretExpiresAt": now + 90 * 86400})
@@ -455,6 +500,68 @@ def main():
                 self.error(op, 400, "InvalidClientException", "Invalid client or client secret", oidc=True)
                 return None
             return client
+
+        def page_answer(self, code, text, location=None):
+            data = f"<!doctype html><html><body>{text}</body></html>".encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            if location:
+                self.send_header("Location", location)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def authorize(self, query):
+            op = "Authorize"
+            client = clients.get(query.get("client_id", ""))
+            redirect = query.get("redirect_uri", "")
+            scopes = query.get("scopes", "").split()
+            problem = None
+            if query.get("response_type") != "code":
+                problem = "response_type must be code"
+            elif client is None or "authorization_code" not in client.get("grants", []):
+                problem = "unknown client, or not registered for authorization_code"
+            elif not redirect_allowed(redirect, client["redirects"]):
+                problem = f"redirect_uri {redirect!r} is not registered"
+            elif not scopes or not set(scopes) <= set(client["scopes"]):
+                problem = "scopes must be registered ones"
+            elif query.get("code_challenge_method") != "S256" or not query.get("code_challenge"):
+                problem = "code_challenge with code_challenge_method=S256 is required"
+            elif not query.get("state"):
+                problem = "state is required"
+            if problem:
+                self.record(op, 400)
+                self.page_answer(400, f"invalid_request: {problem}")
+                return
+            consent = secrets.token_urlsafe(16)
+            with lock:
+                consents[consent] = dict(query)
+                stats["authorizations"] += 1
+            self.record(op, 200)
+            self.page_answer(200, f'Allow eks-kc to access your data? '
+                                  f'<a id="allow" href="/authorize/allow?consent={consent}">Allow</a> '
+                                  f'<a id="deny" href="/authorize/deny?consent={consent}">Deny</a>')
+
+        def consent(self, answer, query):
+            op = "Consent"
+            with lock:
+                request = consents.pop(query.get("consent", ""), None)
+            if request is None:
+                self.record(op, 400)
+                self.page_answer(400, "unknown or used consent")
+                return
+            back = request["redirect_uri"]
+            if answer == "allow":
+                code = "authcodeFAKE" + secrets.token_urlsafe(32)
+                with lock:
+                    codes[code] = {"client": request["client_id"], "redirect_uri": back,
+                                   "challenge": request["code_challenge"]}
+                params = {"code": code, "state": request["state"]}
+            else:
+                params = {"error": "access_denied", "error_description": "The user denied access",
+                          "state": request["state"]}
+            self.record(op, 302, answer=answer)
+            self.page_answer(302, "redirecting", back + "?" + urllib.parse.urlencode(params))
 
         def start_device(self, body):
             op = "StartDeviceAuthorization"
@@ -496,6 +603,19 @@ def main():
                     self.error(op, 400, "AccessDeniedException", "The user denied the authorization", oidc=True)
                     return
                 self.record(op, 200, grant="device_code")
+                self.send(200, issue_access_token(body["clientId"], client["scopes"]))
+            elif grant == "authorization_code":
+                verifier = body.get("codeVerifier", "")
+                with lock:
+                    stats["code_verifiers"].append(verifier)
+                    issued = codes.pop(body.get("code", ""), None)
+                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+                if (issued is None or issued["client"] != body["clientId"]
+                        or issued["redirect_uri"] != body.get("redirectUri")
+                        or not VERIFIER.fullmatch(verifier) or issued["challenge"] != challenge):
+                    self.error(op, 400, "InvalidGrantException", "Invalid grant provided", oidc=True)
+                    return
+                self.record(op, 200, grant="authorization_code")
                 self.send(200, issue_access_token(body["clientId"], client["scopes"]))
             elif grant == "refresh_token":
                 old = body.get("refreshToken", "")
