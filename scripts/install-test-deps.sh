@@ -7,7 +7,7 @@
 #   - Debian packages: kubectl (kubernetes-client), chattr (e2fsprogs), script (util-linux),
 #     /usr/bin/time (time), bash, zsh and fish (the per-shell tests run each under a pty, and
 #     completion), mandoc; man (man-db), jq and curl (the documentation's commands,
-#     tests/docs.rs); python3-venv when a venv cannot be made.
+#     tests/it/docs.rs); python3-venv when a venv cannot be made.
 #     As root directly, else through `sudo -n` (never a password prompt); without either, or
 #     without apt (macOS), it says exactly what to install and leaves it to scripts/test to
 #     skip the tests that need it.

@@ -4,11 +4,10 @@
 //! and accepted by the token-checking API server, which here knows the cluster by its id;
 //! `doctor` explains it.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::json;
 
 const REGION: &str = "eu-west-1";

@@ -2,11 +2,10 @@
 //! is reported as success, and what eks-kc prints for a person cannot drive their terminal.
 //! Each test names the bug it guards.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::json;
 
 // A rejected access key was reported as "regions not enabled" and exit 0.

@@ -2,13 +2,12 @@
 //! replaced by flags, written by `--save`, found through EKS_KC_CONFIG; its errors name file,
 //! line and key. The real binary against the fake EKS API (tests/support/fake_eks.py).
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 /// Profiles `team` and `ops` (the same static keys; region eu-west-1) and a fake EKS serving

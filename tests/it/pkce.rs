@@ -6,14 +6,13 @@
 //! `state`, a browser that never returns (a bounded wait), junk at the listener, and what
 //! happens where no browser can open (no display, SSH).
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 const PROD: &str = "111122223333";

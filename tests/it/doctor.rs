@@ -2,11 +2,10 @@
 //! (GetCallerIdentity, AssumeRole) and the token-checking API server (SelfSubjectReview), all on
 //! 127.0.0.1. The context is written by `eks-kc sync` itself, as a user would have it.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 const REGION: &str = "eu-west-1";

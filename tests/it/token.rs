@@ -1,13 +1,12 @@
 //! `eks-kc token` as kubectl runs it: the real binary, a temporary HOME, no network.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
+use crate::fakes::*;
+use crate::harness::*;
 use chrono::{DateTime, Duration, Utc};
-use common::*;
 
 const CLUSTER: &str = "prod";
 const REGION: &str = "eu-west-1";

@@ -1,12 +1,11 @@
 //! End to end: real kubectl, the generic exec user, `eks-kc token`, and a test API server that
 //! checks the token independently (botocore recomputes the signature for its own cluster name).
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 
 const REGION: &str = "eu-west-1";
 

@@ -3,8 +3,6 @@
 //! with the real kubectl; the global `ns` and `use -n`; and `prompt`, which must follow every
 //! change at once.
 
-mod common;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +10,7 @@ use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::harness::*;
 
 const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
 

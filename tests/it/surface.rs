@@ -1,11 +1,10 @@
 //! The everyday surface: list, use, cache, verify and shell completion, on the real binary.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::json;
 
 const REGION: &str = "eu-west-1";
@@ -23,7 +22,7 @@ fn synced_env() -> (TestEnv, FakeEks) {
     }));
     fs::write(
         &env.kubeconfig,
-        include_str!("fixtures/kubeconfig/hand-written.yaml"),
+        include_str!("../fixtures/kubeconfig/hand-written.yaml"),
     )
     .unwrap();
     env.run(&["sync", "-p", "team"]).ok();
@@ -133,7 +132,7 @@ fn use_takes_exact_prefix_or_substring_and_refuses_ambiguity() {
     let doc: serde_yaml::Value =
         serde_yaml::from_str(&fs::read_to_string(&env.kubeconfig).unwrap()).unwrap();
     let fixture: serde_yaml::Value =
-        serde_yaml::from_str(include_str!("fixtures/kubeconfig/hand-written.yaml")).unwrap();
+        serde_yaml::from_str(include_str!("../fixtures/kubeconfig/hand-written.yaml")).unwrap();
     assert_eq!(doc["preferences"], fixture["preferences"]);
     assert_eq!(doc["x-team-notes"], fixture["x-team-notes"]);
 }
@@ -384,7 +383,7 @@ mod completion {
         let env = TestEnv::new();
         fs::write(
             &env.kubeconfig,
-            include_str!("fixtures/kubeconfig/hand-written.yaml").replace(
+            include_str!("../fixtures/kubeconfig/hand-written.yaml").replace(
                 "current-context:",
                 "- name: kind-remote\n  context: {cluster: onprem, user: oidc}\ncurrent-context:",
             ),

@@ -4,12 +4,11 @@
 //! (issued by tests/support/fake_sts.py, which logs the key of each call), the verifier
 //! (botocore, tests/support/fake_apiserver.py) and fake_sts's call counts.
 
-mod common;
-
 use std::fs;
 
+use crate::fakes::*;
+use crate::harness::*;
 use chrono::{Duration, Utc};
-use common::*;
 
 const REGION: &str = "eu-west-1";
 const READ_ONLY: &str = "arn:aws:iam::111122223333:role/ReadOnly";

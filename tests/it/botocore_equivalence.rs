@@ -2,14 +2,12 @@
 //! AWS CLI produces today. src/aws/sign.rs compares eks-kc's output with that fixture; this test
 //! keeps the fixture honest by regenerating it with `aws eks get-token`'s own code.
 
-mod common;
-
 use std::process::Command;
 
 #[test]
 fn the_fixture_matches_what_aws_eks_get_token_builds() {
     let out = Command::new("python3")
-        .arg(common::support("botocore_presign.py"))
+        .arg(crate::harness::support("botocore_presign.py"))
         .output()
         .expect("python3 runs");
     assert!(
@@ -19,7 +17,7 @@ fn the_fixture_matches_what_aws_eks_get_token_builds() {
     );
     let fresh: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let committed: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/botocore_presign.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/botocore_presign.json")).unwrap();
     assert_eq!(
         fresh, committed,
         "botocore's presigned URLs changed; rerun \

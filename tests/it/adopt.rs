@@ -4,12 +4,11 @@
 //! before adopt (the AWS CLI signs), after (eks-kc signs, the AWS CLI is never run) and after
 //! the undo, read back with the real kubectl.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 const REGION: &str = "eu-west-1";

@@ -2,20 +2,19 @@
 //! before, except what eks-kc meant to change; the file keeps its owner, mode and links; an
 //! interrupted write leaves no lock and no temporary file; odd input never panics.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-const ADVERSARIAL: &str = include_str!("fixtures/kubeconfig/adversarial.yaml");
-const HAND_WRITTEN: &str = include_str!("fixtures/kubeconfig/hand-written.yaml");
+const ADVERSARIAL: &str = include_str!("../fixtures/kubeconfig/adversarial.yaml");
+const HAND_WRITTEN: &str = include_str!("../fixtures/kubeconfig/hand-written.yaml");
 
 fn lock_of(path: &Path) -> PathBuf {
     let mut lock = path.as_os_str().to_owned();

@@ -8,7 +8,8 @@ use std::process::Command;
 use base64::Engine;
 use serde_json::Value;
 
-use super::{ApiServer, Run, TestEnv, support};
+use super::{Run, TestEnv, support};
+use crate::fakes::ApiServer;
 
 /// KUBERNETES_EXEC_INFO as kubectl sets it (v1beta1, not interactive) for a cluster whose exec
 /// extension names `cluster`, `region` and `profile`.

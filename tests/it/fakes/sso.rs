@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::{Peer, TestEnv, start_ready, support};
+use super::{Peer, start_ready};
+use crate::harness::{TestEnv, support};
 
 /// The `[sso-session]` every SSO test uses, and its portal.
 pub const SSO_SESSION: &str = "corp";
@@ -108,6 +109,7 @@ impl FakeSso {
     }
 
     /// How many requests of `operation` were refused 429.
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn throttled(&self, operation: &str) -> u64 {
         self.stats()["throttled"][operation].as_u64().unwrap_or(0)
     }
@@ -185,6 +187,7 @@ impl<'a> FakeSsoBuilder<'a> {
     }
 
     /// ListAccounts and ListAccountRoles together answer at most `rps` a second.
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn throttle_list_rps(self, rps: f64) -> Self {
         self.arg("--throttle-list-rps", rps)
     }
@@ -194,16 +197,19 @@ impl<'a> FakeSsoBuilder<'a> {
         self.arg("--throttle-eks-rps", rps)
     }
 
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn latency_ms(self, ms: u64) -> Self {
         self.arg("--latency-ms", ms)
     }
 
     /// How long the access tokens CreateToken issues last.
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn token_ttl_secs(self, secs: u64) -> Self {
         self.arg("--token-ttl", secs)
     }
 
     /// How long role credentials last.
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn creds_ttl_secs(self, secs: u64) -> Self {
         self.arg("--creds-ttl", secs)
     }
@@ -225,6 +231,7 @@ impl<'a> FakeSsoBuilder<'a> {
     }
 
     /// The endpoint and CA file DescribeCluster answers for clusters that name none.
+    #[allow(dead_code)] // one of fake_sso.py's options that no test uses at present
     pub fn endpoint(self, url: &str, ca: &Path) -> Self {
         self.arg("--endpoint", url).arg("--ca", ca.display())
     }

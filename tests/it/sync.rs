@@ -1,11 +1,10 @@
 //! `eks-kc sync` against moto (the AWS API) and a fake EKS endpoint, with real kubectl.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 const REGIONS: [&str; 3] = ["eu-west-1", "us-east-1", "ap-south-1"];
@@ -186,7 +185,7 @@ fn dry_run_prints_the_change_set_and_writes_nothing() {
     let moto = Moto::start();
     moto.create("eu-west-1", &["alpha"]);
     let env = moto_env(&moto);
-    let original = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    let original = include_str!("../fixtures/kubeconfig/hand-written.yaml");
     fs::write(&env.kubeconfig, original).unwrap();
     let run = env.run(&sync_args(&["--dry-run"]));
     run.ok();
@@ -209,7 +208,7 @@ fn foreign_entries_and_the_current_context_survive_a_sync() {
     let moto = Moto::start();
     moto.create("eu-west-1", &["alpha"]);
     let env = moto_env(&moto);
-    let original = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    let original = include_str!("../fixtures/kubeconfig/hand-written.yaml");
     fs::write(&env.kubeconfig, original).unwrap();
     let before = kubectl_view(&env, &env.kubeconfig);
     env.run(&sync_args(&[])).ok();
@@ -254,7 +253,7 @@ fn a_name_collision_is_reported_not_overwritten() {
     let moto = Moto::start();
     moto.create("eu-west-1", &["kind-local"]);
     let env = moto_env(&moto);
-    let original = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    let original = include_str!("../fixtures/kubeconfig/hand-written.yaml");
     fs::write(&env.kubeconfig, original).unwrap();
     let run = env.run(&["sync", "-p", "static", "--name-template", "{cluster}"]);
     assert_eq!(run.code, Some(3), "{}", run.stderr);

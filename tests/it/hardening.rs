@@ -2,14 +2,13 @@
 //! planted in the cache, and secrets that must never reach stderr. Each test prints the
 //! figures the README's reliability table reports.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 
 const REGION: &str = "eu-west-1";
 
@@ -82,7 +81,7 @@ fn kubeconfig_is_old_or_new_after_kill_9_and_a_dead_lock_is_reported() {
     let env = TestEnv::new();
     fs::write(
         &env.kubeconfig,
-        include_str!("fixtures/kubeconfig/hand-written.yaml"),
+        include_str!("../fixtures/kubeconfig/hand-written.yaml"),
     )
     .unwrap();
     let mut rng = Lcg(11);
@@ -399,7 +398,7 @@ fn cache_files_and_dirs_of_another_user_are_refused() {
 #[test]
 fn an_unwritable_kubeconfig_directory_is_an_error_and_the_file_is_intact() {
     let env = TestEnv::new();
-    let original = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    let original = include_str!("../fixtures/kubeconfig/hand-written.yaml");
     fs::write(&env.kubeconfig, original).unwrap();
     let dir = env.kubeconfig.parent().unwrap().to_path_buf();
     let locked = if unsafe { libc::geteuid() } == 0 {
@@ -445,7 +444,7 @@ fn kubeconfig_is_old_or_new_after_sync_is_killed() {
     env.set("AWS_ENDPOINT_URL_EKS", eks.url());
     fs::write(
         &env.kubeconfig,
-        include_str!("fixtures/kubeconfig/hand-written.yaml"),
+        include_str!("../fixtures/kubeconfig/hand-written.yaml"),
     )
     .unwrap();
     let bin = bin().display().to_string();
@@ -512,7 +511,7 @@ fn a_full_filesystem_fails_the_write_and_keeps_the_old_kubeconfig() {
     let env = TestEnv::new();
     let mnt = env.path("small");
     fs::create_dir_all(&mnt).unwrap();
-    let mut big = String::from(include_str!("fixtures/kubeconfig/hand-written.yaml"));
+    let mut big = String::from(include_str!("../fixtures/kubeconfig/hand-written.yaml"));
     big.push_str("x-padding: |\n");
     for _ in 0..950 {
         big.push_str("  0123456789012345678901234567890123456789\n");

@@ -1,6 +1,6 @@
 //! The fake peers a test talks to, each a child process on 127.0.0.1 killed when the test
-//! ends: the Kubernetes API server, EKS, STS, moto, and the shim that lets moto answer
-//! presigned STS requests. The scripts live in tests/support.
+//! ends: the Kubernetes API server, EKS, STS, moto, the shim that lets moto answer presigned
+//! STS requests, and IAM Identity Center (`sso`). The scripts live in tests/support.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::Value;
 
-use super::{TestEnv, support};
+use crate::harness::{TestEnv, support};
+
+mod sso;
+
+pub use sso::*;
 
 /// A child process killed when the test ends.
 pub struct Peer {
@@ -134,7 +138,7 @@ impl<'a> ApiServerBuilder<'a> {
 }
 
 /// Starts a helper script that prints "READY <port>" once it listens.
-pub(super) fn start_ready(mut cmd: Command, what: &str) -> Peer {
+fn start_ready(mut cmd: Command, what: &str) -> Peer {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

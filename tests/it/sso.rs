@@ -5,15 +5,14 @@
 //! judged by the token-checking API server (tests/support/fake_apiserver.py); kubeconfigs are
 //! read back with the real kubectl.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use crate::fakes::*;
+use crate::harness::*;
 use chrono::Utc;
-use common::*;
 use serde_json::{Value, json};
 
 const REGION: &str = "eu-west-1";

@@ -1,13 +1,12 @@
 //! The second-level credential cache and the credential sources, against a fake STS that issues
 //! known credentials (so the token-checking API server can verify every token) and counts calls.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
+use crate::fakes::*;
+use crate::harness::*;
 use chrono::{DateTime, Duration, Utc};
-use common::*;
 
 const REGION: &str = "eu-west-1";
 

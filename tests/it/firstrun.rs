@@ -2,12 +2,11 @@
 //! missing AWS set-up in every command, region names checked, contexts that do not flip, man
 //! pages that exist, nothing written by commands that have nothing to write, and the undo.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::json;
 
 const REGION: &str = "eu-west-1";
@@ -416,7 +415,7 @@ fn forget_removes_exactly_what_eks_kc_wrote() {
         {"name": "prod", "endpoint": "https://127.0.0.1:1", "ca": "Q0E="},
         {"name": "dev", "endpoint": "https://127.0.0.1:2", "ca": "Q0E="},
     ]}));
-    let fixture = include_str!("fixtures/kubeconfig/hand-written.yaml");
+    let fixture = include_str!("../fixtures/kubeconfig/hand-written.yaml");
     fs::write(&env.kubeconfig, fixture).unwrap();
     let before = kubectl_view(&env, &env.kubeconfig);
     env.run(&["sync", "-p", "team"]).ok();

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-const REGENERATE: &str = "EKS_KC_REGENERATE=1 cargo test --test generated";
+const REGENERATE: &str = "EKS_KC_REGENERATE=1 cargo test --test it generated::";
 
 #[test]
 fn committed_completions_and_man_pages_match_the_cli() {

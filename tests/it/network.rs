@@ -3,14 +3,13 @@
 //! endpoints, whose tokens name `sts-fips.<region>.amazonaws.com` (which the EKS authenticator
 //! accepts, like the token-checking API server here).
 
-mod common;
-
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::json;
 
 /// The only host name the tests' AWS endpoints use: it resolves nowhere, so a call that does

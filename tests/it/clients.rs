@@ -6,13 +6,12 @@
 //!
 //! The clients live in .clients/ (scripts/install-client-deps.sh, run by scripts/test).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 use serde_json::{Value, json};
 
 const REGION: &str = "eu-west-1";

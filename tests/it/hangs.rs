@@ -4,8 +4,6 @@
 //! test instead of hanging CI; the bounds are set small through EKS_KC_LOCK_TIMEOUT and
 //! EKS_KC_TIMEOUT, and asserted generously (twice the bound plus start-up).
 
-mod common;
-
 use std::fs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -13,7 +11,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::fakes::*;
+use crate::harness::*;
 
 const REGION: &str = "eu-west-1";
 

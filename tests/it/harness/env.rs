@@ -11,7 +11,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-use super::{AKID, FakeEks, SECRET, bin, child_path};
+use super::{AKID, SECRET, bin, child_path};
+use crate::fakes::FakeEks;
 
 /// One test's world: a temporary root holding HOME (with ~/.aws and ~/.kube), the cache
 /// directory, and the variables every child gets on top of a cleared environment.

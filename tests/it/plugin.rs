@@ -2,12 +2,10 @@
 //! found by the real kubectl's plugin lookup on PATH, and `kubectl eks-kc ...` behaves exactly
 //! like `eks-kc ...`, with `kubectl eks-kc` as the name in help and usage.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 
-use common::*;
+use crate::harness::*;
 
 /// One managed context (`demo.eu-west-1.team`) in the test's kubeconfig, nothing else.
 fn one_managed_context(env: &TestEnv) {

@@ -1,31 +1,15 @@
-//! Shared test environment: every test gets its own HOME, AWS config files, kubeconfig and
-//! token cache under a temporary directory, runs the real `eks-kc` binary, and talks only to
-//! peers on 127.0.0.1 (moto, the fake API server in tests/support).
+//! The test harness: every test gets its own HOME, AWS config files, kubeconfig and token
+//! cache under a temporary directory, runs the real `eks-kc` binary with nothing of the
+//! developer's environment, and talks only to peers on 127.0.0.1 (`crate::fakes`).
 //!
 //! - `env`: [`TestEnv`] and [`Run`] (whose every construction scans stderr for secrets);
-//! - `peers`: the fake API server, EKS, STS and moto;
-//! - `sso`: the fake IAM Identity Center (portal, OIDC, EKS per account) and the AWS CLI's
-//!   SSO login files;
 //! - `kube`: kubeconfig helpers (kubectl's view of a file, kubectl writing one) and tokens.
-//!
-//! Each test binary uses a subset of these, hence `dead_code` is allowed.
-#![allow(dead_code)]
 
 mod env;
 mod kube;
-mod peers;
-mod sso;
 
-// One flat namespace for `use common::*`; a binary that uses no helper of a part would
-// otherwise warn, as with dead code.
-#[allow(unused_imports)]
 pub use env::*;
-#[allow(unused_imports)]
 pub use kube::*;
-#[allow(unused_imports)]
-pub use peers::*;
-#[allow(unused_imports)]
-pub use sso::*;
 
 use std::path::{Path, PathBuf};
 
