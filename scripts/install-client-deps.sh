@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Kubernetes clients of the compatibility matrix (tests/clients.rs) into
+# Installs the Kubernetes clients of the compatibility matrix (tests/it/clients.rs) into
 # project-local, git-ignored directories under .clients/, only when missing (safe to rerun):
 #   .clients/py-new   a venv: kubernetes (newest), kubernetes_asyncio, lightkube, kr8s
 #   .clients/py-33    a venv: kubernetes 33 (passes the raw cluster extensions, no config)

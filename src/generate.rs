@@ -1,8 +1,8 @@
 //! Generated files: shell completion scripts and man pages, rendered from `cli.rs` alone.
 //!
-//! They are committed under `completions/` and `man/`. `tests/generated.rs` renders them in
-//! memory and fails when the committed files drift; `EKS_KC_REGENERATE=1 cargo test --test
-//! generated` rewrites them. Output is byte-deterministic: a fixed binary name, no dates.
+//! They are committed under `completions/` and `man/`. `tests/it/generated.rs` renders them in
+//! memory and fails when the committed files drift; `EKS_KC_REGENERATE=1 cargo test --test it
+//! generated::` rewrites them. Output is byte-deterministic: a fixed binary name, no dates.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-// Lists namespaces through @kubernetes/client-node, for the client matrix in tests/clients.rs.
+// Lists namespaces through @kubernetes/client-node, for the client matrix in tests/it/clients.rs.
 // Usage: NODE_PATH=.clients/node/node_modules node list_namespaces.js KUBECONFIG CONTEXT
 const k8s = require('@kubernetes/client-node');
 

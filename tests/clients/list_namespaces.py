@@ -1,5 +1,5 @@
 """Lists namespaces through one Python Kubernetes client, for the client matrix in
-tests/clients.rs. Usage: list_namespaces.py CLIENT KUBECONFIG CONTEXT. Prints one namespace name
+tests/it/clients.rs. Usage: list_namespaces.py CLIENT KUBECONFIG CONTEXT. Prints one namespace name
 a line; exits non-zero (with the client's error on stderr) when the client fails."""
 import asyncio
 import sys

@@ -7,7 +7,7 @@ so the URLs it prints are exactly what the AWS CLI would hand to a cluster.
 
     python3 tests/support/botocore_presign.py > tests/fixtures/botocore_presign.json
 
-tests/botocore_equivalence.rs runs this script and compares its output with the committed
+tests/it/botocore_equivalence.rs runs this script and compares its output with the committed
 fixture; src/aws/sign.rs compares its own output with the fixture.
 """
 import base64
