@@ -3,13 +3,16 @@
 //! developer's environment, and talks only to peers on 127.0.0.1 (`crate::fakes`).
 //!
 //! - `env`: [`TestEnv`] and [`Run`] (whose every construction scans stderr for secrets);
-//! - `kube`: kubeconfig helpers (kubectl's view of a file, kubectl writing one) and tokens.
+//! - `kube`: kubeconfig helpers (kubectl's view of a file, kubectl writing one) and tokens;
+//! - `sso_login`: the AWS CLI's IAM Identity Center login files and configuration.
 
 mod env;
 mod kube;
+mod sso_login;
 
 pub use env::*;
 pub use kube::*;
+pub use sso_login::*;
 
 use std::path::{Path, PathBuf};
 
