@@ -216,6 +216,7 @@ fn container_credentials_send_the_authorization_token_file() {
 
 #[test]
 fn without_a_keyring_credentials_fall_back_to_files_and_warn_once() {
+    let _keyring = real_keyring();
     let mut env = TestEnv::new();
     let sts = FakeSts::start(&env);
     assume_role_env(&sts, &mut env);

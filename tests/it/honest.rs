@@ -557,6 +557,7 @@ fn keyring_warnings(run: &Run) -> usize {
 // failed `token` left lock files and a keyring marker; `prompt` created the cache directory.
 #[test]
 fn the_keyring_warning_comes_once_and_failures_leave_nothing_behind() {
+    let _keyring = real_keyring();
     let mut env = TestEnv::new();
     env.env.insert("EKS_KC_KEYRING".into(), "on".into());
     let sts = FakeSts::start(&env);

@@ -15,6 +15,7 @@ pub use kube::*;
 pub use sso_login::*;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// The fixture access key: in the environment, a profile or a `credential_process`, and in the
 /// keys file the fake API server and STS check signatures with.
@@ -37,6 +38,17 @@ pub fn child_path() -> String {
     let ours = bin().parent().unwrap().to_path_buf();
     let rest = std::env::var("PATH").unwrap_or_default();
     format!("{}:{rest}", ours.display())
+}
+
+/// Held by each test that lets eks-kc use the real OS keyring (every other test sets
+/// `EKS_KC_KEYRING=off`). The keyring is the user's, shared by every process: its probe entry
+/// and the entries of one identity are the same names in every test. Those tests ran in
+/// separate test binaries, one binary after the other; in one binary they take turns.
+pub fn real_keyring() -> MutexGuard<'static, ()> {
+    static KEYRING: Mutex<()> = Mutex::new(());
+    KEYRING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A small deterministic pseudo-random sequence (no dependency, reproducible runs): the random
