@@ -27,23 +27,20 @@ pub struct MfaProfile {
     pub session_name: Option<String>,
 }
 
-/// The MFA settings of `profile`, if it assumes a role with MFA.
-pub async fn mfa_profile(profile: &str) -> Result<Option<MfaProfile>> {
-    let set = super::profiles::load_set().await?;
-    let Some(p) = set.get_profile(profile) else {
-        return Ok(None);
-    };
+/// The MFA settings of `profile` in the AWS files `set`, if it assumes a role with MFA.
+pub fn mfa_profile(set: &aws_config::profile::ProfileSet, profile: &str) -> Option<MfaProfile> {
+    let p = set.get_profile(profile)?;
     let (Some(role_arn), Some(mfa_serial)) = (p.get("role_arn"), p.get("mfa_serial")) else {
-        return Ok(None);
+        return None;
     };
-    Ok(Some(MfaProfile {
+    Some(MfaProfile {
         role_arn: role_arn.to_owned(),
         mfa_serial: mfa_serial.to_owned(),
         source_profile: p.get("source_profile").map(str::to_owned),
         duration_seconds: p.get("duration_seconds").and_then(|d| d.parse().ok()),
         external_id: p.get("external_id").map(str::to_owned),
         session_name: p.get("role_session_name").map(str::to_owned),
-    }))
+    })
 }
 
 /// Credentials for the MFA profile `profile` (settings `p`): one code asked with the request's

@@ -12,6 +12,7 @@ pub mod profiles;
 pub mod retry;
 pub mod sdk;
 pub mod sign;
+pub mod signin;
 pub mod sso;
 pub mod sts;
 

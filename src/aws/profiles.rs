@@ -86,18 +86,36 @@ pub fn load_files_blocking() -> Result<ProfileFiles> {
 
 impl crate::cache::provenance::ProfileSource for ProfileFiles {
     fn has_profile(&self, name: &str) -> bool {
-        self.0.get_profile(name).is_some()
+        self.0.has_profile(name)
     }
 
     fn profile_value(&self, name: &str, key: &str) -> Option<String> {
-        self.0.get_profile(name)?.get(key).map(str::to_owned)
+        self.0.profile_value(name, key)
     }
 
     fn has_sso_session(&self, name: &str) -> bool {
-        self.0.sso_session(name).is_some()
+        self.0.has_sso_session(name)
     }
 
     fn sso_session_value(&self, name: &str, key: &str) -> Option<String> {
-        self.0.sso_session(name)?.get(key).map(str::to_owned)
+        self.0.sso_session_value(name, key)
+    }
+}
+
+impl crate::cache::provenance::ProfileSource for aws_config::profile::ProfileSet {
+    fn has_profile(&self, name: &str) -> bool {
+        self.get_profile(name).is_some()
+    }
+
+    fn profile_value(&self, name: &str, key: &str) -> Option<String> {
+        self.get_profile(name)?.get(key).map(str::to_owned)
+    }
+
+    fn has_sso_session(&self, name: &str) -> bool {
+        self.sso_session(name).is_some()
+    }
+
+    fn sso_session_value(&self, name: &str, key: &str) -> Option<String> {
+        self.sso_session(name)?.get(key).map(str::to_owned)
     }
 }

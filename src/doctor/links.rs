@@ -5,12 +5,10 @@ use chrono::{DateTime, Utc};
 use super::*;
 
 pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
-    let mut commands = vec![];
-    if facts.uses_sso {
-        commands.push(sso_login_command(facts));
-    }
+    let mut commands: Vec<String> = sign_in_again(facts).into_iter().collect();
+    let signs_in = !commands.is_empty();
     commands.push(format!("eks-kc cache clear --context {}", facts.context));
-    let how = if facts.uses_sso {
+    let how = if signs_in {
         "sign in again"
     } else {
         "renew them (new session keys in the credentials file or environment, or `eks-kc \
@@ -32,11 +30,7 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
             let l = link(ID, TITLE, Status::Failed, format!("none usable: {e}"));
             let fix = Fix {
                 summary: format!("eks-kc cannot get AWS credentials for the context: {e}"),
-                commands: facts
-                    .uses_sso
-                    .then(|| sso_login_command(facts))
-                    .into_iter()
-                    .collect(),
+                commands: sign_in_again(facts).into_iter().collect(),
                 snippet: None,
             };
             return (l, Some(fix));
