@@ -74,6 +74,12 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
                     .map(|a| format!(" (account {a})"))
                     .unwrap_or_default()
             ));
+            if let Some(session) = crate::token::verify::session_name(&c.arn) {
+                evidence.push(format!(
+                    "role session name {session}: what the cluster and CloudTrail see \
+                     (--role-session-name or the profile's role_session_name sets it)"
+                ));
+            }
             let mut l = link(
                 ID,
                 TITLE,

@@ -265,6 +265,19 @@ fn an_identity_center_context_signs_in_with_its_session() {
 }
 
 #[test]
+fn the_credentials_link_shows_the_session_name_the_cluster_sees() {
+    let r = diagnose(&healthy(), now());
+    assert!(
+        r.links[0]
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("role session name eks-kc: what the cluster")),
+        "{:?}",
+        r.links[0].evidence
+    );
+}
+
+#[test]
 fn an_aws_login_context_signs_in_with_aws_login() {
     let mut f = healthy();
     f.sign_in = Some("aws login --profile console".into());
