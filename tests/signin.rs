@@ -163,6 +163,16 @@ fn a_fresh_session_signs_tokens_and_syncs_without_asking_sign_in() {
         listed.to_string().contains("alpha.eu-west-1.console"),
         "{listed}"
     );
+    // `eks-kc login` warms the synced contexts with the session's credentials.
+    let run = env.run(&["login", "--profile", "console"]);
+    assert!(
+        run.ok()
+            .stdout
+            .contains("console: session credentials valid for"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("2 token(s) ready"), "{}", run.stdout);
     // Fresh credentials (more than 5 minutes left): the SDK never asked Sign-In.
     assert!(signin.calls().is_empty(), "{:?}", signin.calls());
 }
@@ -337,4 +347,26 @@ fn doctor_names_the_session_as_the_source_and_aws_login_as_the_fix() {
         report["verdict"]["commands"][0], "aws login --profile console",
         "{report}"
     );
+}
+
+#[test]
+fn a_role_chain_on_a_session_assumes_the_role_with_the_session_s_credentials() {
+    let mut env = signin_env();
+    write_session(&env, in_minutes(30));
+    let _signin = FakeSignin::start(&mut env, "refuse");
+    let sts = FakeSts::start(&env);
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    env.set("USER", "alice");
+    let token = token_for(&env, "prod", "admin").ok().token();
+    assert_tokens_accepted(
+        "prod",
+        REGION,
+        &env.keys_file(),
+        std::slice::from_ref(&token),
+    );
+    let calls = sts.calls("AssumeRole");
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["RoleArn"], "arn:aws:iam::111122223333:role/Admin");
+    assert_eq!(calls[0]["RoleSessionName"], "eks-kc-alice");
+    assert_eq!(signer(&token), calls[0]["AccessKeyId"].as_str().unwrap());
 }
