@@ -212,6 +212,33 @@ fn an_ended_session_fails_fast_with_one_line_naming_aws_login() {
             .all(|c| c["grantType"] == "refresh_token" && c["dpop"] == true)
     );
 
+    // Sign-In does not answer (nothing listens): the network is named, not a lost session.
+    let mut offline = signin_env();
+    write_session(&offline, in_minutes(-30));
+    offline.set(
+        "AWS_ENDPOINT_URL_SIGNIN",
+        format!("http://127.0.0.1:{}", free_port()),
+    );
+    let started = Instant::now();
+    let run = token_for(&offline, "prod", "console");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stderr_lines().len(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AWS Sign-In did not answer"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("AWS_ENDPOINT_URL_SIGNIN"),
+        "{}",
+        run.stderr
+    );
+
     // No session file at all (signed out): the same fix, without a network call.
     fs::remove_file(session_file(&env)).unwrap();
     let before = signin.calls().len();

@@ -88,12 +88,17 @@ pub(super) fn explain(
 ) -> anyhow::Error {
     let who = req.source.describe();
     let detail = error_text(&err);
-    if let Some(s) = sign_in
-        && let Some(why) = super::signin::needs_login(&err, s)
-    {
-        tracing::debug!("the AWS SDK said: {detail}");
-        let line = super::signin::login_line(&who, s, why);
-        return crate::problem::SetupError::sign_in(&s.profile, line).into();
+    use super::signin::Judgement;
+    match sign_in.and_then(|s| Some((s, super::signin::judge(&err, s)?))) {
+        Some((s, Judgement::Login(why))) => {
+            tracing::debug!("the AWS SDK said: {detail}");
+            let line = super::signin::login_line(&who, s, why);
+            return crate::problem::SetupError::sign_in(&s.profile, line).into();
+        }
+        Some((s, Judgement::Unanswered)) => {
+            return anyhow!(super::signin::unanswered_line(&who, s, &detail));
+        }
+        None => {}
     }
     let lower = detail.to_ascii_lowercase();
     let profile_flag = req

@@ -30,16 +30,25 @@ pub fn sign_in_of(set: &ProfileSet, source: &CredentialSource<'_>) -> Option<Sig
         .next()
 }
 
-/// Why `err` (from a provider chain that signs with `sign_in`) needs a new `aws login`, in
-/// words; `None` when it does not (the sign-in service did not answer, or something after the
-/// session failed: the role assumed on top, say).
-pub fn needs_login(err: &CredentialsError, sign_in: &SignIn) -> Option<&'static str> {
+/// What a failure of a chain that signs with an `aws login` session says about the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judgement {
+    /// Only a new `aws login` helps; why, in words ("has expired").
+    Login(&'static str),
+    /// The renewal got no answer from AWS Sign-In (the network, not the session).
+    Unanswered,
+}
+
+/// What `err` (from a provider chain that signs with `sign_in`) says about the session; `None`
+/// when the session is not what failed (the role assumed on top of it, say).
+pub fn judge(err: &CredentialsError, sign_in: &SignIn) -> Option<Judgement> {
     match refresh_answer(err) {
         // AWS Sign-In answered the renewal with an error (TOKEN_EXPIRED, USER_CREDENTIALS_CHANGED,
         // INSUFFICIENT_PERMISSIONS, an invalid grant): the session cannot be renewed.
-        Some(true) => Some("has ended (AWS Sign-In refused to renew it)"),
-        // No answer from Sign-In: the network, not the session.
-        Some(false) => None,
+        Some(true) => Some(Judgement::Login(
+            "has ended (AWS Sign-In refused to renew it)",
+        )),
+        Some(false) => Some(Judgement::Unanswered),
         None => {
             let files = crate::paths::aws_files(crate::settings::env::var);
             let path = files.login_cache.join(sign_in.cache_file_name());
@@ -48,13 +57,13 @@ pub fn needs_login(err: &CredentialsError, sign_in: &SignIn) -> Option<&'static 
             if !file.needs_login(Utc::now()) {
                 return None;
             }
-            Some(match file {
+            Some(Judgement::Login(match file {
                 SessionFile::Absent => {
                     "is missing on this machine (signed out, or never signed in)"
                 }
                 SessionFile::Unreadable => "cannot be read (its cached session file is damaged)",
                 SessionFile::Session { .. } => "has expired",
-            })
+            }))
         }
     }
 }
@@ -71,6 +80,17 @@ fn refresh_answer(err: &CredentialsError) -> Option<bool> {
         next = e.source();
     }
     None
+}
+
+/// The one line for a renewal AWS Sign-In did not answer; `detail` is the SDK's error.
+pub fn unanswered_line(who: &str, sign_in: &SignIn, detail: &str) -> String {
+    format!(
+        "could not get AWS credentials for {who}: AWS Sign-In did not answer the renewal of the \
+         `aws login` session of profile '{}' ({detail}); check the network, proxy and \
+         AWS_ENDPOINT_URL_SIGNIN, or run `{}`",
+        sign_in.profile,
+        sign_in.login_command()
+    )
 }
 
 /// The one line for a session that needs a new sign-in: who could not sign, why, and the
@@ -131,13 +151,15 @@ mod tests {
         let err =
             CredentialsError::provider_error(CreateOAuth2TokenError::AccessDeniedException(denied));
         assert_eq!(
-            needs_login(&err, &sign_in()),
-            Some("has ended (AWS Sign-In refused to renew it)")
+            judge(&err, &sign_in()),
+            Some(Judgement::Login(
+                "has ended (AWS Sign-In refused to renew it)"
+            ))
         );
         // No answer (no error code): the network's fault, not the session's.
         let unanswered = CredentialsError::provider_error(CreateOAuth2TokenError::unhandled(
             std::io::Error::other("connection refused"),
         ));
-        assert_eq!(needs_login(&unanswered, &sign_in()), None);
+        assert_eq!(judge(&unanswered, &sign_in()), Some(Judgement::Unanswered));
     }
 }
