@@ -21,6 +21,24 @@ pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
     }
 }
 
+/// What STS said about the caller: its ARN and account, and the role session name the cluster
+/// sees (in an assumed-role ARN).
+fn caller_evidence(c: &Caller) -> Vec<String> {
+    let account = c
+        .account
+        .as_deref()
+        .map(|a| format!(" (account {a})"))
+        .unwrap_or_default();
+    let mut lines = vec![format!("STS GetCallerIdentity: {}{account}", c.arn)];
+    if let Some(session) = crate::token::verify::session_name(&c.arn) {
+        lines.push(format!(
+            "role session name {session}: what the cluster and CloudTrail see \
+             (--role-session-name or the profile's role_session_name sets it)"
+        ));
+    }
+    lines
+}
+
 pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Option<Fix>) {
     const ID: &str = "credentials";
     const TITLE: &str = "credentials";
@@ -66,20 +84,7 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
     }
     match &facts.caller {
         Ok(c) => {
-            evidence.push(format!(
-                "STS GetCallerIdentity: {}{}",
-                c.arn,
-                c.account
-                    .as_deref()
-                    .map(|a| format!(" (account {a})"))
-                    .unwrap_or_default()
-            ));
-            if let Some(session) = crate::token::verify::session_name(&c.arn) {
-                evidence.push(format!(
-                    "role session name {session}: what the cluster and CloudTrail see \
-                     (--role-session-name or the profile's role_session_name sets it)"
-                ));
-            }
+            evidence.extend(caller_evidence(c));
             let mut l = link(
                 ID,
                 TITLE,
