@@ -42,6 +42,10 @@ const SDK_DETAIL: &str = "(-v shows the AWS SDK's error)";
 /// `profile` is the profile the failing action named explicitly; `None` means the SDK's
 /// default chain (`AWS_PROFILE`, else the environment's keys, else the `default` profile, ...).
 pub fn advise(setup: &Setup, profile: Option<&str>, missing: Missing) -> Option<String> {
+    // The set-up is there; its session ended, and the error already names `aws login`.
+    if missing == Missing::SignIn {
+        return None;
+    }
     let credentials = missing == Missing::Credentials;
     let region = missing == Missing::Region;
     let files = format!("{} or {}", setup.config_file, setup.credentials_file);

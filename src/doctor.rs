@@ -114,7 +114,15 @@ fn not_checked(reason: &Result<Problem, NotRun>) -> String {
     }
 }
 
-/// `profile 'ops'` / `--profile ops` helpers for the fix commands.
+/// The command that signs the context's identity in again: its `aws login` session, else its
+/// IAM Identity Center login; `None` when it signs with neither.
+fn sign_in_again(facts: &Facts) -> Option<String> {
+    facts
+        .sign_in
+        .clone()
+        .or_else(|| facts.uses_sso.then(|| sso_login_command(facts)))
+}
+
 /// The command that signs the context's IAM Identity Center login in again.
 fn sso_login_command(facts: &Facts) -> String {
     facts

@@ -30,6 +30,7 @@ pub mod secret;
 pub mod settings;
 pub mod shell;
 pub mod signals;
+pub mod signin;
 pub mod source;
 pub mod ssotoken;
 pub mod store;

@@ -58,6 +58,9 @@ pub struct AwsFiles {
     pub credentials: PathBuf,
     /// Where `aws sso login` keeps its tokens: `~/.aws/sso/cache`.
     pub sso_cache: PathBuf,
+    /// Where `aws login` keeps its sessions: `AWS_LOGIN_CACHE_DIRECTORY` (taken as it is, as
+    /// the SDK does), else `~/.aws/login/cache`.
+    pub login_cache: PathBuf,
 }
 
 /// The AWS files for the environment `env` (a lookup: the process environment in production).
@@ -77,6 +80,10 @@ pub fn aws_files(env: impl Fn(&str) -> Option<String>) -> AwsFiles {
         config: named("AWS_CONFIG_FILE", ".aws/config"),
         credentials: named("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
         sso_cache: Path::new(&home).join(".aws/sso/cache"),
+        login_cache: env("AWS_LOGIN_CACHE_DIRECTORY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(&home).join(".aws/login/cache")),
     }
 }
 
@@ -98,11 +105,14 @@ mod tests {
         assert_eq!(f.config, Path::new("/h/.aws/config"));
         assert_eq!(f.credentials, Path::new("/h/.aws/credentials"));
         assert_eq!(f.sso_cache, Path::new("/h/.aws/sso/cache"));
+        assert_eq!(f.login_cache, Path::new("/h/.aws/login/cache"));
         let f = aws_files(env(&[
             ("HOME", "/h"),
             ("AWS_CONFIG_FILE", "~/cfg"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/etc/creds"),
+            ("AWS_LOGIN_CACHE_DIRECTORY", "/l"),
         ]));
+        assert_eq!(f.login_cache, Path::new("/l"));
         assert_eq!(f.config, Path::new("/h/cfg"));
         assert_eq!(f.credentials, Path::new("/etc/creds"));
     }

@@ -8,6 +8,9 @@ pub enum Missing {
     Credentials,
     /// No region for the call.
     Region,
+    /// The `aws login` session the identity comes from has ended (expired, signed out, never
+    /// started here): only `aws login --profile P` starts a new one.
+    SignIn,
 }
 
 /// An identity or call that could not proceed for lack of set-up, with the original message
@@ -26,6 +29,15 @@ impl SetupError {
         SetupError {
             missing: Missing::Credentials,
             profile: profile.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// The `aws login` session of `profile` (the profile naming it) needs a new sign-in.
+    pub fn sign_in(profile: &str, message: impl Into<String>) -> Self {
+        SetupError {
+            missing: Missing::SignIn,
+            profile: Some(profile.to_owned()),
             message: message.into(),
         }
     }

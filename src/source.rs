@@ -14,6 +14,10 @@ pub struct CredentialSource<'a> {
     pub profile: Option<&'a str>,
     /// A role to assume on top of the base credentials.
     pub role_arn: Option<&'a str>,
+    /// The role session name asked for (flag, kubeconfig extension, config file): names the
+    /// session of `role_arn` and those of the profile's roles that set no `role_session_name`.
+    /// `None`: [`default_session_name`] of the local user.
+    pub session_name: Option<&'a str>,
     /// An IAM Identity Center role: when set, it is the source (profile and role are unused).
     pub sso: Option<SsoRole<'a>>,
 }
@@ -99,5 +103,82 @@ impl CredentialSource<'_> {
             (None, Some(r)) => format!("role {r}"),
             (None, None) => "the default AWS credential chain".to_owned(),
         }
+    }
+}
+
+/// What role sessions eks-kc starts are named, unless a name is asked for: `eks-kc-<user>`, so
+/// CloudTrail, the assumed-role ARN and the cluster's username say who and which tool. `user` is
+/// the local user name; characters STS refuses become `-` and the name is cut to STS's 64.
+pub fn default_session_name(user: Option<&str>) -> String {
+    let mut name = String::from("eks-kc");
+    if let Some(user) = user.map(str::trim).filter(|u| !u.is_empty()) {
+        name.push('-');
+        name.extend(
+            user.chars()
+                .map(|c| if session_name_char(c) { c } else { '-' }),
+        );
+    }
+    name.chars().take(MAX_SESSION_NAME).collect()
+}
+
+/// STS's limit on a role session name's length (and its minimum is 2).
+const MAX_SESSION_NAME: usize = 64;
+
+/// Whether STS accepts `c` in a role session name (`[\w+=,.@-]`).
+fn session_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// `name` when STS accepts it as a role session name; otherwise the rule it breaks.
+pub fn check_session_name(name: &str) -> Result<String, String> {
+    let len = name.chars().count();
+    if !(2..=MAX_SESSION_NAME).contains(&len) {
+        return Err(format!(
+            "role session name '{name}' has {len} characters; STS takes 2 to 64"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| !session_name_char(*c)) {
+        return Err(format!(
+            "role session name '{name}' has '{c}', which STS refuses; use letters, digits and \
+             _ + = , . @ -"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_session_names_name_the_tool_and_the_person_within_sts_rules() {
+        assert_eq!(default_session_name(Some("alice")), "eks-kc-alice");
+        assert_eq!(default_session_name(None), "eks-kc");
+        assert_eq!(default_session_name(Some("  ")), "eks-kc");
+        assert_eq!(
+            default_session_name(Some("CORP\\jo smith")),
+            "eks-kc-CORP-jo-smith"
+        );
+        assert_eq!(default_session_name(Some("müller")), "eks-kc-m-ller");
+        assert_eq!(
+            default_session_name(Some("a.b+c=d,e@f_g-h")),
+            "eks-kc-a.b+c=d,e@f_g-h"
+        );
+        let long = default_session_name(Some(&"x".repeat(100)));
+        assert_eq!(long.len(), 64);
+        assert!(long.starts_with("eks-kc-xxx"));
+        for user in ["alice", "CORP\\jo smith", "müller", &"ü".repeat(80), "日本"] {
+            let name = default_session_name(Some(user));
+            assert_eq!(check_session_name(&name), Ok(name.clone()), "{user}");
+        }
+    }
+
+    #[test]
+    fn asked_for_names_are_checked_against_sts_rules() {
+        assert!(check_session_name("ci-deploy@team").is_ok());
+        assert!(check_session_name("x").unwrap_err().contains("2 to 64"));
+        assert!(check_session_name(&"y".repeat(65)).is_err());
+        let e = check_session_name("jo smith").unwrap_err();
+        assert!(e.contains("' '"), "{e}");
     }
 }

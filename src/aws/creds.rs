@@ -30,7 +30,7 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         let creds = EnvironmentVariableCredentialsProvider::new()
             .provide_credentials()
             .await
-            .map_err(|e| explain(e, req))?;
+            .map_err(|e| explain(e, req, None))?;
         return Ok(creds.into());
     }
 
@@ -43,10 +43,21 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         .await;
     }
 
-    if let Some(profile) = req.source.profile
-        && let Some(profile_mfa) = mfa::mfa_profile(profile).await?
+    // The AWS files, read once: the profile's MFA settings, and the `aws login` session of its
+    // chain (for the words of a failure). Unreadable files fail a named profile here; for the
+    // default chain the SDK says what is wrong.
+    let set = match (req.source.profile, super::profiles::load_set().await) {
+        (Some(_), Err(e)) => return Err(e),
+        (_, set) => set.ok(),
+    };
+    let sign_in = set
+        .as_ref()
+        .and_then(|set| super::signin::sign_in_of(set, &req.source));
+    let explain_err = |e| explain(e, req, sign_in.as_ref());
+    if let (Some(profile), Some(set)) = (req.source.profile, &set)
+        && let Some(profile_mfa) = mfa::mfa_profile(set, profile)
     {
-        return mfa::resolve(&profile_mfa, profile, req, &getting, &|e| explain(e, req)).await;
+        return mfa::resolve(&profile_mfa, profile, req, &getting, &explain_err).await;
     }
 
     bounded(t.operation, &getting, async {
@@ -62,16 +73,33 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
             .ok_or_else(|| anyhow!("the AWS SDK found no credentials provider"))?
             .provide_credentials()
             .await
-            .map_err(|e| explain(e, req))?;
+            .map_err(explain_err)?;
         Ok(creds.into())
     })
     .await
 }
 
-/// Turns a provider error into one line that says what to do next.
-pub(super) fn explain(err: CredentialsError, req: &CredentialRequest<'_>) -> anyhow::Error {
+/// Turns a provider error into one line that says what to do next. `sign_in`: the `aws login`
+/// session the source's profile chain signs with, if any.
+pub(super) fn explain(
+    err: CredentialsError,
+    req: &CredentialRequest<'_>,
+    sign_in: Option<&crate::signin::SignIn>,
+) -> anyhow::Error {
     let who = req.source.describe();
     let detail = error_text(&err);
+    use super::signin::Judgement;
+    match sign_in.and_then(|s| Some((s, super::signin::judge(&err, s)?))) {
+        Some((s, Judgement::Login(why))) => {
+            tracing::debug!("the AWS SDK said: {detail}");
+            let line = super::signin::login_line(&who, s, why);
+            return crate::problem::SetupError::sign_in(&s.profile, line).into();
+        }
+        Some((s, Judgement::Unanswered)) => {
+            return anyhow!(super::signin::unanswered_line(&who, s, &detail));
+        }
+        None => {}
+    }
     let lower = detail.to_ascii_lowercase();
     let profile_flag = req
         .source

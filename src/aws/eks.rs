@@ -26,11 +26,17 @@ pub struct Target {
 }
 
 impl Target {
-    /// Who lists this target (`role_arn`: the run's `--role-arn`, assumed on top).
-    pub fn source<'a>(&'a self, role_arn: Option<&'a str>) -> super::sdk::CredentialSource<'a> {
+    /// Who lists this target (`role_arn`: the run's `--role-arn`, assumed on top, in a session
+    /// named `session_name`, the run's `--role-session-name`).
+    pub fn source<'a>(
+        &'a self,
+        role_arn: Option<&'a str>,
+        session_name: Option<&'a str>,
+    ) -> super::sdk::CredentialSource<'a> {
         super::sdk::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn,
+            session_name,
             sso: None,
         }
     }
@@ -79,6 +85,8 @@ pub enum Step {
 pub struct Options {
     pub concurrency: usize,
     pub role_arn: Option<String>,
+    /// The run's `--role-session-name`.
+    pub role_session_name: Option<String>,
     /// Region used to resolve each profile's credentials (for STS), by profile label.
     pub credential_regions: BTreeMap<String, String>,
     /// Each attempt of each call gets this long (`EKS_KC_TIMEOUT`; see `Timeouts::for_sync`).
@@ -126,7 +134,7 @@ async fn discover_async(
             .unwrap_or_else(|| t.region.clone());
         // With credentials resolved already, the config still carries the profile's endpoints,
         // and its (lazy, unused) provider costs nothing.
-        let source = t.source(opts.role_arn.as_deref());
+        let source = t.source(opts.role_arn.as_deref(), opts.role_session_name.as_deref());
         let http =
             match super::trust::http_client(super::trust::ca_bundle(source.profile).await.as_ref())
             {

@@ -11,8 +11,8 @@ use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
 
 use super::sdk::{
-    AwsCredentials, CredentialRequest, CredentialSource, ROLE_SESSION_NAME, Timeouts, bounded,
-    error_text, sdk_config,
+    AwsCredentials, CredentialRequest, CredentialSource, Timeouts, bounded, error_text, sdk_config,
+    session_name,
 };
 use crate::secret::Secret;
 
@@ -27,23 +27,20 @@ pub struct MfaProfile {
     pub session_name: Option<String>,
 }
 
-/// The MFA settings of `profile`, if it assumes a role with MFA.
-pub async fn mfa_profile(profile: &str) -> Result<Option<MfaProfile>> {
-    let set = super::profiles::load_set().await?;
-    let Some(p) = set.get_profile(profile) else {
-        return Ok(None);
-    };
+/// The MFA settings of `profile` in the AWS files `set`, if it assumes a role with MFA.
+pub fn mfa_profile(set: &aws_config::profile::ProfileSet, profile: &str) -> Option<MfaProfile> {
+    let p = set.get_profile(profile)?;
     let (Some(role_arn), Some(mfa_serial)) = (p.get("role_arn"), p.get("mfa_serial")) else {
-        return Ok(None);
+        return None;
     };
-    Ok(Some(MfaProfile {
+    Some(MfaProfile {
         role_arn: role_arn.to_owned(),
         mfa_serial: mfa_serial.to_owned(),
         source_profile: p.get("source_profile").map(str::to_owned),
         duration_seconds: p.get("duration_seconds").and_then(|d| d.parse().ok()),
         external_id: p.get("external_id").map(str::to_owned),
         session_name: p.get("role_session_name").map(str::to_owned),
-    }))
+    })
 }
 
 /// Credentials for the MFA profile `profile` (settings `p`): one code asked with the request's
@@ -68,12 +65,7 @@ pub(super) async fn resolve(
         "MFA code for {} (profile {profile}): ",
         p.mfa_serial
     ))?;
-    let creds = bounded(
-        t.operation,
-        getting,
-        assume_with_mfa(p, req.region, code.trim(), &t),
-    )
-    .await?;
+    let creds = bounded(t.operation, getting, assume_with_mfa(p, req, code.trim())).await?;
     let Some(role_arn) = req.source.role_arn else {
         return Ok(creds);
     };
@@ -88,7 +80,7 @@ pub(super) async fn resolve(
     let conf = sdk_config(CredentialSource::default(), Some(region.clone()), None, &t).await?;
     bounded(t.operation, getting, async {
         AssumeRoleProvider::builder(role_arn)
-            .session_name(ROLE_SESSION_NAME)
+            .session_name(session_name(req.source.session_name))
             .region(region)
             .configure(&conf)
             .build_from_provider(base)
@@ -101,20 +93,22 @@ pub(super) async fn resolve(
     .await
 }
 
-/// AssumeRole with the MFA code, on the source profile's credentials.
+/// AssumeRole with the MFA code, on the source profile's credentials, in a session named by
+/// the profile's `role_session_name`, else the request's name.
 async fn assume_with_mfa(
     p: &MfaProfile,
-    region: &str,
+    req: &CredentialRequest<'_>,
     code: &str,
-    timeouts: &Timeouts,
 ) -> Result<AwsCredentials> {
+    let timeouts: &Timeouts = &req.timeouts;
     let base = sdk_config(
         CredentialSource {
             profile: p.source_profile.as_deref(),
             role_arn: None,
+            session_name: req.source.session_name,
             sso: None,
         },
-        Some(Region::new(region.to_owned())),
+        Some(Region::new(req.region.to_owned())),
         None,
         timeouts,
     )
@@ -123,7 +117,11 @@ async fn assume_with_mfa(
     let out = sts
         .assume_role()
         .role_arn(&p.role_arn)
-        .role_session_name(p.session_name.as_deref().unwrap_or("eks-kc"))
+        .role_session_name(
+            p.session_name
+                .clone()
+                .unwrap_or_else(|| session_name(req.source.session_name)),
+        )
         .serial_number(&p.mfa_serial)
         .token_code(code)
         .set_duration_seconds(p.duration_seconds)

@@ -13,6 +13,7 @@ pub mod profiles;
 pub mod retry;
 pub mod sdk;
 pub mod sign;
+pub mod signin;
 pub mod sso;
 pub mod sts;
 pub mod trust;

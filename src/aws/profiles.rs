@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 
 /// Profile name -> its `region`, if it sets one; and the `[sso-session]` sections.
@@ -108,18 +108,159 @@ pub fn load_files_blocking() -> Result<ProfileFiles> {
 
 impl crate::cache::provenance::ProfileSource for ProfileFiles {
     fn has_profile(&self, name: &str) -> bool {
-        self.0.get_profile(name).is_some()
+        self.0.has_profile(name)
     }
 
     fn profile_value(&self, name: &str, key: &str) -> Option<String> {
-        self.0.get_profile(name)?.get(key).map(str::to_owned)
+        self.0.profile_value(name, key)
     }
 
     fn has_sso_session(&self, name: &str) -> bool {
-        self.0.sso_session(name).is_some()
+        self.0.has_sso_session(name)
     }
 
     fn sso_session_value(&self, name: &str, key: &str) -> Option<String> {
-        self.0.sso_session(name)?.get(key).map(str::to_owned)
+        self.0.sso_session_value(name, key)
+    }
+}
+
+impl crate::cache::provenance::ProfileSource for aws_config::profile::ProfileSet {
+    fn has_profile(&self, name: &str) -> bool {
+        self.get_profile(name).is_some()
+    }
+
+    fn profile_value(&self, name: &str, key: &str) -> Option<String> {
+        self.get_profile(name)?.get(key).map(str::to_owned)
+    }
+
+    fn has_sso_session(&self, name: &str) -> bool {
+        self.sso_session(name).is_some()
+    }
+
+    fn sso_session_value(&self, name: &str, key: &str) -> Option<String> {
+        self.sso_session(name)?.get(key).map(str::to_owned)
+    }
+}
+
+/// The AWS config and credentials files as the SDK reads them (`AWS_CONFIG_FILE`,
+/// `AWS_SHARED_CREDENTIALS_FILE` honoured), with one more config layer, in memory, that gives
+/// every profile that assumes a role without a `role_session_name` of its own the session name
+/// `name` (the SDK would name those sessions `assume-role-from-profile-<timestamp>`). The
+/// user's files are left alone; a profile's own `role_session_name` wins.
+pub async fn files_naming_sessions(name: &str) -> EnvConfigFiles {
+    let layer = match load_set().await {
+        Ok(set) => session_name_layer(&set, name),
+        Err(_) => String::new(),
+    };
+    if layer.is_empty() {
+        return EnvConfigFiles::default();
+    }
+    EnvConfigFiles::builder()
+        .include_default_config_file(true)
+        .include_default_credentials_file(true)
+        .with_contents(EnvConfigFileKind::Config, layer)
+        .build()
+}
+
+/// The config text that sets `role_session_name = name` on each profile of `set` that has a
+/// `role_arn` and no `role_session_name`. Web identity profiles (`web_identity_token_file`, a
+/// machine's identity, not a person's) keep the SDK's naming, and so do profiles whose names
+/// the config syntax cannot carry.
+pub fn session_name_layer(set: &aws_config::profile::ProfileSet, name: &str) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+    };
+    let mut text = String::new();
+    for profile in set.profiles() {
+        let Some(p) = set.get_profile(profile) else {
+            continue;
+        };
+        let assumes = p.get("role_arn").is_some() && p.get("web_identity_token_file").is_none();
+        if assumes && p.get("role_session_name").is_none() && plain(profile) {
+            text.push_str(&format!(
+                "[profile {profile}]\nrole_session_name = {name}\n"
+            ));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "[default]\nrole_arn = arn:aws:iam::1:role/D\nsource_profile = base\n\
+        [profile base]\nregion = eu-west-1\n\
+        [profile named]\nrole_arn = arn:aws:iam::1:role/N\nsource_profile = base\n\
+        role_session_name = mine\n\
+        [profile pod]\nrole_arn = arn:aws:iam::1:role/P\nweb_identity_token_file = /t\n";
+    const CREDENTIALS: &str = "[base]\naws_access_key_id = AKIA1\naws_secret_access_key = s\n\
+        [keyed]\nrole_arn = arn:aws:iam::1:role/K\nsource_profile = base\n";
+
+    /// The files as the SDK merges them, with the layer for `name` when `layer`.
+    async fn merged(layer: bool) -> aws_config::profile::ProfileSet {
+        let fs = Fs::from_map(
+            [
+                ("/home/u/.aws/config".to_owned(), CONFIG.as_bytes().to_vec()),
+                (
+                    "/home/u/.aws/credentials".to_owned(),
+                    CREDENTIALS.as_bytes().to_vec(),
+                ),
+            ]
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+        );
+        let env = Env::from_slice(&[("HOME", "/home/u")]);
+        let plain = aws_config::profile::load(&fs, &env, &EnvConfigFiles::default(), None)
+            .await
+            .unwrap();
+        if !layer {
+            return plain;
+        }
+        let files = EnvConfigFiles::builder()
+            .include_default_config_file(true)
+            .include_default_credentials_file(true)
+            .with_contents(
+                EnvConfigFileKind::Config,
+                session_name_layer(&plain, "eks-kc-alice"),
+            )
+            .build();
+        aws_config::profile::load(&fs, &env, &files, None)
+            .await
+            .unwrap()
+    }
+
+    #[test]
+    fn the_layer_names_only_the_sessions_no_profile_names() {
+        let rt = crate::aws::sdk::runtime().unwrap();
+        let before = rt.block_on(merged(false));
+        let after = rt.block_on(merged(true));
+        let name = |set: &aws_config::profile::ProfileSet, p: &str| {
+            set.get_profile(p)
+                .and_then(|p| p.get("role_session_name"))
+                .map(str::to_owned)
+        };
+        // Roles without a name get one, wherever the profile is (config or credentials file).
+        assert_eq!(name(&after, "default").as_deref(), Some("eks-kc-alice"));
+        assert_eq!(name(&after, "keyed").as_deref(), Some("eks-kc-alice"));
+        // A profile's own name, web identity and profiles without a role are left alone.
+        assert_eq!(name(&after, "named").as_deref(), Some("mine"));
+        assert_eq!(name(&after, "pod"), None);
+        assert_eq!(name(&after, "base"), None);
+        // Nothing else changes, and no profile appears or disappears.
+        assert_eq!(
+            before.profiles().collect::<Vec<_>>().len(),
+            after.profiles().collect::<Vec<_>>().len()
+        );
+        for p in ["default", "keyed", "named", "base"] {
+            let get = |set: &aws_config::profile::ProfileSet, k: &str| {
+                set.get_profile(p).and_then(|x| x.get(k)).map(str::to_owned)
+            };
+            for key in ["role_arn", "source_profile", "region", "aws_access_key_id"] {
+                assert_eq!(get(&before, key), get(&after, key), "{p}.{key}");
+            }
+        }
     }
 }

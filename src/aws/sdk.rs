@@ -1,6 +1,6 @@
 //! The base of the AWS edge: the async runtime, the shared HTTPS client, time limits, the SDK
 //! configuration for a credential source (with the default chain built here so IMDS is asked
-//! only where it can answer), and the credential type. Everything else in `aws/` builds on this
+//! only where it can answer, and role sessions named for the person), and the credential type. Everything else in `aws/` builds on this
 //! module; it imports none of them but `profiles`.
 
 use std::time::Duration;
@@ -170,12 +170,21 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Role session name used for `--role-arn` (shows in CloudTrail and in the assumed-role ARN).
-pub const ROLE_SESSION_NAME: &str = "eks-kc";
+/// The name of a role session eks-kc starts: `asked` (`--role-session-name`, the kubeconfig
+/// extension, the config file), else `eks-kc-<local user>`. It shows in CloudTrail, in the
+/// assumed-role ARN and so in the cluster's username for the session.
+pub fn session_name(asked: Option<&str>) -> String {
+    match asked {
+        Some(name) => name.to_owned(),
+        None => crate::source::default_session_name(crate::settings::env::local_user().as_deref()),
+    }
+}
 
 /// The SDK configuration for a profile (or the default chain) and region, with `role_arn`
 /// assumed on top when given. Every client built from it shares one credentials cache, so
-/// credentials are resolved once however many regions and calls use it.
+/// credentials are resolved once however many regions and calls use it. Every role session
+/// eks-kc or the profile chain starts is named by [`session_name`] (unless the profile names
+/// its own), through an in-memory layer over the AWS files (`profiles::files_naming_sessions`).
 ///
 /// An explicitly chosen profile wins over credentials in the environment, as `aws --profile`
 /// does; without one, the SDK's default chain decides. `http` shares one HTTPS client between
@@ -201,21 +210,24 @@ pub async fn sdk_config(
     if let Some(region) = &region {
         loader = loader.region(region.clone());
     }
+    let session = session_name(source.session_name);
+    let files = super::profiles::files_naming_sessions(&session).await;
     loader = match source.profile {
         Some(profile) => loader.profile_name(profile).credentials_provider(
             ProfileFileCredentialsProvider::builder()
                 .profile_name(profile)
+                .profile_files(files)
                 .configure(&provider_conf)
                 .build(),
         ),
-        None => loader.credentials_provider(default_chain(&provider_conf, timeouts)),
+        None => loader.credentials_provider(default_chain(&provider_conf, timeouts, files)),
     };
     let conf = loader.load().await;
     let (Some(role_arn), Some(base)) = (source.role_arn, conf.credentials_provider()) else {
         return Ok(conf);
     };
     let mut assume = AssumeRoleProvider::builder(role_arn)
-        .session_name(ROLE_SESSION_NAME)
+        .session_name(session)
         .configure(&conf);
     if let Some(region) = region {
         assume = assume.region(region);
@@ -230,8 +242,12 @@ pub async fn sdk_config(
 /// The SDK's default credential chain (environment, profile, web identity, container, IMDS),
 /// built here so that every provider gets our time limits and IMDS is asked only where it can
 /// answer (see [`imds_allowed`]): elsewhere its timeouts would be paid by every call that
-/// finds no credentials.
-fn default_chain(conf: &ProviderConfig, t: &Timeouts) -> CredentialsProviderChain {
+/// finds no credentials. `files`: the AWS files the profile provider reads.
+fn default_chain(
+    conf: &ProviderConfig,
+    t: &Timeouts,
+    files: aws_runtime::env_config::file::EnvConfigFiles,
+) -> CredentialsProviderChain {
     let chain = CredentialsProviderChain::first_try(
         "Environment",
         EnvironmentVariableCredentialsProvider::new(),
@@ -239,6 +255,7 @@ fn default_chain(conf: &ProviderConfig, t: &Timeouts) -> CredentialsProviderChai
     .or_else(
         "Profile",
         ProfileFileCredentialsProvider::builder()
+            .profile_files(files)
             .configure(conf)
             .build(),
     )

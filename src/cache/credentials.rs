@@ -39,6 +39,9 @@ pub struct IdentityKey {
     pub env: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso: Option<crate::cache::token::SsoKey>,
+    /// An asked-for role session name (see [`TokenKey::role_session_name`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session_name: Option<String>,
 }
 
 impl IdentityKey {
@@ -48,6 +51,7 @@ impl IdentityKey {
             role_arn: token.role_arn.clone(),
             env: token.env.clone(),
             sso: token.sso.clone(),
+            role_session_name: token.role_session_name.clone(),
         }
     }
 
@@ -62,6 +66,7 @@ impl IdentityKey {
         CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            session_name: self.role_session_name.as_deref(),
             sso: self
                 .sso
                 .as_ref()

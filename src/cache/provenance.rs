@@ -4,15 +4,17 @@
 //!
 //! Two parts are stored with every entry:
 //! - the *stamps* (size, mtime, ctime, inode, device) of the few files the identity comes from:
-//!   the AWS config file, the shared credentials file and, for SSO, the cached login token. The
-//!   cache-hit path only `stat`s these and compares: no parsing.
+//!   the AWS config file, the shared credentials file and, for SSO, the cached login token, for
+//!   an `aws login` session its cached session file. The cache-hit path only `stat`s these and
+//!   compares: no parsing.
 //! - the *fingerprint*: a hash of the resolved profile chain (every setting that selects who
-//!   signs, following `source_profile`, the `sso-session` it names) and of the SSO login. It is
-//!   recomputed only when a stamp changed; an equal fingerprint means the edit was elsewhere (an
-//!   unrelated profile) and the entry is still good.
+//!   signs, following `source_profile`, the `sso-session` it names, its `login_session`) and of
+//!   the state of the SSO login and the sign-in session. It is recomputed only when a stamp
+//!   changed; an equal fingerprint means the edit was elsewhere (an unrelated profile, a renewal
+//!   of the same session) and the entry is still good.
 //!
-//! Pure: the profiles and the SSO cache files come in through parameters; reading them is
-//! `cmd::token`'s job (through `aws::profiles`).
+//! Pure: the profiles and the login cache files come in through parameters; reading them is
+//! `engine::origin`'s job (through `aws::profiles`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::hashes::hex;
+pub use crate::signin::SignIn;
 
 pub use crate::store::stamp::{FileStamp, Stat};
 
@@ -74,6 +77,7 @@ pub const CHAIN_KEYS: &[&str] = &[
     "duration_seconds",
     "role_session_name",
     "web_identity_token_file",
+    "login_session",
     "endpoint_url",
     "use_fips_endpoint",
     "aws_access_key_id",
@@ -107,18 +111,20 @@ impl SsoLogin {
     }
 }
 
-/// A profile chain, resolved: a canonical description of its settings and the SSO logins it
-/// uses.
+/// A profile chain, resolved: a canonical description of its settings, and the SSO logins and
+/// `aws login` sessions it uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
     pub description: Vec<String>,
     pub sso_logins: BTreeSet<SsoLogin>,
+    pub sign_ins: BTreeSet<SignIn>,
 }
 
 /// Follows `start` through `source_profile` links and collects what decides the identity.
 pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
     let mut description = vec![];
     let mut sso_logins = BTreeSet::new();
+    let mut sign_ins = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut name = start.to_owned();
     for _ in 0..MAX_CHAIN {
@@ -151,6 +157,12 @@ pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
         } else if let Some(url) = get("sso_start_url") {
             sso_logins.insert(SsoLogin::StartUrl(url));
         }
+        if let Some(session) = get("login_session").filter(|s| !s.trim().is_empty()) {
+            sign_ins.insert(SignIn {
+                profile: name.clone(),
+                session,
+            });
+        }
         match (get("role_arn"), get("source_profile")) {
             (Some(_), Some(source)) => name = source,
             _ => break,
@@ -159,6 +171,7 @@ pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
     Chain {
         description,
         sso_logins,
+        sign_ins,
     }
 }
 
@@ -191,6 +204,7 @@ pub fn walk_sso(src: &dyn ProfileSource, role: &crate::source::SsoRole<'_>) -> C
     Chain {
         description,
         sso_logins: BTreeSet::from([login]),
+        sign_ins: BTreeSet::new(),
     }
 }
 
@@ -221,10 +235,12 @@ pub fn sso_login_state(file: Option<&[u8]>) -> String {
     }
 }
 
-/// The fingerprint of a chain and the states of its SSO logins (in `chain.sso_logins` order).
-pub fn fingerprint(chain: &Chain, sso_states: &[String]) -> String {
+/// The fingerprint of a chain and the states of its logins: its SSO logins' (in
+/// `chain.sso_logins` order), then its sign-in sessions' (in `chain.sign_ins` order, see
+/// [`crate::signin::SessionFile::state`]).
+pub fn fingerprint(chain: &Chain, login_states: &[String]) -> String {
     let mut h = Sha256::new();
-    for line in chain.description.iter().chain(sso_states) {
+    for line in chain.description.iter().chain(login_states) {
         h.update(line.as_bytes());
         h.update(b"\n");
     }

@@ -51,6 +51,12 @@ pub struct TokenKey {
     /// other sources are what they always were).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso: Option<SsoKey>,
+    /// An asked-for role session name (flag, kubeconfig extension): it is part of the signing
+    /// identity (`assumed-role/ROLE/SESSION`), so two names never share a token. The default
+    /// name comes from the local user, whose own cache directory this is: it is not in the key
+    /// (absent, the key of a source is what it always was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session_name: Option<String>,
 }
 
 /// An IAM Identity Center role as a cache key stores it.
@@ -128,6 +134,7 @@ impl TokenKey {
             role_arn: role_arn.map(str::to_owned),
             env,
             sso: None,
+            role_session_name: None,
         }
     }
 
@@ -140,6 +147,9 @@ impl TokenKey {
     ) -> Self {
         let mut key = TokenKey::new(cluster, region, source.profile, source.role_arn, env);
         key.sso = source.sso.as_ref().map(SsoKey::of);
+        if key.sso.is_none() {
+            key.role_session_name = source.session_name.map(str::to_owned);
+        }
         key
     }
 
@@ -148,6 +158,7 @@ impl TokenKey {
         crate::source::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            session_name: self.role_session_name.as_deref(),
             sso: self.sso.as_ref().and_then(SsoKey::role),
         }
     }

@@ -26,8 +26,8 @@ use crate::kubeconfig::ExecStyle;
 /// --profile, --all-profiles, --sso-session, --sso-start-url or --role-arn replaces the saved
 /// profiles, IAM Identity Center sessions and role together; --region or --all-regions replaces
 /// the saved regions; --sso-role and --account replace the saved sessions' role and account
-/// filters; --name-template, --prune/--no-prune, --exec-style and --concurrency each replace
-/// their own saved value. The saved profiles win over AWS_PROFILE, and the saved regions over
+/// filters; --role-session-name, --name-template, --prune/--no-prune, --exec-style and
+/// --concurrency each replace their own saved value. The saved profiles win over AWS_PROFILE, and the saved regions over
 /// the profile's region and AWS_REGION (those are the defaults when nothing is saved).
 ///
 /// Exit status: 0 when every target was listed and written; 3 when some targets failed or some
@@ -61,6 +61,15 @@ pub struct SyncArgs {
     /// IAM role to assume (on top of each profile) for discovery and, later, for tokens.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
+
+    /// Name of the role sessions eks-kc starts, for discovery and later for the contexts'
+    /// tokens (kept in each context): the --role-arn session, and those of the profiles' roles
+    /// that set no `role_session_name` [default: eks-kc-<local user>]. Clusters see it in the
+    /// assumed-role ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME), as do CloudTrail and
+    /// access entries' usernames, so it tells who ran kubectl. IAM Identity Center roles start
+    /// no role session: their targets ignore it. 2 to 64 letters, digits or `_+=,.@-`.
+    #[arg(long, value_name = "NAME", value_parser = crate::source::check_session_name)]
+    pub role_session_name: Option<String>,
 
     /// Discover through IAM Identity Center: every account and role of this `[sso-session NAME]`
     /// of the AWS config (repeatable). Uses the login `aws sso login --sso-session NAME` or
@@ -189,6 +198,7 @@ No file means the defaults above. Every key is optional; keys are spelled like t
     profiles: [dev, prod]         # or: all-profiles: true
     regions: [eu-west-1, us-east-1]   # or: all-regions: true
     # role-arn: arn:aws:iam::111122223333:role/eks-discovery   # on each profile; not with sso
+    role-session-name: alice-laptop   # eks-kc's role sessions [eks-kc-<local user>]
     sso:                          # IAM Identity Center logins, each with its own filters
       - session: corp             # an [sso-session corp] of the AWS config
         roles: [ReadOnly, Admin]  # preference order, first one an account has [every role]

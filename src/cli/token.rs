@@ -41,6 +41,14 @@ pub struct TokenArgs {
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
 
+    /// Name of the role sessions eks-kc starts: the --role-arn session, and those of the
+    /// profile's roles that set no `role_session_name` [default: eks-kc-<local user>]. The
+    /// cluster sees it in the assumed-role ARN (arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME),
+    /// as do CloudTrail and the username of an access entry, so it tells who ran kubectl.
+    /// 2 to 64 letters, digits or `_+=,.@-`.
+    #[arg(long, value_name = "NAME", value_parser = crate::source::check_session_name)]
+    pub role_session_name: Option<String>,
+
     #[command(flatten)]
     pub sso: SsoRoleArgs,
 

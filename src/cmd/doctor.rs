@@ -22,6 +22,7 @@ use crate::kubeconfig::file::View;
 use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
 use crate::secret::Secret;
 use crate::settings::{Limits, Settings};
+use crate::signin::SignIn;
 use crate::{aws, exit};
 
 /// `eks-kc doctor`, with `--cache-dir` over the environment.
@@ -115,6 +116,11 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     let region = req.signing_region()?;
     req.region = Some(region.clone());
     let uses_env_keys = req.identity().uses_env_keys(crate::settings::env::var);
+    let logins = if sso_login.is_some() || uses_env_keys {
+        Logins::default()
+    } else {
+        logins_of(profile.as_deref())
+    };
 
     let mut facts = Facts {
         context: m.name.clone(),
@@ -125,8 +131,9 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
         profile: profile.clone(),
         role_arn: req.role_arn.clone(),
         server: m.server.clone(),
-        uses_sso: sso_login.is_some() || !uses_env_keys && uses_sso(profile.as_deref()),
+        uses_sso: sso_login.is_some() || logins.sso,
         sso_login,
+        sign_in: logins.sign_in.as_ref().map(SignIn::login_command),
         credentials: Err(String::new()),
         caller: Err(Err(String::new())),
         cluster_info: Err(Err(String::new())),
@@ -147,7 +154,12 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     );
     facts.credentials = match &creds {
         Ok(c) => Ok(Credentials {
-            source: source(&req, uses_env_keys, profile.as_deref()),
+            source: source(
+                &req,
+                uses_env_keys,
+                profile.as_deref(),
+                logins.sign_in.as_ref(),
+            ),
             access_key_id: c.access_key_id.clone(),
             temporary: c.session_token.is_some(),
             expiry: c.expiry,
@@ -324,19 +336,34 @@ fn http_failure(reply: Result<Reply, NetError>) -> Http {
     }
 }
 
-/// Whether the profile (through its `source_profile` chain) signs in with IAM Identity Center.
-fn uses_sso(profile: Option<&str>) -> bool {
-    aws::profiles::load_files_blocking()
-        .map(|files| {
-            !crate::cache::provenance::walk(&files, profile.unwrap_or("default"))
-                .sso_logins
-                .is_empty()
-        })
-        .unwrap_or(false)
+/// How a profile chain signs in, if it does.
+#[derive(Default)]
+struct Logins {
+    /// Through IAM Identity Center.
+    sso: bool,
+    /// Through an `aws login` session.
+    sign_in: Option<SignIn>,
+}
+
+/// How the profile (through its `source_profile` chain) signs in.
+fn logins_of(profile: Option<&str>) -> Logins {
+    let Ok(files) = aws::profiles::load_files_blocking() else {
+        return Logins::default();
+    };
+    let chain = crate::cache::provenance::walk(&files, profile.unwrap_or("default"));
+    Logins {
+        sso: !chain.sso_logins.is_empty(),
+        sign_in: chain.sign_ins.into_iter().next(),
+    }
 }
 
 /// Where the credentials come from, in words.
-fn source(req: &TokenRequest, uses_env_keys: bool, profile: Option<&str>) -> String {
+fn source(
+    req: &TokenRequest,
+    uses_env_keys: bool,
+    profile: Option<&str>,
+    sign_in: Option<&SignIn>,
+) -> String {
     if uses_env_keys {
         return "AWS_ACCESS_KEY_ID in the environment".to_owned();
     }
@@ -347,6 +374,16 @@ fn source(req: &TokenRequest, uses_env_keys: bool, profile: Option<&str>) -> Str
         (Some(p), _) => format!("profile '{p}'"),
         (None, Some(p)) => format!("profile '{p}' (AWS_PROFILE)"),
         (None, None) => "the default credential chain".to_owned(),
+    };
+    let base = match sign_in {
+        Some(s) if profile == Some(s.profile.as_str()) => {
+            format!("{base}, an `aws login` session of {}", s.session)
+        }
+        Some(s) => format!(
+            "{base}, through the `aws login` session of profile '{}' ({})",
+            s.profile, s.session
+        ),
+        None => base,
     };
     match &req.role_arn {
         Some(role) => format!("role {role} assumed with {base}"),

@@ -48,6 +48,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
         let identity = CredentialSource {
             profile: Some(&profile),
             role_arn: None,
+            session_name: None,
             sso: None,
         };
         let creds = credentials(

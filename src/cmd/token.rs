@@ -27,6 +27,7 @@ pub fn resolve_request(
         region: args.region.clone(),
         profile: args.profile.clone(),
         role_arn: args.role_arn.clone(),
+        role_session_name: args.role_session_name.clone(),
         sso_session: args.sso.sso_session.clone(),
         sso_start_url: args.sso.sso_start_url.clone(),
         sso_region: args.sso.sso_region.clone(),

@@ -33,6 +33,7 @@ pub mod keys {
         "regions",
         "all-regions",
         "role-arn",
+        "role-session-name",
         "sso",
         "name-template",
         "prune",
@@ -54,6 +55,8 @@ pub struct SyncSettings {
     pub regions: Vec<String>,
     pub all_regions: bool,
     pub role_arn: Option<String>,
+    /// The name of the role sessions eks-kc starts (`--role-session-name`).
+    pub role_session_name: Option<String>,
     /// IAM Identity Center logins, each with its own role and account filters.
     pub sso: Vec<SsoSpec>,
     pub name_template: Option<String>,
@@ -175,6 +178,9 @@ pub fn to_value(s: &SyncSettings) -> Value {
     }
     if let Some(arn) = &s.role_arn {
         put("role-arn", arn.as_str().into());
+    }
+    if let Some(name) = &s.role_session_name {
+        put("role-session-name", name.as_str().into());
     }
     if !s.sso.is_empty() {
         let entries = s.sso.iter().map(|spec| {

@@ -90,6 +90,12 @@ fn read_sync(node: &Node, lines: &mut BTreeMap<&'static str, usize>) -> Checked<
                 }
                 s.role_arn = Some(arn);
             }
+            "role-session-name" => {
+                let name = string(v, &path)?;
+                let name = crate::source::check_session_name(&name)
+                    .map_err(|e| problem(v.line, format!("'{path}': {e}")))?;
+                s.role_session_name = Some(name);
+            }
             "sso" => s.sso = sso_list(v)?,
             "name-template" => {
                 let t = string(v, &path)?;

@@ -131,7 +131,7 @@ fn each_kind_of_mistake_is_named() {
         ),
         (
             "sync:\n  colour: red\n",
-            "2: unknown key 'sync.colour' (known: profiles, all-profiles, regions, all-regions, role-arn, sso, name-template, prune, exec-style, concurrency)",
+            "2: unknown key 'sync.colour' (known: profiles, all-profiles, regions, all-regions, role-arn, role-session-name, sso, name-template, prune, exec-style, concurrency)",
         ),
         (
             "regions: [eu-west-1]\n",

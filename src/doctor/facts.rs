@@ -135,6 +135,9 @@ pub struct Facts {
     /// For a context `sync --sso-session` wrote (an IAM Identity Center role, no profile): the
     /// command that signs its login in again.
     pub sso_login: Option<String>,
+    /// The profile chain signs with an `aws login` session: the command that starts it again
+    /// (`aws login --profile P`).
+    pub sign_in: Option<String>,
     pub credentials: Result<Credentials, String>,
     pub caller: Result<Caller, Result<Problem, NotRun>>,
     pub cluster_info: Result<Cluster, Result<Problem, NotRun>>,

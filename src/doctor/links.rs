@@ -5,12 +5,10 @@ use chrono::{DateTime, Utc};
 use super::*;
 
 pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
-    let mut commands = vec![];
-    if facts.uses_sso {
-        commands.push(sso_login_command(facts));
-    }
+    let mut commands: Vec<String> = sign_in_again(facts).into_iter().collect();
+    let signs_in = !commands.is_empty();
     commands.push(format!("eks-kc cache clear --context {}", facts.context));
-    let how = if facts.uses_sso {
+    let how = if signs_in {
         "sign in again"
     } else {
         "renew them (new session keys in the credentials file or environment, or `eks-kc \
@@ -23,6 +21,24 @@ pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
     }
 }
 
+/// What STS said about the caller: its ARN and account, and the role session name the cluster
+/// sees (in an assumed-role ARN).
+fn caller_evidence(c: &Caller) -> Vec<String> {
+    let account = c
+        .account
+        .as_deref()
+        .map(|a| format!(" (account {a})"))
+        .unwrap_or_default();
+    let mut lines = vec![format!("STS GetCallerIdentity: {}{account}", c.arn)];
+    if let Some(session) = crate::token::verify::session_name(&c.arn) {
+        lines.push(format!(
+            "role session name {session}: what the cluster and CloudTrail see \
+             (--role-session-name or the profile's role_session_name sets it)"
+        ));
+    }
+    lines
+}
+
 /// Whether eks-kc has credentials for the context, of what kind, whether they expired, and
 /// what STS says of them (`caller_verdict`).
 pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Option<Fix>) {
@@ -32,11 +48,7 @@ pub(super) fn credentials_link(facts: &Facts, now: DateTime<Utc>) -> (Link, Opti
             let l = creds_link(Status::Failed, format!("none usable: {e}"), vec![]);
             let fix = Fix {
                 summary: format!("eks-kc cannot get AWS credentials for the context: {e}"),
-                commands: facts
-                    .uses_sso
-                    .then(|| sso_login_command(facts))
-                    .into_iter()
-                    .collect(),
+                commands: sign_in_again(facts).into_iter().collect(),
                 snippet: None,
             };
             return (l, Some(fix));
@@ -87,14 +99,7 @@ fn caller_verdict(
 ) -> (Link, Option<Fix>) {
     match &facts.caller {
         Ok(c) => {
-            evidence.push(format!(
-                "STS GetCallerIdentity: {}{}",
-                c.arn,
-                c.account
-                    .as_deref()
-                    .map(|a| format!(" (account {a})"))
-                    .unwrap_or_default()
-            ));
+            evidence.extend(caller_evidence(c));
             let l = creds_link(Status::Ok, format!("{summary}, caller {}", c.arn), evidence);
             (l, None)
         }

@@ -25,6 +25,7 @@ fn healthy() -> Facts {
         server: Some("https://abc.gr7.eu-west-1.eks.amazonaws.com".into()),
         uses_sso: false,
         sso_login: None,
+        sign_in: None,
         credentials: Ok(Credentials {
             source: "profile 'team'".into(),
             access_key_id: "ASIAEXAMPLE".into(),
@@ -262,6 +263,43 @@ fn an_identity_center_context_signs_in_with_its_session() {
     let r = diagnose(&f, now());
     assert_eq!(r.verdict.failed_link, Some("credentials"));
     assert_eq!(r.verdict.commands, vec!["eks-kc login --sso-session corp"]);
+}
+
+#[test]
+fn the_credentials_link_shows_the_session_name_the_cluster_sees() {
+    let r = diagnose(&healthy(), now());
+    assert!(
+        r.links[0]
+            .evidence
+            .iter()
+            .any(|e| e.starts_with("role session name eks-kc: what the cluster")),
+        "{:?}",
+        r.links[0].evidence
+    );
+}
+
+#[test]
+fn an_aws_login_context_signs_in_with_aws_login() {
+    let mut f = healthy();
+    f.sign_in = Some("aws login --profile console".into());
+    f.credentials = Err("its `aws login` session has expired".into());
+    let r = diagnose(&f, now());
+    assert_eq!(r.verdict.failed_link, Some("credentials"));
+    assert_eq!(r.verdict.commands, vec!["aws login --profile console"]);
+    // Credentials STS calls expired: sign in again, then drop the old tokens.
+    let mut f = healthy();
+    f.sign_in = Some("aws login --profile console".into());
+    f.caller = Err(Ok(problem(
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    )));
+    assert_eq!(
+        diagnose(&f, now()).verdict.commands,
+        vec![
+            "aws login --profile console",
+            "eks-kc cache clear --context prod.eu-west-1.team"
+        ]
+    );
 }
 
 #[test]

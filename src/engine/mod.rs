@@ -39,6 +39,8 @@ pub struct TokenRequest {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub role_arn: Option<String>,
+    /// The role session name asked for (`--role-session-name`, the exec extension).
+    pub role_session_name: Option<String>,
     /// An IAM Identity Center role, when that signs (then profile and role are unused).
     pub sso: Option<SsoKey>,
 }
@@ -80,6 +82,7 @@ impl TokenRequest {
         CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            session_name: self.role_session_name.as_deref(),
             sso: self.sso.as_ref().and_then(SsoKey::role),
         }
     }
@@ -186,12 +189,13 @@ pub fn resolve(
         .or(non_empty(config.region))
         .or_else(|| non_empty(env("AWS_REGION")))
         .or_else(|| non_empty(env("AWS_DEFAULT_REGION")));
-    let (profile, role_arn) = if sso.is_some() {
-        (None, None)
+    let (profile, role_arn, role_session_name) = if sso.is_some() {
+        (None, None, None)
     } else {
         (
             non_empty(flags.profile).or(non_empty(config.profile)),
             non_empty(flags.role_arn).or(non_empty(config.role_arn)),
+            non_empty(flags.role_session_name).or(non_empty(config.role_session_name)),
         )
     };
     Ok(TokenRequest {
@@ -201,6 +205,7 @@ pub fn resolve(
         region,
         profile,
         role_arn,
+        role_session_name,
         sso,
     })
 }

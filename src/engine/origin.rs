@@ -95,6 +95,12 @@ fn current_provenance(identity: CredentialSource<'_>) -> Result<Provenance> {
         };
         states.push(cache::provenance::sso_login_state(content.as_deref()));
     }
+    for sign_in in &chain.sign_ins {
+        let path = files.login_cache.join(sign_in.cache_file_name());
+        stamps.push(stamp(&path));
+        let content = crate::store::read_user_file(&path).unwrap_or(Some(vec![]));
+        states.push(crate::signin::SessionFile::parse(content.as_deref()).state());
+    }
     Ok(Provenance {
         files: stamps,
         fingerprint: cache::provenance::fingerprint(&chain, &states),

@@ -28,6 +28,9 @@ pub struct ClusterConfig {
     pub profile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
+    /// The name of the role sessions eks-kc starts for this cluster (`--role-session-name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session_name: Option<String>,
     /// IAM Identity Center: the `[sso-session]` whose login signs (with `account_id` and
     /// `role_name`, in place of a profile).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +53,7 @@ impl ClusterConfig {
         crate::source::CredentialSource {
             profile: self.profile.as_deref(),
             role_arn: self.role_arn.as_deref(),
+            session_name: self.role_session_name.as_deref(),
             sso: self.sso_role(),
         }
     }

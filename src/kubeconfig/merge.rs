@@ -409,6 +409,7 @@ pub(super) fn exec_stanza(command: &str, per_context: Option<&ClusterConfig>) ->
             ("--region", &c.region),
             ("--profile", &c.profile),
             ("--role-arn", &c.role_arn),
+            ("--role-session-name", &c.role_session_name),
             ("--sso-session", &c.sso_session),
             ("--sso-start-url", &c.sso_start_url),
             ("--sso-region", &c.sso_region),

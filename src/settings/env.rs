@@ -16,3 +16,36 @@ pub fn var(name: &str) -> Option<String> {
 pub fn var_os(name: &str) -> Option<OsString> {
     std::env::var_os(name)
 }
+
+/// The local user's login name, for the role session names eks-kc starts: `USER`, else
+/// `LOGNAME`, else the password database's entry for the effective user id.
+pub fn local_user() -> Option<String> {
+    let named = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+    named("USER")
+        .or_else(|| named("LOGNAME"))
+        .or_else(password_entry_name)
+}
+
+/// The name of the effective user in the password database (`getpwuid_r`).
+fn password_entry_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes only within `pwd`
+    // and `buf` (whose length it is given) and sets `result` to `pwd` or null.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &raw mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &raw mut result,
+        )
+    };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points to a NUL-terminated string inside `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    name.to_str().ok().map(str::to_owned)
+}

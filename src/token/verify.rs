@@ -283,6 +283,20 @@ pub fn mapped_arn(caller: &str) -> String {
     caller.to_owned()
 }
 
+/// The role session name of an assumed-role caller (`arn:P:sts::A:assumed-role/R/S` -> `S`),
+/// what the cluster sees in the caller's ARN; `None` for other identities.
+pub fn session_name(caller: &str) -> Option<&str> {
+    let parts: Vec<&str> = caller.splitn(6, ':').collect();
+    if let [_, _, "sts", "", _, resource] = parts.as_slice()
+        && let Some(rest) = resource.strip_prefix("assumed-role/")
+        && let Some((_role, session)) = rest.split_once('/')
+        && !session.is_empty()
+    {
+        return Some(session);
+    }
+    None
+}
+
 /// The text of the first `<tag>…</tag>` in a small STS XML reply.
 pub fn xml_field(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");

@@ -152,6 +152,36 @@ fn sso_settings_and_logins_are_part_of_the_identity() {
 }
 
 #[test]
+fn an_aws_login_session_is_part_of_the_identity() {
+    let text = format!(
+        "{BASE}\n[console]\nlogin_session = arn:aws:iam::1:user/alice\n\
+         [admin]\nrole_arn = arn:aws:iam::1:role/Admin\nsource_profile = console\n"
+    );
+    let files = Files::parse(&text);
+    // Followed through source_profile: the profile that names the session, and its ARN.
+    let chain = walk(&files, "admin");
+    assert_eq!(
+        chain.sign_ins.iter().collect::<Vec<_>>(),
+        [&SignIn {
+            profile: "console".into(),
+            session: "arn:aws:iam::1:user/alice".into(),
+        }]
+    );
+    assert!(walk(&files, "ops").sign_ins.is_empty());
+    let base = fp(&text, "admin");
+    assert_ne!(fp(&text.replace("user/alice", "user/bob"), "admin"), base);
+    // Signed out (the file gone) is another identity state than signed in; renewals are not.
+    let signed_in = crate::signin::SessionFile::Session {
+        account_id: "1".into(),
+        expires_at: chrono::Utc::now(),
+    };
+    assert_ne!(
+        fingerprint(&chain, &[signed_in.state()]),
+        fingerprint(&chain, &[crate::signin::SessionFile::Absent.state()])
+    );
+}
+
+#[test]
 fn missing_profiles_and_cycles_terminate() {
     let files = Files::parse(
         "[a]\nrole_arn = r\nsource_profile = b\n[b]\nrole_arn = r\nsource_profile = a\n",

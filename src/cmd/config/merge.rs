@@ -6,8 +6,8 @@
 //! - where: --region or --all-regions replaces the saved regions and all-regions;
 //! - --sso-role and --account, without a login on the command line, replace the role and
 //!   account filters of each saved login;
-//! - each option (--name-template, --prune/--no-prune, --exec-style, --concurrency) replaces
-//!   its own saved value.
+//! - each option (--role-session-name, --name-template, --prune/--no-prune, --exec-style,
+//!   --concurrency) replaces its own saved value.
 //!
 //! No sync flag reads the environment, so "on the command line" is exact. AWS_PROFILE and
 //! AWS_REGION stay what they were before the file: defaults, below the saved settings.
@@ -61,6 +61,10 @@ pub fn apply(args: &SyncArgs, saved: &SyncSettings) -> Applied {
         take("regions", !saved.regions.is_empty());
         take("all-regions", saved.all_regions);
     }
+    if a.role_session_name.is_none() {
+        a.role_session_name.clone_from(&saved.role_session_name);
+        take("role-session-name", saved.role_session_name.is_some());
+    }
     if a.name_template.is_none() {
         a.name_template.clone_from(&saved.name_template);
         take("name-template", saved.name_template.is_some());
@@ -96,6 +100,7 @@ pub fn to_save(args: &SyncArgs) -> SyncSettings {
         regions: args.regions.clone(),
         all_regions: args.all_regions,
         role_arn: args.role_arn.clone(),
+        role_session_name: args.role_session_name.clone(),
         sso: args.sso_specs(),
         name_template: args.name_template.clone(),
         prune: args.prune && !args.no_prune,

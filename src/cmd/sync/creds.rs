@@ -23,6 +23,7 @@ pub(super) fn resolve(
     targets: &[Target],
     credential_regions: &BTreeMap<String, String>,
     role_arn: Option<&str>,
+    session_name: Option<&str>,
     settings: &Settings,
 ) -> BTreeMap<String, Result<AwsCredentials, Outcome>> {
     let mut labels: BTreeMap<&str, (Option<&str>, &str)> = BTreeMap::new();
@@ -57,6 +58,7 @@ pub(super) fn resolve(
         let source = CredentialSource {
             profile,
             role_arn,
+            session_name,
             sso: None,
         };
         credentials(

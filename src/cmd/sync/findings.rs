@@ -32,8 +32,8 @@ pub(super) fn findings(
     let mut reports = vec![];
     for (target, outcome) in run.plan.targets.iter().zip(&discovered.outcomes) {
         let who = Identity::Profile(target.profile.as_deref());
-        let (status, clusters, error) = fold(outcome, who, |f| {
-            match desired_cluster(target, f, args.role_arn.as_deref()) {
+        let (status, clusters, error) =
+            fold(outcome, who, |f| match desired_cluster(target, f, args) {
                 Some(d) => desired.push(d),
                 None => skipped.push(format!(
                     "{} ({}/{}: no endpoint yet, status {})",
@@ -42,8 +42,7 @@ pub(super) fn findings(
                     target.region,
                     f.status.as_deref().unwrap_or("unknown")
                 )),
-            }
-        });
+            });
         if status == TargetStatus::Listed {
             listed.insert((target.label.clone(), target.region.clone()));
         }

@@ -219,6 +219,7 @@ fn discover(
         &plan.targets,
         &plan.credential_regions,
         args.role_arn.as_deref(),
+        args.role_session_name.as_deref(),
         settings,
     );
     let bar = progress_bar(plan.targets.len());
@@ -238,6 +239,7 @@ fn discover(
             &eks::Options {
                 concurrency: args.concurrency.into(),
                 role_arn: args.role_arn.clone(),
+                role_session_name: args.role_session_name.clone(),
                 credential_regions: plan.credential_regions.clone(),
                 attempt_timeout: settings.limits.network,
                 credentials,

@@ -245,10 +245,11 @@ impl Plan {
 }
 
 /// The kubeconfig entry a found cluster becomes; `None` while it has no endpoint (CREATING).
+/// `args`: the run's, for the role (`--role-arn`) and its session name that contexts keep.
 pub(super) fn desired_cluster(
     target: &Target,
     f: &Found,
-    role_arn: Option<&str>,
+    args: &crate::cli::SyncArgs,
 ) -> Option<DesiredCluster> {
     let server = f.endpoint.as_deref()?.trim_end_matches('/').to_owned();
     if server.is_empty() {
@@ -274,7 +275,8 @@ pub(super) fn desired_cluster(
             cluster_id: f.outpost_id.clone(),
             region: Some(target.region.clone()),
             profile: target.profile.clone(),
-            role_arn: role_arn.map(str::to_owned),
+            role_arn: args.role_arn.clone(),
+            role_session_name: args.role_session_name.clone(),
             ..ClusterConfig::default()
         },
         naming: Default::default(),

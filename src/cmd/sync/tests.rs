@@ -184,16 +184,23 @@ fn a_found_cluster_becomes_an_entry_with_its_exec_settings() {
         status: Some("ACTIVE".into()),
         outpost_id: None,
     };
-    let d = desired_cluster(&t, &f, Some("arn:aws:iam::1:role/r")).unwrap();
+    let run = args(&[
+        "--role-arn",
+        "arn:aws:iam::1:role/r",
+        "--role-session-name",
+        "ci@team",
+    ]);
+    let d = desired_cluster(&t, &f, &run).unwrap();
     assert_eq!(d.server, "https://ABC.gr7.eu-west-1.eks.amazonaws.com");
     assert_eq!(d.account.as_deref(), Some("111122223333"));
     assert_eq!(d.exec.profile.as_deref(), Some("ops"));
     assert_eq!(d.exec.role_arn.as_deref(), Some("arn:aws:iam::1:role/r"));
+    assert_eq!(d.exec.role_session_name.as_deref(), Some("ci@team"));
     let creating = Found {
         endpoint: None,
         ..f
     };
-    assert!(desired_cluster(&t, &creating, None).is_none());
+    assert!(desired_cluster(&t, &creating, &args(&[])).is_none());
 }
 
 #[test]

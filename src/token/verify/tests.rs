@@ -137,6 +137,21 @@ fn assumed_roles_map_to_their_role_in_every_partition() {
 }
 
 #[test]
+fn the_session_name_is_read_from_an_assumed_role_caller() {
+    assert_eq!(
+        session_name("arn:aws:sts::111122223333:assumed-role/Admin/eks-kc-alice"),
+        Some("eks-kc-alice")
+    );
+    assert_eq!(
+        session_name("arn:aws-cn:sts::1:assumed-role/Dev/ci@team"),
+        Some("ci@team")
+    );
+    assert_eq!(session_name("arn:aws:iam::111122223333:user/alice"), None);
+    assert_eq!(session_name("arn:aws:sts::1:assumed-role/NoSession"), None);
+    assert_eq!(session_name("arn:aws:sts::1:federated-user/dave"), None);
+}
+
+#[test]
 fn reads_fields_from_the_sts_reply() {
     let xml = "<GetCallerIdentityResponse><GetCallerIdentityResult>\
                <Arn>arn:aws:sts::1:assumed-role/R/S</Arn><UserId>AROA:S</UserId>\
