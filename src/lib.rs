@@ -23,6 +23,7 @@ pub mod kubeconfig;
 pub mod logging;
 pub mod paths;
 pub mod problem;
+pub mod recent;
 pub mod regions;
 pub mod secret;
 pub mod settings;
