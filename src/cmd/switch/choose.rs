@@ -48,12 +48,15 @@ pub fn context(args: &UseArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Out
     if !terminal && args.shell && !args.interactive {
         return Ok(Outcome::AsBefore);
     }
-    let view = View::load(args.kubeconfig.as_deref())?;
-    let names = view.context_names();
     if !terminal {
-        pick::print(&pick::matching(&names, query), env, out)?;
+        // Names only: the kubeconfig digest has them (`list` and completion read it too).
+        let settings = crate::settings::Settings::from_env()?;
+        let summary = kubeconfig::digest::load(args.kubeconfig.as_deref(), settings.cache_dir()?)?;
+        pick::print(&pick::matching(&summary.names, query), env, out)?;
         return Ok(Outcome::Listed);
     }
+    let view = View::load(args.kubeconfig.as_deref())?;
+    let names = view.context_names();
     if names.is_empty() {
         bail!(
             "there is no context to pick: {}",

@@ -26,6 +26,7 @@ pub fn order(
     current: Option<&str>,
     current_first: bool,
 ) -> Vec<String> {
+    let known: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     let mut taken = std::collections::HashSet::new();
     let head = current.filter(|_| current_first).map(str::to_owned);
@@ -34,7 +35,7 @@ pub fn order(
         .filter(|n| Some(n.as_str()) != current)
         .cloned();
     for name in head.into_iter().chain(recent).chain(names.iter().cloned()) {
-        if names.contains(&name) && taken.insert(name.clone()) {
+        if known.contains(name.as_str()) && taken.insert(name.clone()) {
             out.push(name);
         }
     }
