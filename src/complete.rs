@@ -4,7 +4,9 @@
 
 use clap_complete::engine::CompletionCandidate;
 
-/// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster.
+/// Context names of the kubeconfig(s) kubectl would read; managed ones show their cluster. The
+/// contexts used last come first (this shell's, then every shell's; see `crate::recent`), but
+/// for the current one: two small files read, beside the digest.
 pub fn contexts() -> Vec<CompletionCandidate> {
     let Ok(summary) = crate::settings::Settings::from_env()
         .and_then(|settings| crate::kubeconfig::digest::load(None, settings.cache_dir()?))
@@ -19,9 +21,15 @@ pub fn contexts() -> Vec<CompletionCandidate> {
             (m.name, help)
         })
         .collect();
-    summary
-        .names
+    let mut recent = crate::kubeconfig::file::view_paths(None)
+        .map(|paths| crate::recent::load(&paths, &summary.names))
+        .unwrap_or_default();
+    recent.retain(|n| summary.current.as_ref() != Some(n));
+    let first: std::collections::HashSet<String> = recent.iter().cloned().collect();
+    let rest = summary.names.into_iter().filter(|n| !first.contains(n));
+    recent
         .into_iter()
+        .chain(rest)
         .map(|name| {
             let help = managed.get(&name).cloned();
             CompletionCandidate::new(name).help(help.map(Into::into))

@@ -11,6 +11,9 @@ pub const USAGE: u8 = 2;
 /// Part of the work was done: `sync` wrote what it could, but some targets failed or some
 /// names conflicted. The summary lists them.
 pub const PARTIAL: u8 = 3;
+/// The person left the picker of `use` or `ns` (Esc, Ctrl-C): nothing was changed. 128 + SIGINT,
+/// as a shell reports a command stopped by Ctrl-C, and as fzf exits when it is left.
+pub const CANCELLED: u8 = 130;
 
 pub fn code(c: u8) -> ExitCode {
     ExitCode::from(c)

@@ -25,6 +25,7 @@ pub mod logging;
 pub mod oauth;
 pub mod paths;
 pub mod problem;
+pub mod recent;
 pub mod regions;
 pub mod secret;
 pub mod settings;
@@ -63,8 +64,8 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         C::Token(args) => cmd::token::main(args, g, out),
         C::Sync(args) => cmd::sync::main(args, g, out),
         C::List(args) => cmd::list::main(args, g, out),
-        C::Use(args) => done(cmd::switch::run(args, out)),
-        C::Ns(args) => done(cmd::switch::run_ns(args, out)),
+        C::Use(args) => cmd::switch::run(args, out),
+        C::Ns(args) => cmd::switch::run_ns(args, out),
         C::Prompt(args) => cmd::prompt::main(args, g, out),
         C::Init(args) => done(cmd::init::run(args, out)),
         C::Login(args) => cmd::login::main(args, g, out),

@@ -13,6 +13,15 @@ use super::CacheDir;
 /// ambiguous or unknown name is an error that lists the candidates. `-` goes back to the
 /// previous context. `-n NAMESPACE` sets the context's namespace too (`-n -`: its previous one).
 ///
+/// Without CONTEXT (or with -i), on a terminal, a fuzzy picker opens: type to narrow the list
+/// (the query matches a context's name and the line under it: cluster, region, account and role
+/// or profile, namespace, token), Up and Down to move, Enter to switch as `use NAME` would,
+/// Esc or Ctrl-C to leave with nothing changed (exit status 130). With the query empty, the
+/// contexts used last come first: this shell's, then every shell's (the last 20 of each). With
+/// -i, CONTEXT is the query it starts with. Not on a terminal, the context names are printed
+/// one per line instead, in the kubeconfig's order (with -i and a query, the matching ones,
+/// best first), and nothing changes.
+///
 /// Where the switch happens:
 ///
 ///   - By default, in the kubeconfig: every shell and tool that reads it follows. Only
@@ -21,14 +30,17 @@ use super::CacheDir;
 ///   - --shell, in a shell set up with `eks-kc init bash|zsh|fish`: in this shell only. Its
 ///     KUBECONFIG then starts with a file of its own holding its current-context (and its
 ///     namespace), so kubectl, k9s and every client-go tool in it follow, other shells do not,
-///     and `kubectl config use-context` in it stays in it. Without CONTEXT, the shell keeps
-///     the context it uses now while the others move on.
+///     and `kubectl config use-context` in it stays in it. Without CONTEXT, the picker starts
+///     on the context in use now, so Enter keeps it for this shell while the others move on;
+///     not on a terminal, the shell keeps it without asking.
 ///   - In a shell that has a context of its own, plain `use` (and `use -`) switches that shell
 ///     only, where its context comes from; --global switches the kubeconfig and makes the
 ///     shell follow it again.
 ///
 /// Examples:
 ///
+///   eks-kc use                        # pick one (on a terminal)
+///   eks-kc use -i prod                # pick, starting from the query "prod"
 ///   eks-kc use prod                   # the kubeconfig's current context
 ///   eks-kc use --shell staging -n web # this shell only, namespace web
 ///   eks-kc use -                      # back to the previous context (of this shell)
@@ -36,10 +48,14 @@ use super::CacheDir;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct UseArgs {
-    /// The context to switch to, or `-` for the previous one (optional with --shell).
-    #[arg(value_name = "CONTEXT", required_unless_present = "shell",
+    /// The context to switch to, or `-` for the previous one; without it, pick one.
+    #[arg(value_name = "CONTEXT",
           add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
     pub context: Option<String>,
+
+    /// Pick in the fuzzy picker, CONTEXT being the query it starts with.
+    #[arg(long, short = 'i')]
+    pub interactive: bool,
 
     /// Also set the context's namespace; `-` for its previous one.
     #[arg(
@@ -70,32 +86,44 @@ pub struct UseArgs {
 
 /// Show or change the namespace of the current context.
 ///
-/// Without NAMESPACE, prints the namespace kubectl uses now (`default` when the context sets
-/// none). With one, sets it on the current context; `-` goes back to the context's previous
+/// With NAMESPACE, sets it on the current context; `-` goes back to the context's previous
 /// namespace. Where, as for `use`: in the kubeconfig (the file that defines the context, under
 /// its lock), or, in a shell that has a context of its own (or with --shell), in that shell
-/// only. NAMESPACE is not checked against a cluster: eks-kc makes no cluster call here.
+/// only. A NAMESPACE given is not checked against the cluster: eks-kc makes no call for it.
+///
+/// Without NAMESPACE, on a terminal, a fuzzy picker opens on the namespaces of the current
+/// context's cluster, which the API server lists for the context's EKS token (each call bounded
+/// by EKS_KC_TIMEOUT); Enter switches as `ns NAME` would, Esc or Ctrl-C leaves with nothing
+/// changed (exit status 130). When they cannot be listed (the context is not an EKS one, the
+/// cluster is unreachable or refuses the token), eks-kc says why and asks for a name instead.
+/// Not on a terminal, it prints the namespace kubectl uses now (`default` when the context sets
+/// none), as it always has; with -i, the cluster's namespaces, one per line.
 ///
 /// Examples:
 ///
-///   eks-kc ns                 # print it
+///   eks-kc ns                 # pick one (on a terminal); print it (in a script)
+///   eks-kc ns -i | grep web   # the cluster's namespaces
 ///   eks-kc ns kube-system
 ///   eks-kc ns -               # back to the previous one
 ///   eks-kc ns --shell web     # this shell only
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct NsArgs {
-    /// The namespace to switch to, or `-` for the previous one; without it, print the current.
+    /// The namespace to switch to, or `-` for the previous one; without it, pick (or print).
     #[arg(value_name = "NAMESPACE", allow_hyphen_values = true)]
     pub namespace: Option<String>,
 
+    /// Pick among the cluster's namespaces (not on a terminal: print them).
+    #[arg(long, short = 'i', conflicts_with = "namespace")]
+    pub interactive: bool,
+
     /// Change it in this shell only (needs `eks-kc init` in the shell's start-up file).
-    #[arg(long, requires = "namespace", conflicts_with_all = ["global", "kubeconfig"])]
+    #[arg(long, conflicts_with_all = ["global", "kubeconfig"])]
     pub shell: bool,
 
     /// Change it in the kubeconfig, and make this shell follow it again if it had its own
     /// context.
-    #[arg(long, requires = "namespace")]
+    #[arg(long)]
     pub global: bool,
 
     /// The kubeconfig to read and change [default: KUBECONFIG's files, else ~/.kube/config].

@@ -256,7 +256,7 @@ fn aws_links(
 
 /// The CA kubectl trusts for cluster entry `name`: its `certificate-authority-data` (base64
 /// PEM), else the file named by `certificate-authority`. `Some(Err)` when it cannot be read.
-fn ca_pem(view: &View, name: &str) -> Option<Result<Vec<u8>, String>> {
+pub(super) fn ca_pem(view: &View, name: &str) -> Option<Result<Vec<u8>, String>> {
     let (_, k) = view
         .files
         .iter()

@@ -66,13 +66,7 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
         .map(|m| (m, false))
         .chain(adopted.into_iter().map(|m| (m, true)))
         .map(|(m, adopted)| {
-            let cached = super::context_token_key(&m).and_then(|k| tokens.get(&k));
-            let left = cached.as_ref().map(|e| e.expiration - now);
-            let token = match &cached {
-                Some(e) if e.is_fresh(now, settings.refresh_margin) => "fresh",
-                Some(_) if left.is_some_and(|l| l > Duration::zero()) => "expiring",
-                _ => "none",
-            };
+            let (token, left) = token_state(&m, &tokens, now, settings.refresh_margin);
             Row {
                 current: current.as_deref() == Some(m.name.as_str()),
                 cluster: m.id.cluster_name.clone(),
@@ -80,7 +74,7 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
                 profile: m.id.profile.clone(),
                 role_arn: m.exec.role_arn.clone(),
                 token,
-                token_seconds_left: left.filter(|_| token != "none").map(|l| l.num_seconds()),
+                token_seconds_left: left,
                 adopted,
                 name: m.name,
             }
@@ -100,14 +94,7 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
             let cells: Vec<[String; 6]> = rows
                 .iter()
                 .map(|r| {
-                    let token = match r.token_seconds_left {
-                        // Served until the refresh margin before expiry: say when it renews.
-                        Some(s) if r.token == "fresh" => {
-                            let renew = (s - settings.refresh_margin.num_seconds()).max(0);
-                            format!("fresh (renews in {}m)", renew / 60)
-                        }
-                        _ => r.token.to_owned(),
-                    };
+                    let token = token_text(r.token, r.token_seconds_left, settings.refresh_margin);
                     [
                         if r.current { "*".into() } else { String::new() },
                         r.name.clone(),
@@ -130,6 +117,39 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// The cached token of context `m`: `fresh`, `expiring` or `none`, and the seconds it has left
+/// (unless `none`).
+pub fn token_state(
+    m: &crate::kubeconfig::ManagedContext,
+    tokens: &TokenCache,
+    now: chrono::DateTime<Utc>,
+    margin: Duration,
+) -> (&'static str, Option<i64>) {
+    let cached = super::context_token_key(m).and_then(|k| tokens.get(&k));
+    let left = cached.as_ref().map(|e| e.expiration - now);
+    let token = match &cached {
+        Some(e) if e.is_fresh(now, margin) => "fresh",
+        Some(_) if left.is_some_and(|l| l > Duration::zero()) => "expiring",
+        _ => "none",
+    };
+    (
+        token,
+        left.filter(|_| token != "none").map(|l| l.num_seconds()),
+    )
+}
+
+/// A token state as the table shows it: a fresh token says when it renews (it is served until
+/// the refresh margin before its expiry).
+pub fn token_text(token: &str, seconds_left: Option<i64>, margin: Duration) -> String {
+    match seconds_left {
+        Some(s) if token == "fresh" => {
+            let renew = (s - margin.num_seconds()).max(0);
+            format!("fresh (renews in {}m)", renew / 60)
+        }
+        _ => token.to_owned(),
+    }
 }
 
 /// The contexts `eks-kc adopt` took over, as eks-kc's own contexts are listed.

@@ -33,6 +33,19 @@ impl Kubeconfig {
             .filter(|ns| !ns.is_empty())
     }
 
+    /// Every context this file defines and the namespace it sets, in file order: one pass for
+    /// a whole list (the picker of `use` shows each context's namespace).
+    pub fn context_namespaces(&self) -> Vec<(&str, Option<&str>)> {
+        let body = Section::Contexts.body();
+        self.list(Section::Contexts)
+            .iter()
+            .filter_map(|e| {
+                let ns = e.get(body)?.get("namespace").and_then(Value::as_str);
+                Some((name_of(e)?, ns.filter(|ns| !ns.is_empty())))
+            })
+            .collect()
+    }
+
     /// Sets the namespace of context `name`, keeping everything else of it; `false` when this
     /// file does not define the context.
     pub fn set_context_namespace(&mut self, name: &str, namespace: &str) -> bool {
@@ -106,6 +119,10 @@ contexts:
         assert_eq!(cfg.context_namespace("a"), Some("team"));
         assert_eq!(cfg.context_namespace("b"), None);
         assert_eq!(cfg.context_namespace("zz"), None);
+        assert_eq!(
+            cfg.context_namespaces(),
+            vec![("a", Some("team")), ("b", None)]
+        );
         assert!(cfg.set_context_namespace("b", "no"));
         assert!(!cfg.set_context_namespace("zz", "x"));
         let again = Kubeconfig::parse(&cfg.to_yaml().unwrap()).unwrap();

@@ -196,6 +196,9 @@ pub struct ShellEnv {
     /// Set when the shell function runs this command and evaluates what it prints
     /// (`_EKS_KC_EVAL`, the shell's dialect).
     pub eval: Option<crate::shell::Dialect>,
+    /// The shell function's own stdout is a terminal (`_EKS_KC_TTY=1`): it captures this
+    /// command's, so the command cannot see that for itself.
+    pub terminal: bool,
 }
 
 impl ShellEnv {
@@ -203,6 +206,7 @@ impl ShellEnv {
         ShellEnv {
             shell: env::var("EKS_KC_SHELL").and_then(|v| crate::shell::ShellId::parse_env(&v)),
             eval: env::var("_EKS_KC_EVAL").and_then(|v| crate::shell::Dialect::parse(&v)),
+            terminal: env::var("_EKS_KC_TTY").is_some_and(|v| v == "1"),
         }
     }
 }

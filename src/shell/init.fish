@@ -10,7 +10,11 @@ set -gx EKS_KC_SHELL $fish_pid
 function eks-kc --description 'eks-kc, with per-shell contexts (eks-kc init fish)'
     switch "$argv[1]"
         case use ns
-            set -l __eks_kc_out (_EKS_KC_EVAL=fish command eks-kc $argv)
+            # Its stdout is captured here: tell it whether ours is a terminal (a picker opens
+            # only for a person at one).
+            set -l __eks_kc_tty 0
+            isatty stdout; and set __eks_kc_tty 1
+            set -l __eks_kc_out (_EKS_KC_EVAL=fish _EKS_KC_TTY=$__eks_kc_tty command eks-kc $argv)
             set -l __eks_kc_status $status
             if test "$__eks_kc_out[1]" = '# eks-kc eval'
                 string join \n -- $__eks_kc_out | source

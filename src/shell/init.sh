@@ -10,8 +10,11 @@ export EKS_KC_SHELL=$$
 eks-kc() {
   case ${1-} in
     use | ns)
-      local __eks_kc_out __eks_kc_status
-      __eks_kc_out=$(_EKS_KC_EVAL={shell} command eks-kc "$@")
+      local __eks_kc_out __eks_kc_status __eks_kc_tty=0
+      # Its stdout is captured here: tell it whether ours is a terminal (a picker opens only
+      # for a person at one).
+      [ -t 1 ] && __eks_kc_tty=1
+      __eks_kc_out=$(_EKS_KC_EVAL={shell} _EKS_KC_TTY=$__eks_kc_tty command eks-kc "$@")
       __eks_kc_status=$?
       case $__eks_kc_out in
         '# eks-kc eval'*) eval "$__eks_kc_out" ;;

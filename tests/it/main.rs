@@ -29,6 +29,7 @@ mod identity;
 mod kubectl;
 mod network;
 mod outposts;
+mod picker;
 mod pkce;
 mod plugin;
 mod properties;

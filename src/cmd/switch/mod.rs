@@ -5,8 +5,12 @@
 //! Run by the shell function of `eks-kc init` (`_EKS_KC_EVAL` set), they print shell code
 //! instead of plain lines: the change of the shell's `KUBECONFIG`, if any, and the lines.
 
+mod choose;
 mod global;
+mod namespaces;
 mod own;
+mod pick;
+mod rows;
 mod scope;
 
 use std::io::Write;
@@ -19,6 +23,7 @@ use crate::kubeconfig;
 use crate::kubeconfig::file::View;
 use crate::settings::ShellEnv;
 use crate::shell::{self, script};
+use choose::Outcome;
 use scope::{Flag, Plan, Scope};
 
 /// Picks the context `query` names: exact, else the one name it prefixes, else the one name
@@ -83,6 +88,8 @@ pub enum Target {
     Previous,
     /// None given (`use --shell`): the one in use now.
     Current,
+    /// A name picked in the picker: that context and no other (a prefix of another is not it).
+    Exact(String),
 }
 
 /// The namespace to switch to.
@@ -149,6 +156,8 @@ fn resolve_target(
                 "there is no current context to keep: name one (`eks-kc use --shell CONTEXT`)"
             ),
         },
+        Target::Exact(name) if names.contains(name) => Ok(name.clone()),
+        Target::Exact(name) => bail!("context '{name}' was removed while it was being picked"),
     }
 }
 
@@ -246,7 +255,7 @@ fn apply(
     env: ShellEnv,
     out: &mut dyn Write,
     change: impl FnOnce(&Scope) -> Result<Change>,
-) -> Result<()> {
+) -> Result<Change> {
     let done = change(&plan.scope)?;
     let mut lines = vec![done.line(&plan.scope)];
     if let Some(file) = &plan.remove {
@@ -259,7 +268,8 @@ fn apply(
     if let Some(note) = &plan.note {
         eprintln!("eks-kc: note: {}", crate::display::safe(note));
     }
-    emit(env, plan.env.as_ref(), &lines, out)
+    emit(env, plan.env.as_ref(), &lines, out)?;
+    Ok(done)
 }
 
 /// Writes `lines`, as shell code for the shell function (with the `KUBECONFIG` change) when it
@@ -287,19 +297,24 @@ fn emit(
     Ok(())
 }
 
-pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
+pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<u8> {
     let env = ShellEnv::from_env();
-    let target = match args.context.as_deref() {
-        None => Target::Current,
-        Some("-") => Target::Previous,
-        Some(q) => Target::Query(q.to_owned()),
-    };
     let ns = args.namespace.as_deref().map(NsArg::parse).transpose()?;
     let plan = plan(
         Flag::of(args.shell, args.global),
         args.kubeconfig.as_deref(),
         env,
     )?;
+    // Where the change goes is known (and possible) before anyone is asked to pick.
+    let target = match (args.interactive, args.context.as_deref()) {
+        (false, Some("-")) => Target::Previous,
+        (false, Some(q)) => Target::Query(q.to_owned()),
+        _ => match choose::context(args, env, out)? {
+            Outcome::Chosen(name) => Target::Exact(name),
+            Outcome::AsBefore => Target::Current,
+            other => return Ok(other.code()),
+        },
+    };
     let timeout = Duration::from_secs(args.lock_timeout);
     let as_is = matches!(
         plan.scope,
@@ -312,20 +327,27 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<()> {
         // `use --shell` in a shell that has its own context already: nothing to do.
         let current = View::load(None)?.current_context().unwrap_or_default();
         let line = format!("This shell already has a context of its own: \"{current}\".");
-        return emit(env, None, &[line], out);
+        return emit(env, None, &[line], out).map(|()| crate::exit::SUCCESS);
     }
-    apply(plan, env, out, |scope| match scope {
+    let shell_dir = match &plan.scope {
+        Scope::Shell { file, .. } => file.parent().map(std::path::Path::to_path_buf),
+        Scope::Global { .. } => None,
+    };
+    let done = apply(plan, env, out, |scope| match scope {
         Scope::Global { files } => global::switch(files, &target, ns.as_ref(), timeout),
         Scope::Shell { file, start, rest } => {
             own::switch(file, start, rest, &target, ns.as_ref(), timeout)
         }
-    })
+    })?;
+    crate::recent::remember(&done.context, shell_dir.as_deref(), timeout);
+    Ok(crate::exit::SUCCESS)
 }
 
 /// `eks-kc ns`: prints the namespace kubectl uses, or changes it.
-pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<()> {
+pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<u8> {
     let env = ShellEnv::from_env();
-    let Some(arg) = args.namespace.as_deref() else {
+    let named = args.namespace.as_deref().map(NsArg::parse).transpose()?;
+    if named.is_none() && choose::prints_namespace(args, env) {
         let view = View::load(args.kubeconfig.as_deref())?;
         let Some(context) = view.current_context() else {
             bail!(
@@ -334,19 +356,26 @@ pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<()> {
             );
         };
         let ns = effective(view.namespace_of(&context).as_deref()).to_owned();
-        return emit(env, None, &[ns], out);
-    };
-    let arg = NsArg::parse(arg)?;
+        return emit(env, None, &[ns], out).map(|()| crate::exit::SUCCESS);
+    }
     let plan = plan(
         Flag::of(args.shell, args.global),
         args.kubeconfig.as_deref(),
         env,
     )?;
+    let arg = match named {
+        Some(arg) => arg,
+        None => match choose::namespace(args, env, out)? {
+            Outcome::Chosen(name) => NsArg::parse(&name)?,
+            other => return Ok(other.code()),
+        },
+    };
     let timeout = Duration::from_secs(args.lock_timeout);
     apply(plan, env, out, |scope| match scope {
         Scope::Global { files } => global::set_ns(files, &arg, timeout),
         Scope::Shell { file, start, rest } => own::set_ns(file, start, rest, &arg, timeout),
-    })
+    })?;
+    Ok(crate::exit::SUCCESS)
 }
 
 #[cfg(test)]

@@ -198,6 +198,7 @@ mod tests {
                 env: ShellEnv {
                     shell,
                     eval: eval.then_some(Dialect::Bash),
+                    terminal: false,
                 },
                 shells: &shells(),
                 default_file: Some(&home()),
@@ -310,6 +311,7 @@ mod tests {
                 env: ShellEnv {
                     shell: Some(ME),
                     eval: Some(Dialect::Zsh),
+                    terminal: false,
                 },
                 shells: &shells(),
                 default_file: None,

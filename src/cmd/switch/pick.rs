@@ -1,0 +1,197 @@
+//! The fuzzy picker of `use` and `ns` without a name (nucleo-picker), and what stands in for it
+//! without a terminal: the candidates, one per line. Only these two commands reach this code,
+//! so no other command starts a thread pool or touches the terminal's mode.
+//!
+//! The picker draws on stderr (stdout carries data only, and the shell function captures it)
+//! and reads keys from the terminal; it leaves the screen as it found it (an alternate screen).
+
+use std::borrow::Cow;
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Result, bail};
+use nucleo_picker::error::PickError;
+use nucleo_picker::nucleo::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_picker::nucleo::{Config, Matcher};
+use nucleo_picker::{PickerOptions, Render};
+
+use crate::display::safe;
+use crate::settings::ShellEnv;
+
+/// One candidate: the value chosen (a context or namespace name, exact) and what the picker
+/// shows of it (and matches the query against): its name, then a line of detail, every part
+/// escaped for the terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub value: String,
+    pub shown: String,
+}
+
+impl Row {
+    /// `name` (marked when `current`) over an indented `detail` line (none when empty).
+    pub fn new(name: &str, current: bool, detail: &str) -> Row {
+        let mut shown = safe(name).into_owned();
+        if current {
+            shown.push_str("  (current)");
+        }
+        if !detail.is_empty() {
+            shown.push_str("\n    ");
+            shown.push_str(&safe(detail));
+        }
+        Row {
+            value: name.to_owned(),
+            shown,
+        }
+    }
+}
+
+struct Shown;
+
+impl Render<Row> for Shown {
+    type Str<'a> = &'a str;
+
+    fn render<'a>(&self, row: &'a Row) -> &'a str {
+        &row.shown
+    }
+}
+
+/// What the person did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    One(String),
+    /// Esc, Ctrl-C, Ctrl-D on an empty query, or Enter with nothing matching.
+    Nothing,
+}
+
+/// Whether a person is there to pick: stdin and stderr are terminals, and so is stdout, or,
+/// when the shell function captures stdout, the function's own (it says so).
+pub fn on_terminal(env: ShellEnv) -> bool {
+    let stdout = match env.eval {
+        Some(_) => env.terminal,
+        None => std::io::stdout().is_terminal(),
+    };
+    stdout && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Whether what is printed on stdout reaches a terminal (names are then escaped).
+pub fn stdout_is_terminal(env: ShellEnv) -> bool {
+    match env.eval {
+        Some(_) => env.terminal,
+        None => std::io::stdout().is_terminal(),
+    }
+}
+
+/// Opens the picker on `rows` (in this order while the query is empty; ranked by match once
+/// one is typed) with `query` typed already.
+pub fn pick(rows: Vec<Row>, query: &str) -> Result<Picked> {
+    if rows.is_empty() {
+        bail!("there is nothing to pick from");
+    }
+    let mut picker = PickerOptions::new()
+        // The query on top, the first row under it: the list reads down, as it is printed.
+        .reversed(true)
+        .query(query)
+        .picker(Shown);
+    picker.extend(rows);
+    match picker.pick() {
+        Ok(Some(row)) => Ok(Picked::One(row.value.clone())),
+        Ok(None) | Err(PickError::UserInterrupted) => Ok(Picked::Nothing),
+        Err(PickError::NotInteractive) => {
+            bail!("the picker needs a terminal on stderr; name one instead")
+        }
+        Err(e) => bail!("the picker failed: {e}; name one instead"),
+    }
+}
+
+/// `names` that match `query`, best first (ties in the order given); all of them, in order,
+/// when the query is empty. The same matching as the picker's, on the names alone.
+pub fn matching<'a>(names: &'a [String], query: &str) -> Vec<&'a str> {
+    let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    pattern
+        .match_list(names.iter().map(String::as_str), &mut matcher)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Prints `names` one per line: as they are for a program reading them, escaped (see
+/// `display::safe`) when stdout is a terminal. Run by the shell function, as shell code that
+/// prints them (output that starts like its mark must never be evaluated as code).
+pub fn print(names: &[&str], env: ShellEnv, out: &mut dyn Write) -> Result<()> {
+    let escape = stdout_is_terminal(env);
+    let lines: Vec<String> = names
+        .iter()
+        .map(|n| match escape {
+            true => safe(n),
+            false => Cow::Borrowed(*n),
+        })
+        .map(Cow::into_owned)
+        .collect();
+    match env.eval {
+        Some(dialect) => out.write_all(&crate::shell::script::eval(dialect, None, &lines))?,
+        None => {
+            let mut buffered = std::io::BufWriter::new(out);
+            for line in &lines {
+                writeln!(buffered, "{line}")?;
+            }
+            buffered.flush()?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_show_escaped_names_and_keep_the_exact_one() {
+        let row = Row::new("evil\u{1b}]0;owned\u{7}", true, "cluster \u{1b}[2J");
+        assert_eq!(row.value, "evil\u{1b}]0;owned\u{7}");
+        assert_eq!(
+            row.shown,
+            "evil\\x1b]0;owned\\x07  (current)\n    cluster \\x1b[2J"
+        );
+        assert!(!row.shown.chars().any(|c| c.is_control() && c != '\n'));
+        assert_eq!(Row::new("a", false, "").shown, "a");
+        // A newline in a name cannot start a second line of its own.
+        assert_eq!(Row::new("a\nb", false, "").shown, "a\\x0ab");
+    }
+
+    #[test]
+    fn matching_ranks_the_names_and_keeps_the_order_without_a_query() {
+        let names: Vec<String> = ["dev.eu", "prod.eu", "prod.us", "kind"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            matching(&names, ""),
+            ["dev.eu", "prod.eu", "prod.us", "kind"]
+        );
+        assert_eq!(matching(&names, "prod"), ["prod.eu", "prod.us"]);
+        assert_eq!(matching(&names, "pus"), ["prod.us"]);
+        assert!(matching(&names, "zzz").is_empty());
+    }
+
+    #[test]
+    fn printing_escapes_only_for_a_terminal_and_quotes_for_the_shell_function() {
+        let names = ["a\u{1b}[2Jb", "# eks-kc eval"];
+        let env = ShellEnv {
+            eval: Some(crate::shell::Dialect::Bash),
+            terminal: true,
+            ..ShellEnv::default()
+        };
+        let mut out = vec![];
+        print(&names, env, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("# eks-kc eval\n"), "{text}");
+        assert!(text.contains("printf '%s\\n' 'a\\x1b[2Jb'"), "{text}");
+        assert!(text.contains("printf '%s\\n' '# eks-kc eval'"), "{text}");
+        let env = ShellEnv {
+            terminal: false,
+            ..env
+        };
+        let mut out = vec![];
+        print(&names, env, &mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("'a\u{1b}[2Jb'"));
+    }
+}

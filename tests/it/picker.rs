@@ -1,0 +1,390 @@
+//! Issue 26: the picker of `use` and `ns` without a name, driven through a real pseudo-terminal
+//! (util-linux `script`): a query, arrow keys and Enter switch as `use NAME` would (only in this
+//! shell with `--shell`, through the shell function in bash); Esc and Ctrl-C exit 130 with the
+//! kubeconfig byte-identical; hostile names never reach the terminal raw. Without a terminal,
+//! the candidates are printed one per line. The recent contexts come first in the picker and in
+//! completion.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::fakes::*;
+use crate::harness::*;
+
+const HOSTILE: &str = "evil\u{1b}]0;pwned\u{7}\u{9b}2J";
+const WIDE: &str = "ünïcödé-日本語";
+
+/// Six contexts, `dev` current: two that a "prod" query finds, one named with terminal escape
+/// sequences, a 300-character one and a non-ASCII one.
+fn kubeconfig() -> String {
+    let long = format!("long-{}", "x".repeat(300));
+    let names = ["dev", "prod-eu", "prod-us", HOSTILE, &long, WIDE];
+    let mut text = String::from(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://c.example'}\n\
+         users:\n- name: u\n  user: {token: not-a-secret}\ncontexts:\n",
+    );
+    for name in names {
+        let quoted = yaml_quoted(name);
+        text.push_str(&format!(
+            "- name: {quoted}\n  context: {{cluster: c, user: u}}\n"
+        ));
+    }
+    text.push_str("current-context: dev\n");
+    text
+}
+
+/// `name` as a YAML double-quoted scalar, control characters as `\u` escapes.
+fn yaml_quoted(name: &str) -> String {
+    let mut out = String::from('"');
+    for c in name.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn env_with_contexts() -> TestEnv {
+    let mut env = TestEnv::new();
+    fs::write(&env.kubeconfig, kubeconfig()).unwrap();
+    env.set("TERM", "xterm-256color");
+    env
+}
+
+fn current(env: &TestEnv) -> String {
+    let text = fs::read_to_string(&env.kubeconfig).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("current-context:"))
+        .unwrap();
+    line["current-context:".len()..]
+        .trim()
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// A program on a pseudo-terminal of 30 rows and 120 columns.
+struct Pty {
+    child: Child,
+    stdin: ChildStdin,
+    output: Receiver<Vec<u8>>,
+    seen: String,
+    /// Where the next [`Pty::expect`] starts looking.
+    mark: usize,
+}
+
+impl Pty {
+    fn start(env: &TestEnv, line: &str) -> Pty {
+        let mut child = env
+            .command("script")
+            .args([
+                "-qfec",
+                &format!("stty rows 30 cols 120; {line}"),
+                "/dev/null",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script (util-linux) runs");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, output) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Pty {
+            child,
+            stdin,
+            output,
+            seen: String::new(),
+            mark: 0,
+        }
+    }
+
+    /// Waits (at most 20 s) until the terminal shows `text` after the last match.
+    fn expect(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(at) = self.seen[self.mark..].find(text) {
+                self.mark += at + text.len();
+                return;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => panic!(
+                    "the terminal never showed {text:?}; it showed:\n{}",
+                    self.seen
+                ),
+            }
+        }
+    }
+
+    /// Types `keys`, then lets the picker draw a frame.
+    fn send(&mut self, keys: &str) {
+        self.stdin.write_all(keys.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Waits (at most 20 s) for the program to exit: its status and all it showed.
+    fn wait(mut self) -> (Option<i32>, String) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                while let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(300)) {
+                    self.seen.push_str(&String::from_utf8_lossy(&chunk));
+                }
+                return (status.code(), std::mem::take(&mut self.seen));
+            }
+            assert!(Instant::now() < deadline, "still running:\n{}", self.seen);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn picker(env: &TestEnv, args: &str) -> Pty {
+    let mut pty = Pty::start(env, &format!("{} {args}", bin().display()));
+    pty.expect("6/6");
+    pty
+}
+
+#[test]
+fn a_query_arrow_down_and_enter_switch_the_kubeconfig() {
+    let env = env_with_contexts();
+    let mut pty = picker(&env, "use");
+    pty.send("prod");
+    pty.expect("2/6");
+    pty.send("\u{1b}[B");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("Switched to context \"prod-us\"."),
+        "{screen}"
+    );
+    assert_eq!(current(&env), "prod-us");
+    // `use -` keeps its meaning: back to the one before the pick.
+    env.run(&["use", "-"]).ok();
+    assert_eq!(current(&env), "dev");
+}
+
+#[test]
+fn esc_and_ctrl_c_exit_130_and_change_nothing() {
+    let env = env_with_contexts();
+    let before = fs::read(&env.kubeconfig).unwrap();
+    // `use -i prod` starts with the query typed.
+    for (key, args) in [("\u{1b}", "use"), ("\u{3}", "use -i prod")] {
+        let mut pty = Pty::start(&env, &format!("{} {args}", bin().display()));
+        if args == "use" {
+            pty.expect("6/6");
+            pty.send("prod");
+        }
+        pty.expect("2/6");
+        pty.send(key);
+        let (code, screen) = pty.wait();
+        assert_eq!(code, Some(130), "{key:?}: {screen}");
+        assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{key:?}");
+    }
+    assert!(
+        !env.home
+            .join(".local/state/eks-kc/recent-contexts.json")
+            .exists(),
+        "nothing was used, so nothing is recent"
+    );
+}
+
+#[test]
+fn hostile_names_are_shown_escaped_and_non_ascii_ones_can_be_picked() {
+    let env = env_with_contexts();
+    let mut pty = picker(&env, "use");
+    pty.send("日本");
+    pty.expect("1/6");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(current(&env), WIDE);
+    // The title-setting OSC and the C1 CSI of the hostile name are drawn as text, never sent.
+    assert!(screen.contains("evil\\x1b]0;pwned\\x07\\x9b2J"), "{screen}");
+    assert!(!screen.contains("\u{1b}]0;pwned"), "{screen}");
+    assert!(!screen.contains('\u{9b}'), "{screen}");
+    // The long name is cut to the terminal's width, not wrapped over the screen.
+    assert!(!screen.contains(&"x".repeat(200)), "{screen}");
+}
+
+#[test]
+fn without_a_terminal_the_candidates_are_printed_one_per_line() {
+    let env = env_with_contexts();
+    let run = env.run(&["use"]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", run.stdout);
+    assert_eq!(lines[..3], ["dev", "prod-eu", "prod-us"]);
+    // For a program, exact names (the hostile one raw: scripts get what kubectl would).
+    assert_eq!(lines[3], HOSTILE);
+    assert_eq!(lines[5], WIDE);
+    assert_eq!(
+        env.run(&["use", "-i", "prod"]).ok().stdout,
+        "prod-eu\nprod-us\n"
+    );
+    assert_eq!(current(&env), "dev");
+    // On a terminal without a keyboard (stdin redirected): listed, but escaped.
+    let pty = Pty::start(&env, &format!("{} use </dev/null", bin().display()));
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(screen.contains("evil\\x1b]0;pwned\\x07"), "{screen}");
+    assert!(!screen.contains("\u{1b}]0;pwned"), "{screen}");
+}
+
+#[test]
+fn recent_contexts_come_first_in_the_picker_and_in_completion() {
+    let env = env_with_contexts();
+    for name in ["prod-us", "prod-eu", WIDE] {
+        env.run(&["use", name]).ok();
+    }
+    // Current: WIDE; before it prod-eu, then prod-us. Enter at once picks the most recent one
+    // that is not current.
+    let mut pty = picker(&env, "use");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(current(&env), "prod-eu");
+    let complete = |env: &TestEnv| {
+        let run = env
+            .eks_kc(&["--", "eks-kc", "use", ""])
+            .env("COMPLETE", "bash")
+            .env("_CLAP_IFS", "\n")
+            .env("_CLAP_COMPLETE_INDEX", "2")
+            .output()
+            .unwrap();
+        String::from_utf8(run.stdout).unwrap()
+    };
+    let offered = complete(&env);
+    let first: Vec<&str> = offered.lines().take(3).collect();
+    assert_eq!(first, [WIDE, "prod-us", "dev"], "{offered}");
+    // A context that is gone is skipped, in the picker's list and completion's.
+    let text = fs::read_to_string(&env.kubeconfig)
+        .unwrap()
+        .replace(WIDE, "renamed");
+    fs::write(&env.kubeconfig, text).unwrap();
+    let offered = complete(&env);
+    assert_eq!(offered.lines().next(), Some("prod-us"), "{offered}");
+}
+
+#[test]
+fn use_shell_picks_for_this_shell_only() {
+    let mut env = env_with_contexts();
+    env.set("PS1", "READY> ");
+    let mut pty = Pty::start(&env, "bash --norc --noprofile -i");
+    pty.expect("READY> ");
+    pty.send("eval \"$(eks-kc init bash)\"\r");
+    pty.expect("READY> ");
+    pty.send("eks-kc use --shell\r");
+    pty.expect("6/6");
+    pty.send("prod");
+    pty.expect("2/6");
+    pty.send("\u{1b}[B");
+    pty.send("\r");
+    pty.expect("Switched to context \"prod-us\" in this shell.");
+    pty.send("echo \"[$(eks-kc prompt)]\"\r");
+    pty.expect("[prod-us]");
+    // Esc in this shell: status 130, nothing changed.
+    pty.send("eks-kc use\r");
+    pty.expect("6/6");
+    pty.send("\u{1b}");
+    pty.send("echo \"status=$?\"\r");
+    pty.expect("status=130");
+    pty.send("exit\r");
+    pty.wait();
+    assert_eq!(
+        current(&env),
+        "dev",
+        "the kubeconfig's context did not move"
+    );
+    assert_eq!(env.run(&["prompt"]).ok().stdout.trim(), "dev");
+}
+
+/// Profile `team` signs with the fixture keys (a credential_process); context `prod` is served
+/// by the fake API server, which lists namespaces default, kube-system and eks-kc-test.
+fn env_with_cluster() -> (TestEnv, ApiServer) {
+    let mut env = TestEnv::new();
+    let (script, _) = env.counting_credential_process();
+    env.write_aws_config(&format!(
+        "[profile team]\ncredential_process = {}\n",
+        script.display()
+    ));
+    env.set("TERM", "xterm-256color");
+    env.set("EKS_KC_TIMEOUT", "5s");
+    let server = ApiServer::start(&env, "prod", "eu-west-1");
+    let text = generic_kubeconfig(&server, "prod", "eu-west-1", "team");
+    fs::write(&env.kubeconfig, text).unwrap();
+    (env, server)
+}
+
+#[test]
+fn ns_picks_among_the_namespaces_the_api_server_lists() {
+    let (env, _server) = env_with_cluster();
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("3/3");
+    pty.send("kube");
+    pty.expect("1/3");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(env.run(&["ns"]).ok().stdout, "kube-system\n");
+    // Without a terminal: `ns` prints the one in use, `ns -i` the cluster's.
+    assert_eq!(
+        env.run(&["ns", "-i"]).ok().stdout,
+        "default\nkube-system\neks-kc-test\n"
+    );
+}
+
+#[test]
+fn ns_says_why_it_cannot_list_and_asks_for_a_name() {
+    let env = env_with_contexts();
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("cannot list the namespaces of context 'dev'");
+    pty.expect("namespace to switch to");
+    pty.send("web\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(env.run(&["ns"]).ok().stdout, "web\n");
+    // Enter alone changes nothing.
+    let before = fs::read(&env.kubeconfig).unwrap();
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("namespace to switch to");
+    pty.send("\r");
+    let (code, _) = pty.wait();
+    assert_eq!(code, Some(130));
+    assert_eq!(fs::read(&env.kubeconfig).unwrap(), before);
+    // Without a terminal, `ns -i` fails with the reason.
+    let run = env.run(&["ns", "-i"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("only with an EKS token"),
+        "{}",
+        run.stderr
+    );
+}
