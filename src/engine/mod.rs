@@ -10,6 +10,8 @@
 mod credentials;
 mod origin;
 mod serve;
+mod signin;
+pub mod sso_login;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
@@ -22,8 +24,9 @@ use crate::kubeconfig::ManagedContext;
 use crate::settings::Settings;
 use crate::token;
 
+pub use crate::cache::signin::Kind as SignInKind;
 pub use crate::settings::Limits;
-pub use credentials::{credentials, remember};
+pub use credentials::{credentials, end_cool_down, remember};
 pub use origin::{Origin, Validity};
 pub use serve::TokenCache;
 
@@ -217,6 +220,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     let key = TokenKey::for_source(&req.cluster, &region, req.identity(), env);
     let origin = Origin::new(req.identity());
     let mint = || sign(req, &region, settings, use_cache, &origin);
+    let gate = || ready(req, settings, use_cache, &origin);
     let cache_dir = if use_cache {
         Some(settings.cache_dir()?)
     } else {
@@ -224,6 +228,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     };
     let entry = match cache_dir {
         None => {
+            gate()?;
             let m = mint()?;
             TokenEntry::new(
                 key,
@@ -234,8 +239,8 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
             )
         }
         Some(dir) => {
-            let (entry, warning) =
-                TokenCache::new(dir).cached_or_fresh(&key, margin, limits, req, &origin, mint)?;
+            let (entry, warning) = TokenCache::new(dir)
+                .cached_or_fresh(&key, margin, limits, req, &origin, gate, mint)?;
             if let Some(w) = warning {
                 eprintln!("eks-kc: warning: {w}");
             }
@@ -246,6 +251,24 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
         eprintln!("eks-kc: warning: {w}");
     }
     Ok(entry)
+}
+
+/// Before signing on a miss: an IAM Identity Center login that has to be refreshed or signed
+/// in again is, once for every caller (see `signin`), unless the credential cache still has
+/// the role's credentials.
+fn ready(
+    req: &TokenRequest,
+    settings: &Settings,
+    use_cache: bool,
+    origin: &Origin<'_>,
+) -> Result<()> {
+    let Some(role) = req.identity().sso else {
+        return Ok(());
+    };
+    if use_cache && credentials::cached(req.identity(), settings, origin) {
+        return Ok(());
+    }
+    signin::sso_ready(role.login, req.interactive, settings)
 }
 
 /// A newly signed token.

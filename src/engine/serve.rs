@@ -43,7 +43,8 @@ impl TokenCache {
     ///
     /// The cache never fails a request: any problem (corrupt or foreign entry, unreadable or
     /// unwritable directory) becomes a miss, and the first problem is returned as the one
-    /// warning to print. A lock another process holds past the wait bound is an error naming
+    /// warning to print. `gate` runs on a miss, before the lock: the identity's sign-in gate.
+    /// A lock another process holds past the wait bound is an error naming
     /// it: minting beside it would repeat its prompt or its slow credential source.
     pub(super) fn cached_or_fresh(
         &self,
@@ -52,6 +53,7 @@ impl TokenCache {
         limits: &Limits,
         req: &TokenRequest,
         origin: &Origin<'_>,
+        gate: impl FnOnce() -> Result<()>,
         mint: impl FnOnce() -> Result<Minted>,
     ) -> Result<(TokenEntry, Option<String>)> {
         let dir = &self.dir;
@@ -94,6 +96,9 @@ impl TokenCache {
             }
             return Ok((entry, None));
         }
+        // A miss: a sign-in the identity needs runs once for all callers, before the key's
+        // lock (which would otherwise be held for the whole sign-in).
+        gate()?;
         let lock = match dir.lock(&stem, &limits.lock_wait(req.interactive)) {
             Ok(lock) => Some(lock),
             Err(LockError::Io(e)) => {
@@ -148,10 +153,7 @@ fn restamp(dir: &PrivateDir, name: &str, stem: &str, entry: &TokenEntry, origin:
     let Some(current) = origin.current() else {
         return;
     };
-    let wait = LockWait {
-        timeout: std::time::Duration::ZERO,
-        fail_if_prompting: true,
-    };
+    let wait = LockWait::bounded(std::time::Duration::ZERO);
     if let Ok(_lock) = dir.lock(stem, &wait) {
         let mut entry = entry.clone();
         entry.provenance = current.clone();
