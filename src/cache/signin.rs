@@ -112,6 +112,12 @@ impl SignInState {
         (s.version == VERSION && &s.key == key).then_some(s)
     }
 
+    /// Any identity's state in `bytes` (for `cache status`).
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let s: SignInState = serde_json::from_slice(bytes).ok()?;
+        (s.version == VERSION).then_some(s)
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_default()
     }

@@ -213,7 +213,7 @@ pub fn sso_ready(r: SsoLoginRef<'_>, interactive: bool, settings: &Settings) -> 
     }
     let decision = gate.check(interactive)?;
     if matches!(plan, Some(Plan::Refresh { .. })) && decision == Decision::Proceed {
-        lock.note("refreshing");
+        lock.note(&format!("refreshing the {}", gate.label));
         let timeouts = aws::Timeouts::within(settings.limits.network);
         match aws::sso::refresh_blocking(&login, &timeouts) {
             Ok(()) => {
@@ -251,10 +251,10 @@ fn sign_in(gate: &Gate<'_>, login: &Login, lock: &FileLock, settings: &Settings)
         gate.label
     );
     let done = if browser {
-        lock.note("signing-in browser");
+        lock.note(&format!("signing-in browser for the {}", gate.label));
         super::sso_login::browser_sign_in(login, true, wait, settings)
     } else {
-        lock.note("signing-in device-code");
+        lock.note(&format!("signing-in device-code for the {}", gate.label));
         super::sso_login::device_code(login, false, wait, settings)
     };
     match done {
