@@ -220,12 +220,19 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     let key = TokenKey::for_source(&req.cluster, &region, req.identity(), env);
     let origin = Origin::new(req.identity());
     let mint = || sign(req, &region, settings, use_cache, &origin);
-    let gate = || ready(req, settings, use_cache, &origin);
+    // A wait for a person's sign-in is not a lock wait: it leaves the lock budget alone.
+    let gate = || {
+        let at_gate = std::time::Instant::now();
+        let ready = ready(req, settings, use_cache, &origin);
+        limits.excuse(at_gate.elapsed());
+        ready
+    };
     let cache_dir = if use_cache {
         Some(settings.cache_dir()?)
     } else {
         None
     };
+    let lock_wait = || limits.lock_wait(req.interactive);
     let entry = match cache_dir {
         None => {
             gate()?;
@@ -240,7 +247,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
         }
         Some(dir) => {
             let (entry, warning) = TokenCache::new(dir)
-                .cached_or_fresh(&key, margin, limits, req, &origin, gate, mint)?;
+                .cached_or_fresh(&key, margin, &origin, lock_wait, gate, mint)?;
             if let Some(w) = warning {
                 eprintln!("eks-kc: warning: {w}");
             }

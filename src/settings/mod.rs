@@ -23,7 +23,7 @@ pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(15);
 pub const DEFAULT_SIGN_IN_TIMEOUT: StdDuration = StdDuration::from_secs(600);
 
 /// How long a call may wait: for locks held by other eks-kc processes, and for the network.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// All lock waits of one call together (`EKS_KC_LOCK_TIMEOUT`, `--lock-timeout`).
     pub lock: StdDuration,
@@ -33,6 +33,9 @@ pub struct Limits {
     /// plus the network limit.
     pub sign_in: StdDuration,
     started: Instant,
+    /// Time spent waiting at a sign-in gate: a person's, not a lock's, so not counted against
+    /// the lock budget.
+    excused: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Limits {
@@ -42,6 +45,7 @@ impl Limits {
             network,
             sign_in: DEFAULT_SIGN_IN_TIMEOUT,
             started: Instant::now(),
+            excused: Default::default(),
         }
     }
 
@@ -54,8 +58,19 @@ impl Limits {
             // sign-in may take: that person may be the one at this terminal.
             while_prompting: interactive.then(|| self.sign_in_wait()),
             notice: Some(waiting_for_prompt),
-            ..LockWait::bounded(self.lock.saturating_sub(self.started.elapsed()))
+            ..LockWait::bounded((self.lock + self.excused()).saturating_sub(self.started.elapsed()))
         }
+    }
+
+    /// Leaves `spent` (a wait for a person's sign-in) out of the lock budget.
+    pub fn excuse(&self, spent: StdDuration) {
+        let nanos = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        self.excused
+            .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn excused(&self) -> StdDuration {
+        StdDuration::from_nanos(self.excused.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// How long a call waits for another process's sign-in: the sign-in bound plus the
