@@ -388,3 +388,24 @@ pub async fn role_credentials(
         )
         .await
 }
+
+/// What the login's token file says now (`None`: no readable login file): the sign-in gate
+/// looks before it refreshes or signs in.
+pub fn login_plan(login: &Login) -> Option<Plan> {
+    let bytes = crate::store::read_user_file(&login.token_file()).ok()??;
+    Some(TokenFile::parse(&bytes).ok()?.plan(Utc::now()))
+}
+
+/// A usable portal token for `login`, refreshed (one CreateToken) when it needs to be: the
+/// sign-in gate's refresh, run by one process for all (see `engine::signin`).
+pub fn refresh_blocking(login: &Login, timeouts: &Timeouts) -> Result<()> {
+    super::sdk::runtime()?.block_on(async {
+        let conf = sdk_conf(&login.region, None, timeouts).await?;
+        access_token(login, &conf).await.map(|_| ())
+    })
+}
+
+/// The login a role uses, resolved from the AWS config.
+pub fn login_of(r: SsoLoginRef<'_>) -> Result<Login> {
+    Login::resolve(r, &super::profiles::load_blocking()?)
+}

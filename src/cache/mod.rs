@@ -12,4 +12,5 @@
 
 pub mod credentials;
 pub mod provenance;
+pub mod signin;
 pub mod token;

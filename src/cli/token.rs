@@ -14,6 +14,12 @@ use super::{CacheDir, Verbosity};
 ///
 /// Tokens are cached on disk (files 0600 in a 0700 directory) and served until they come within
 /// the refresh margin of their expiry, so repeated and parallel kubectl calls sign once.
+///
+/// When an IAM Identity Center login or an MFA session has expired, one call signs in for all:
+/// an interactive one (kubectl on a terminal) in the browser or with a device code; the others
+/// wait for it (up to EKS_KC_SIGN_IN_TIMEOUT, default 10m, plus --timeout), non-interactive
+/// ones with nobody signing in fail at once naming the command to run. A failed sign-in is
+/// remembered for EKS_KC_SIGN_IN_COOLDOWN (default 60s): calls fail at once with its line.
 #[derive(Debug, Args)]
 #[command(after_long_help = TOKEN_EXAMPLES)]
 pub struct TokenArgs {

@@ -37,6 +37,86 @@ struct Status {
     unreadable: Vec<String>,
     /// Second level: temporary AWS credentials per identity (never their secrets).
     credentials: Vec<cache::credentials::Stub>,
+    /// Sign-ins in progress and cool-downs after a failed one, per identity.
+    #[serde(rename = "signIns")]
+    sign_ins: Vec<SignInRow>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignInRow {
+    /// `sso-login`, `mfa`, `login-session`; `None` for a step in progress whose state says
+    /// it in `in_progress`.
+    kind: Option<cache::signin::Kind>,
+    name: Option<String>,
+    /// "pid 123: signing-in browser for the IAM Identity Center login corp".
+    in_progress: Option<String>,
+    /// The cool-down: until when, and the line callers get meanwhile.
+    cool_down_until: Option<String>,
+    line: Option<String>,
+}
+
+/// The gate states and holders in `dir`: sign-ins in progress (a held `signin-*.lock`, or an
+/// MFA prompt under a `creds-*.lock`) and cool-downs still running.
+fn sign_ins(dir: &PrivateDir) -> Vec<SignInRow> {
+    let now = Utc::now();
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let mut rows = vec![];
+    for name in &names {
+        let Some(stem) = name.strip_suffix(".lock") else {
+            continue;
+        };
+        let prompting = stem.starts_with("creds-");
+        if !(stem.starts_with("signin-") || prompting) {
+            continue;
+        }
+        let Some(h) = dir.holder(stem).filter(|h| !prompting || h.prompting) else {
+            continue;
+        };
+        let doing = if prompting {
+            "asking for an MFA code"
+        } else {
+            &h.state
+        };
+        rows.push(SignInRow {
+            kind: None,
+            name: None,
+            in_progress: Some(format!("pid {}: {doing}", h.pid)),
+            cool_down_until: None,
+            line: None,
+        });
+    }
+    for name in &names {
+        if !(name.starts_with("signin-") && name.ends_with(".json")) {
+            continue;
+        }
+        let Some(state) = dir
+            .read(name)
+            .ok()
+            .flatten()
+            .and_then(|b| cache::signin::SignInState::decode(&b))
+        else {
+            continue;
+        };
+        if !state.active(now, state.current_watch().as_ref()) {
+            continue;
+        }
+        rows.push(SignInRow {
+            kind: Some(state.key.kind),
+            name: Some(state.key.name.clone()),
+            in_progress: None,
+            cool_down_until: Some(crate::token::format_timestamp(state.until)),
+            line: Some(state.line.clone()),
+        });
+    }
+    rows
 }
 
 fn token_files(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
@@ -109,6 +189,7 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
         entries,
         unreadable,
         credentials: cache::credentials::stubs(&PrivateDir::new(cache_dir)),
+        sign_ins: sign_ins(&PrivateDir::new(cache_dir)),
     };
     match output {
         ListOutput::Json => {
@@ -165,6 +246,18 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
                     })
                     .collect();
                 super::list::write_table(out, &["IDENTITY", "KEY", "LEFT", "STORE"], &rows)?;
+            }
+            for row in &status.sign_ins {
+                match (&row.in_progress, &row.kind, &row.name, &row.cool_down_until) {
+                    (Some(doing), ..) => writeln!(out, "Sign-in in progress: {doing}")?,
+                    (None, Some(kind), Some(name), Some(until)) => writeln!(
+                        out,
+                        "Sign-in cool-down: {} {name} until {until}: {}",
+                        kind.label(),
+                        row.line.as_deref().unwrap_or_default()
+                    )?,
+                    _ => {}
+                }
             }
         }
     }
@@ -247,7 +340,17 @@ pub fn clear(
     let dir = PrivateDir::new(cache_dir);
     match context {
         None => {
-            dir.remove_idle_locks(|name| name.starts_with("token-") || name.starts_with("creds-"))
+            for state in fs::read_dir(cache_dir).into_iter().flatten().flatten() {
+                let name = state.file_name().to_string_lossy().into_owned();
+                if name.starts_with("signin-") && name.ends_with(".json") {
+                    let _ = fs::remove_file(state.path());
+                }
+            }
+            dir.remove_idle_locks(|name| {
+                name.starts_with("token-")
+                    || name.starts_with("creds-")
+                    || name.starts_with("signin-")
+            })
         }
         Some(_) => {
             let stems: Vec<String> = files

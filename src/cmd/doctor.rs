@@ -103,7 +103,7 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     // A person runs doctor: it may ask for an MFA code when there is a terminal to ask on.
     let interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     let mut req = TokenRequest::for_context(m, interactive)?;
-    let limits = settings.limits;
+    let limits = settings.limits.clone();
     let sso_login = req.identity().sso.map(|r| match r.login {
         crate::source::SsoLoginRef::Session(s) => format!("eks-kc login --sso-session {s}"),
         crate::source::SsoLoginRef::StartUrl { .. } => "aws sso login".to_owned(),

@@ -2,21 +2,19 @@
 //! in the credential cache, and tokens pre-warmed for the profile's managed contexts.
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use chrono::Utc;
 
 use crate::aws::CredentialSource;
-use crate::aws::sso::{Login, sdk_conf};
+use crate::aws::sso::Login;
 use crate::cli::GlobalArgs;
 use crate::cli::LoginArgs;
 use crate::display::safe;
-use crate::duration::format_std;
-use crate::engine::{Origin, TokenRequest, credentials, obtain};
+use crate::engine::{self, Origin, TokenRequest, credentials, obtain, sso_login};
 use crate::settings::Settings;
-use crate::{advice, browser, exit, oauth};
+use crate::{advice, exit};
 use crate::{aws, kubeconfig};
 
 /// `eks-kc login`, with `--cache-dir` over the environment.
@@ -51,6 +49,7 @@ pub fn run(args: &LoginArgs, settings: &Settings, out: &mut dyn Write) -> Result
             session_name: None,
             sso: None,
         };
+        engine::end_cool_down(engine::SignInKind::Mfa, &profile, settings);
         let creds = credentials(
             identity,
             &region,
@@ -99,9 +98,10 @@ fn sso_login(
         .to_std()
         .unwrap_or(Duration::from_secs(600));
     let path = match choose_flow(session, args)? {
-        Flow::DeviceCode { open } => device_code(&login, open, wait, settings)?,
-        Flow::Browser { open } => browser_sign_in(&login, session, open, wait, settings)?,
+        Flow::DeviceCode { open } => sso_login::device_code(&login, open, wait, settings)?,
+        Flow::Browser { open } => sso_login::browser_sign_in(&login, open, wait, settings)?,
     };
+    engine::end_cool_down(engine::SignInKind::SsoLogin, session, settings);
     writeln!(
         out,
         "{session}: signed in; the login is saved in {} (the AWS CLI uses it too). Next: \
@@ -149,100 +149,4 @@ fn choose_flow(session: &str, args: &LoginArgs) -> Result<Flow> {
         "n" | "no" => Flow::Browser { open: false },
         _ => Flow::DeviceCode { open: false },
     })
-}
-
-/// The OIDC device sign-in: a URL and a code, confirmed in a browser anywhere.
-fn device_code(login: &Login, open: bool, wait: Duration, settings: &Settings) -> Result<PathBuf> {
-    use aws::device::{DeviceCode, device_sign_in};
-    let show = |code: &DeviceCode| {
-        let url = code
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&code.verification_uri);
-        eprintln!(
-            "eks-kc: sign in to IAM Identity Center ({}) in a browser:\n  open {}\n  and \
-             confirm the code {}\neks-kc: waiting for the approval (Ctrl-C to stop)",
-            safe(&login.start_url),
-            safe(url),
-            safe(&code.user_code)
-        );
-        if open {
-            browser::open(url, browser::Page::Sent, crate::settings::env::var);
-        }
-    };
-    let timeouts = aws::Timeouts::within(settings.limits.network);
-    aws::sdk::runtime()?.block_on(async {
-        let conf = sdk_conf(&login.region, None, &timeouts).await?;
-        device_sign_in(login, &conf, &show, wait).await
-    })
-}
-
-/// The browser sign-in (authorization code with PKCE): a client registered for it, the page
-/// printed (and opened when `open`), the redirect awaited on 127.0.0.1 for at most `wait`, its
-/// `state` checked, and the code exchanged with the verifier (never shown) for the login.
-fn browser_sign_in(
-    login: &Login,
-    session: &str,
-    open: bool,
-    wait: Duration,
-    settings: &Settings,
-) -> Result<PathBuf> {
-    use crate::oauth::loopback::{Listener, Outcome};
-    let listener = Listener::bind()?;
-    let redirect = listener.redirect_uri();
-    let pkce = oauth::Pkce::new()?;
-    let state = oauth::new_state()?;
-    let timeouts = aws::Timeouts::within(settings.limits.network);
-    let runtime = aws::sdk::runtime()?;
-    let client = runtime.block_on(async {
-        let conf = sdk_conf(&login.region, None, &timeouts).await?;
-        aws::pkce::register(login, &conf).await
-    })?;
-    let url = oauth::authorize_url(&oauth::Authorize {
-        origin: &client.origin,
-        client_id: client.client_id(),
-        redirect_uri: &redirect,
-        state: &state,
-        challenge: &pkce.challenge,
-        scopes: &aws::pkce::SCOPES,
-    });
-    let waiting = format_std(wait);
-    eprintln!(
-        "eks-kc: sign in to IAM Identity Center ({}) in the browser{}:\n  {}\neks-kc: waiting \
-         up to {waiting} for the browser to come back to {redirect} (Ctrl-C to stop)",
-        safe(&login.start_url),
-        if open { " (opening it)" } else { "; open" },
-        safe(&url),
-    );
-    if open {
-        browser::open(&url, browser::Page::Built, crate::settings::env::var);
-    }
-    let again = format!("run `eks-kc login --sso-session {session}` again");
-    let code = match listener.wait(&state, Instant::now() + wait) {
-        Outcome::Code(code) => code,
-        Outcome::Denied { error, description } => bail!(
-            "the sign-in was not allowed in the browser (IAM Identity Center answered {}{}): \
-             {again}, and allow access",
-            safe(&error),
-            description
-                .map(|d| format!(": {}", safe(&d.chars().take(200).collect::<String>())))
-                .unwrap_or_default()
-        ),
-        Outcome::WrongState => bail!(
-            "refused the answer that reached {redirect}: its state is not the one this sign-in \
-             sent (an old browser tab, or a page that is not IAM Identity Center's); {again}"
-        ),
-        Outcome::TimedOut => bail!(
-            "the browser did not come back to {redirect} within {waiting} (the sign-in page \
-             was not opened, or access not allowed): {again} (--sign-in-timeout waits longer; \
-             --use-device-code signs in with a code instead)"
-        ),
-    };
-    runtime.block_on(aws::pkce::exchange(
-        login,
-        &client,
-        &code,
-        pkce.verifier(),
-        &redirect,
-    ))
 }

@@ -12,6 +12,7 @@ use crate::aws::AwsCredentials;
 use crate::aws::CredentialSource;
 use crate::cache;
 use crate::cache::credentials::{CredEntry, IdentityKey};
+use crate::cache::signin::{Failed, Kind};
 use crate::settings::Settings;
 use crate::store::{LockError, PrivateDir};
 
@@ -35,7 +36,11 @@ pub fn credentials(
     };
     // Provenance first: it must describe the files as they were before credentials are read.
     let provenance = cache_dir.and(origin.current()).cloned();
-    let prompt = |message: &str| tty_prompt(message);
+    let prompted = std::cell::Cell::new(false);
+    let prompt = |message: &str| {
+        prompted.set(true);
+        tty_prompt(message)
+    };
     let resolve = || {
         aws::creds::resolve(&aws::creds::CredentialRequest {
             source: identity,
@@ -73,9 +78,59 @@ pub fn credentials(
     if let Some(e) = fresh(&store) {
         return Ok(from_entry(e));
     }
-    let creds = resolve()?;
+    // A person-step that failed a moment ago (a wrong MFA code) is not asked again at once.
+    let gate = identity
+        .profile
+        .filter(|_| identity.sso.is_none())
+        .map(|p| {
+            let fix = format!("run `eks-kc login --profile {p}` in a terminal, then retry");
+            super::signin::Gate::new(settings, Kind::Mfa, p, fix)
+        })
+        .transpose()?;
+    if let Some(gate) = &gate {
+        gate.check(interactive)?;
+    }
+    let creds = match resolve() {
+        Ok(creds) => creds,
+        Err(e) => match &gate {
+            Some(gate) if prompted.get() => {
+                bail!("{}", gate.remember(Failed::SignIn, &format!("{e:#}")))
+            }
+            _ => return Err(e),
+        },
+    };
+    if let Some(gate) = &gate
+        && prompted.get()
+    {
+        gate.forget();
+    }
     put(&store, key, &creds, provenance);
     Ok(creds)
+}
+
+/// Whether the credential cache has fresh credentials for `identity` (so no sign-in is needed
+/// to sign with it).
+pub(super) fn cached(
+    identity: CredentialSource<'_>,
+    settings: &Settings,
+    origin: &Origin<'_>,
+) -> bool {
+    let Ok(dir) = settings.cache_dir() else {
+        return false;
+    };
+    let store = cache::credentials::CredentialCache::open(PrivateDir::new(dir), settings.keyring);
+    let key = IdentityKey::new(identity, crate::settings::env::var);
+    store.get(&key).is_some_and(|e| {
+        e.is_fresh(Utc::now(), settings.credential_margin)
+            && origin.still_valid(&e.provenance) != Validity::Changed
+    })
+}
+
+/// Ends the cool-down of `kind` `name` (`eks-kc login` is about to sign in, or just did).
+pub fn end_cool_down(kind: Kind, name: &str, settings: &Settings) {
+    if let Ok(gate) = super::signin::Gate::new(settings, kind, name, String::new()) {
+        gate.forget();
+    }
 }
 
 /// Keeps temporary credentials some other path obtained for `identity` (sync's IAM Identity

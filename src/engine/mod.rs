@@ -10,6 +10,8 @@
 mod credentials;
 mod origin;
 mod serve;
+mod signin;
+pub mod sso_login;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
@@ -22,8 +24,9 @@ use crate::kubeconfig::ManagedContext;
 use crate::settings::Settings;
 use crate::token;
 
+pub use crate::cache::signin::Kind as SignInKind;
 pub use crate::settings::Limits;
-pub use credentials::{credentials, remember};
+pub use credentials::{credentials, end_cool_down, remember};
 pub use origin::{Origin, Validity};
 pub use serve::TokenCache;
 
@@ -222,13 +225,22 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     let key = TokenKey::for_source(&req.cluster, &region, req.identity(), env);
     let origin = Origin::new(req.identity());
     let mint = || sign(req, &region, settings, use_cache, &origin);
+    // A wait for a person's sign-in is not a lock wait: it leaves the lock budget alone.
+    let gate = || {
+        let at_gate = std::time::Instant::now();
+        let ready = ready(req, settings, use_cache, &origin);
+        limits.excuse(at_gate.elapsed());
+        ready
+    };
     let cache_dir = if use_cache {
         Some(settings.cache_dir()?)
     } else {
         None
     };
+    let lock_wait = || limits.lock_wait(req.interactive);
     let entry = match cache_dir {
         None => {
+            gate()?;
             let m = mint()?;
             TokenEntry::new(
                 key,
@@ -239,8 +251,8 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
             )
         }
         Some(dir) => {
-            let (entry, warning) =
-                TokenCache::new(dir).cached_or_fresh(&key, margin, limits, req, &origin, mint)?;
+            let (entry, warning) = TokenCache::new(dir)
+                .cached_or_fresh(&key, margin, &origin, lock_wait, gate, mint)?;
             if let Some(w) = warning {
                 eprintln!("eks-kc: warning: {w}");
             }
@@ -251,6 +263,24 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
         eprintln!("eks-kc: warning: {w}");
     }
     Ok(entry)
+}
+
+/// Before signing on a miss: an IAM Identity Center login that has to be refreshed or signed
+/// in again is, once for every caller (see `signin`), unless the credential cache still has
+/// the role's credentials.
+fn ready(
+    req: &TokenRequest,
+    settings: &Settings,
+    use_cache: bool,
+    origin: &Origin<'_>,
+) -> Result<()> {
+    let Some(role) = req.identity().sso else {
+        return Ok(());
+    };
+    if use_cache && credentials::cached(req.identity(), settings, origin) {
+        return Ok(());
+    }
+    signin::sso_ready(role.login, req.interactive, settings)
 }
 
 /// A newly signed token.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono::{Duration, Utc};
 
-use super::{Limits, Minted, Origin, TokenRequest, Validity};
+use super::{Minted, Origin, Validity};
 use crate::cache::provenance::Provenance;
 use crate::cache::token::{TokenEntry, TokenKey};
 use crate::store::{LockError, LockWait, PrivateDir};
@@ -43,15 +43,17 @@ impl TokenCache {
     ///
     /// The cache never fails a request: any problem (corrupt or foreign entry, unreadable or
     /// unwritable directory) becomes a miss, and the first problem is returned as the one
-    /// warning to print. A lock another process holds past the wait bound is an error naming
+    /// warning to print. `gate` runs on a miss, before the lock (the identity's sign-in gate); `lock_wait` is
+    /// the key's lock wait after it.
+    /// A lock another process holds past the wait bound is an error naming
     /// it: minting beside it would repeat its prompt or its slow credential source.
     pub(super) fn cached_or_fresh(
         &self,
         key: &TokenKey,
         margin: Duration,
-        limits: &Limits,
-        req: &TokenRequest,
         origin: &Origin<'_>,
+        lock_wait: impl FnOnce() -> LockWait,
+        gate: impl FnOnce() -> Result<()>,
         mint: impl FnOnce() -> Result<Minted>,
     ) -> Result<(TokenEntry, Option<String>)> {
         let dir = &self.dir;
@@ -94,7 +96,10 @@ impl TokenCache {
             }
             return Ok((entry, None));
         }
-        let lock = match dir.lock(&stem, &limits.lock_wait(req.interactive)) {
+        // A miss: a sign-in the identity needs runs once for all callers, before the key's
+        // lock (which would otherwise be held for the whole sign-in).
+        gate()?;
+        let lock = match dir.lock(&stem, &lock_wait()) {
             Ok(lock) => Some(lock),
             Err(LockError::Io(e)) => {
                 warning.get_or_insert(format!(
@@ -148,10 +153,7 @@ fn restamp(dir: &PrivateDir, name: &str, stem: &str, entry: &TokenEntry, origin:
     let Some(current) = origin.current() else {
         return;
     };
-    let wait = LockWait {
-        timeout: std::time::Duration::ZERO,
-        fail_if_prompting: true,
-    };
+    let wait = LockWait::bounded(std::time::Duration::ZERO);
     if let Ok(_lock) = dir.lock(stem, &wait) {
         let mut entry = entry.clone();
         entry.provenance = current.clone();

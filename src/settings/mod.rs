@@ -18,15 +18,24 @@ use crate::{cache, paths, store};
 pub const DEFAULT_LOCK_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Default network time limit of one command (see `aws::Timeouts`).
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(15);
+/// Default bound of a sign-in a person does (the browser's return, a device code's approval,
+/// an MFA code), and of other calls' wait for it.
+pub const DEFAULT_SIGN_IN_TIMEOUT: StdDuration = StdDuration::from_secs(600);
 
 /// How long a call may wait: for locks held by other eks-kc processes, and for the network.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// All lock waits of one call together (`EKS_KC_LOCK_TIMEOUT`, `--lock-timeout`).
     pub lock: StdDuration,
     /// Network calls, retries included (`EKS_KC_TIMEOUT`, `--timeout`).
     pub network: StdDuration,
+    /// A person's sign-in step (`EKS_KC_SIGN_IN_TIMEOUT`); other calls wait for it this long
+    /// plus the network limit.
+    pub sign_in: StdDuration,
     started: Instant,
+    /// Time spent waiting at a sign-in gate: a person's, not a lock's, so not counted against
+    /// the lock budget.
+    excused: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Limits {
@@ -34,7 +43,9 @@ impl Limits {
         Limits {
             lock,
             network,
+            sign_in: DEFAULT_SIGN_IN_TIMEOUT,
             started: Instant::now(),
+            excused: Default::default(),
         }
     }
 
@@ -42,10 +53,40 @@ impl Limits {
     /// (not interactive) does not wait behind a prompt at all.
     pub fn lock_wait(&self, interactive: bool) -> LockWait {
         LockWait {
-            timeout: self.lock.saturating_sub(self.started.elapsed()),
             fail_if_prompting: !interactive,
+            // An interactive call waits for a person at a prompt elsewhere as long as a
+            // sign-in may take: that person may be the one at this terminal.
+            while_prompting: interactive.then(|| self.sign_in_wait()),
+            notice: Some(waiting_for_prompt),
+            ..LockWait::bounded((self.lock + self.excused()).saturating_sub(self.started.elapsed()))
         }
     }
+
+    /// Leaves `spent` (a wait for a person's sign-in) out of the lock budget.
+    pub fn excuse(&self, spent: StdDuration) {
+        let nanos = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        self.excused
+            .fetch_add(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn excused(&self) -> StdDuration {
+        StdDuration::from_nanos(self.excused.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// How long a call waits for another process's sign-in: the sign-in bound plus the
+    /// network limit (its last exchange).
+    pub fn sign_in_wait(&self) -> StdDuration {
+        self.sign_in + self.network
+    }
+}
+
+/// The one line a call prints when it starts waiting for a prompt in another process.
+fn waiting_for_prompt(pid: u32, lock: &Path, wait: StdDuration) {
+    eprintln!(
+        "eks-kc: waiting up to {} for pid {pid}, which is asking for a code in another          terminal (lock {})",
+        crate::duration::format_std(wait),
+        lock.display()
+    );
 }
 
 /// What the command line said, where it has a say (`None`: not given, or the command has no
@@ -74,6 +115,8 @@ pub struct Settings {
     /// Whether the OS keyring may hold credentials (`EKS_KC_KEYRING=off` says no).
     pub keyring: bool,
     pub limits: Limits,
+    /// How long a failed sign-in or refresh is remembered (`EKS_KC_SIGN_IN_COOLDOWN`).
+    pub sign_in_cooldown: Duration,
 }
 
 impl Settings {
@@ -114,13 +157,22 @@ impl Settings {
                 .map(std)
                 .unwrap_or(DEFAULT_TIMEOUT),
         };
+        let mut limits = Limits::new(lock, network);
+        if let Some(t) = parsed(
+            "EKS_KC_SIGN_IN_TIMEOUT",
+            crate::duration::parse_positive_duration,
+        )? {
+            limits.sign_in = std(t);
+        }
         Ok(Settings {
+            sign_in_cooldown: duration("EKS_KC_SIGN_IN_COOLDOWN")?
+                .unwrap_or(cache::signin::DEFAULT_COOLDOWN),
             cache_dir: cache_dir.map(|dir| store::effective_dir(&dir)),
             refresh_margin,
             credential_margin: duration("EKS_KC_CREDENTIAL_REFRESH_MARGIN")?
                 .unwrap_or(cache::credentials::DEFAULT_MARGIN),
             keyring: env("EKS_KC_KEYRING").is_none_or(|v| v != "off"),
-            limits: Limits::new(lock, network),
+            limits,
         })
     }
 

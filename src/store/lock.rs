@@ -19,7 +19,9 @@ impl PrivateDir {
         self.ensure()?;
         let path = self.file(&format!("{name}.lock"));
         let mut file = open_lock_file(&path)?;
-        let deadline = Instant::now() + wait.timeout;
+        let started = Instant::now();
+        let mut deadline = started + wait.timeout;
+        let mut extended = false;
         let mut pause = Duration::from_millis(2);
         loop {
             // fs4's trait method, named in full: std's inherent `File::try_lock` (Rust 1.89)
@@ -42,11 +44,22 @@ impl PrivateDir {
                     pid: holder.map(|h| h.pid),
                 });
             }
+            // A holder asking a person: a waiter that may wait for a person waits longer.
+            if let (Some(h), Some(longer)) = (&holder, wait.while_prompting)
+                && h.prompting
+                && !extended
+            {
+                extended = true;
+                deadline = deadline.max(started + longer);
+                if let Some(notice) = wait.notice {
+                    notice(h.pid, &path, longer);
+                }
+            }
             let now = Instant::now();
             if now >= deadline {
                 return Err(LockError::Timeout {
                     path,
-                    waited: wait.timeout,
+                    waited: now - started,
                     pid: holder.map(|h| h.pid),
                 });
             }
@@ -57,6 +70,21 @@ impl PrivateDir {
         lock.note("");
         held_locks().push(lock.path.clone());
         Ok(lock)
+    }
+
+    /// Who holds `<name>.lock` right now, when someone does (a probe: it never waits, and
+    /// creates no lock file).
+    pub fn holder(&self, name: &str) -> Option<Holder> {
+        let path = self.file(&format!("{name}.lock"));
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(&path)
+            .ok()?;
+        match fs4::FileExt::try_lock(&file) {
+            Err(fs4::TryLockError::WouldBlock) => Holder::read(&path, &file),
+            _ => None,
+        }
     }
 
     /// Removes the `.lock` files in this directory whose names pass `wanted` and that no live
@@ -124,6 +152,24 @@ pub struct LockWait {
     /// Give up at once when the holder is asking a person something (an MFA code): a call
     /// nobody can watch must not queue behind a prompt in another terminal.
     pub fail_if_prompting: bool,
+    /// When the holder is asking a person, wait this long in all instead (the person may
+    /// answer); `None`: the timeout is all.
+    pub while_prompting: Option<Duration>,
+    /// Told once (holder pid, lock file, the longer wait) when the wait gets longer for a
+    /// prompting holder, so the waiter can say what it waits for.
+    pub notice: Option<fn(u32, &Path, Duration)>,
+}
+
+impl LockWait {
+    /// A wait of `timeout` that gives up on a prompting holder at once.
+    pub fn bounded(timeout: Duration) -> Self {
+        LockWait {
+            timeout,
+            fail_if_prompting: true,
+            while_prompting: None,
+            notice: None,
+        }
+    }
 }
 
 /// Why a lock was not taken.
@@ -167,19 +213,25 @@ fn describe_holder(pid: Option<u32>) -> String {
     }
 }
 
-/// What a lock holder wrote into its lock file: `<pid>[ prompting]`.
-struct Holder {
-    pid: u32,
-    prompting: bool,
+/// What a lock holder wrote into its lock file: `<pid>[ prompting][ what it does]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: u32,
+    /// Asking a person something.
+    pub prompting: bool,
+    /// What it said it does (`signing-in browser`), empty when nothing.
+    pub state: String,
 }
 
 impl Holder {
     fn parse(text: &str) -> Option<Holder> {
         let mut words = text.split_whitespace();
         let pid = words.next()?.parse().ok()?;
+        let rest: Vec<&str> = words.collect();
         Some(Holder {
             pid,
-            prompting: words.any(|w| w == "prompting"),
+            prompting: rest.contains(&"prompting"),
+            state: rest.join(" "),
         })
     }
 
@@ -200,6 +252,7 @@ impl Holder {
             (Some(pid), _) => Some(Holder {
                 pid,
                 prompting: false,
+                state: String::new(),
             }),
             (None, w) => w,
         }
@@ -270,8 +323,9 @@ pub struct FileLock {
 }
 
 impl FileLock {
-    /// Records this process (and `state`) in the lock file for waiters to report.
-    fn note(&self, state: &str) {
+    /// Records this process (and `state`, a few words such as `prompting signing-in browser`)
+    /// in the lock file for waiters and `cache status` to report.
+    pub fn note(&self, state: &str) {
         use std::os::unix::fs::FileExt;
         let _ = self.file.set_len(0);
         let _ = self
@@ -326,10 +380,7 @@ mod tests {
     fn a_held_lock_times_out_naming_the_holder_and_idle_locks_are_removed() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = PrivateDir::new(tmp.path());
-        let wait = LockWait {
-            timeout: Duration::from_millis(200),
-            fail_if_prompting: true,
-        };
+        let wait = LockWait::bounded(Duration::from_millis(200));
         let held = dir.lock("a", &wait).unwrap();
         // flock locks belong to the open file: a second open in this process conflicts too.
         let started = Instant::now();

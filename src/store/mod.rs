@@ -23,7 +23,7 @@ pub use dir::{
     PrivateDir, check_ancestors, effective_dir, open_regular, read_capped, read_private_file,
     read_text_capped, read_user_file,
 };
-pub use lock::{FileLock, LockError, LockWait, note_prompting};
+pub use lock::{FileLock, Holder, LockError, LockWait, note_prompting};
 pub use write::{remove_temps_of, replace_file, write_atomic};
 
 /// Mode of every directory eks-kc keeps secrets in.

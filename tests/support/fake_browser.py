@@ -12,6 +12,8 @@ FAKE_BROWSER chooses what the person does:
     never        looks at the page and never comes back (sleeps FAKE_BROWSER_SLEEP seconds,
                  default 20, then leaves)
 FAKE_BROWSER_LOG, when set, gets one JSON line per page loaded: {"url", "status", "body"}.
+FAKE_BROWSER_DELAY, when set, is how many seconds the person looks at the page before acting.
+FAKE_BROWSER_OPENS, when set, gets one line per time the browser is started.
 """
 import json
 import os
@@ -47,6 +49,11 @@ def load(url, follow=True):
 def main():
     mode = os.environ.get("FAKE_BROWSER", "approve")
     url = sys.argv[-1]
+    opens = os.environ.get("FAKE_BROWSER_OPENS")
+    if opens:
+        with open(opens, "a") as f:
+            f.write(url[:60] + "\n")
+    time.sleep(float(os.environ.get("FAKE_BROWSER_DELAY", "0")))
     status, _, page, final = load(url)
     if status != 200:
         return 1

@@ -10,6 +10,7 @@ added to KEYS.json with the assumed-role ARN it stands for, so fake_apiserver.py
 signatures of tokens made with them and know whose they are. GetCallerIdentity answers from
 KEYS.json too: the key's "arn" (default arn:aws:iam::111122223333:user/eks-kc-test),
 ExpiredToken for a key marked "expired": true, InvalidClientTokenId for an unknown key.
+An AssumeRole with the MFA code 000000 is refused (AccessDenied: a wrong code).
 Each call is appended to CALLS.jsonl, with the access key id it issued. Prints "READY <port>" once listening.
 """
 import argparse
@@ -137,6 +138,13 @@ def main():
             issued = {}
             if action == "GetCallerIdentity":
                 return self.caller_identity()
+            if action == "AssumeRole" and form.get("TokenCode") == "000000":
+                with lock:
+                    with open(args.log, "a") as f:
+                        f.write(json.dumps({"action": action, "refused": True,
+                                            "TokenCode": "000000"}) + "\n")
+                return self.reply(403, f"""<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type>
+<Code>AccessDenied</Code><Message>MultiFactorAuthentication failed with invalid MFA one time pass code.</Message></Error></ErrorResponse>""")
             if action in ("AssumeRole", "AssumeRoleWithWebIdentity"):
                 role = form.get("RoleArn", "arn:aws:iam::111122223333:role/unknown")
                 assumed = "arn:aws:sts::{}:assumed-role/{}/{}".format(

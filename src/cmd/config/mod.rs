@@ -158,8 +158,8 @@ fn lock(path: &Path, timeout: std::time::Duration) -> Result<store::FileLock> {
         .lock(
             &name,
             &store::LockWait {
-                timeout,
                 fail_if_prompting: false,
+                ..store::LockWait::bounded(timeout)
             },
         )
         .map_err(|e| anyhow!("--save: locking {}: {e}", path.display()))

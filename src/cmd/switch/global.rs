@@ -204,8 +204,8 @@ fn remember<T: Serialize + DeserializeOwned + Default>(
     update: impl FnOnce(&mut T),
 ) -> Result<()> {
     let wait = LockWait {
-        timeout,
         fail_if_prompting: false,
+        ..LockWait::bounded(timeout)
     };
     let write = || -> Result<()> {
         let _lock = state.lock(name, &wait)?;
