@@ -50,8 +50,8 @@ pub fn read(dir: &Path) -> Vec<String> {
 pub fn record(dir: &Path, name: &str, timeout: Duration) -> Result<()> {
     let private = PrivateDir::new(dir);
     let wait = LockWait {
-        timeout,
         fail_if_prompting: false,
+        ..LockWait::bounded(timeout)
     };
     let write = || -> Result<()> {
         let _lock = private.lock(FILE, &wait)?;

@@ -36,6 +36,7 @@ mod properties;
 mod session_names;
 mod shells;
 mod signin;
+mod signin_storm;
 mod sso;
 mod surface;
 mod sync;

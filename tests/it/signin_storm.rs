@@ -5,13 +5,12 @@
 //! spec.interactive only when its stdin is a terminal), MFA through tests/support/fake_sts.py
 //! (the code 000000 is refused).
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::fakes::*;
+use crate::harness::*;
 use chrono::Utc;
-use common::*;
 use serde_json::json;
 
 const PROD: &str = "111122223333";
