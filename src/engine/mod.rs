@@ -274,13 +274,53 @@ fn ready(
     use_cache: bool,
     origin: &Origin<'_>,
 ) -> Result<()> {
-    let Some(role) = req.identity().sso else {
-        return Ok(());
+    let logins: Vec<String> = match req.identity().sso {
+        Some(_) => vec![],
+        None => profile_logins(req),
     };
-    if use_cache && credentials::cached(req.identity(), settings, origin) {
+    if req.identity().sso.is_none() && logins.is_empty()
+        || use_cache && credentials::cached(req.identity(), settings, origin)
+    {
         return Ok(());
     }
-    signin::sso_ready(role.login, req.interactive, settings)
+    if let Some(role) = req.identity().sso {
+        return signin::sso_ready(role.login, req.interactive, settings);
+    }
+    for name in &logins {
+        signin::sso_ready(
+            crate::source::SsoLoginRef::Session(name),
+            req.interactive,
+            settings,
+        )?;
+    }
+    Ok(())
+}
+
+/// The `[sso-session]` logins a profile's chain signs in through (what `aws configure sso`
+/// writes). The SDK would refresh such a login itself, once per process; through the login's
+/// gate one refresh or sign-in serves every caller, and the SDK then reads the refreshed file.
+/// (Legacy profiles with their own `sso_start_url` are left to the SDK.)
+fn profile_logins(req: &TokenRequest) -> Vec<String> {
+    let env = crate::settings::env::var;
+    if req.identity().uses_env_keys(env) {
+        return vec![];
+    }
+    let Ok(files) = aws::profiles::load_files_blocking() else {
+        return vec![];
+    };
+    let start = req
+        .profile
+        .clone()
+        .or_else(|| env("AWS_PROFILE").filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".into());
+    crate::cache::provenance::walk(&files, &start)
+        .sso_logins
+        .into_iter()
+        .filter_map(|login| match login {
+            crate::cache::provenance::SsoLogin::Session(name) => Some(name),
+            crate::cache::provenance::SsoLogin::StartUrl(_) => None,
+        })
+        .collect()
 }
 
 /// A newly signed token.

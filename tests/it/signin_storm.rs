@@ -361,3 +361,70 @@ fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() 
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(sts.calls("AssumeRole").len(), 2);
 }
+
+/// A profile that signs in through `[sso-session corp]` (what `aws configure sso` writes),
+/// whose login expired an hour ago with the refresh token `refresh`; `n` concurrent
+/// `eks-kc token --profile dev-sso` calls.
+fn profile_calls(refresh: &Refresh<'_>, n: usize) -> (FakeSso, Vec<Run>) {
+    let mut env = TestEnv::new();
+    let world = json!({"accounts": [{"id": PROD, "name": "prod", "roles": ["ReadOnly"],
+        "clusters": {}}]});
+    let sso = FakeSso::builder(&env, world)
+        .token(SSO_TOKEN)
+        .known_client()
+        .known_refresh_token()
+        .start();
+    env.sso_logged_in(&sso);
+    sso_token_file(
+        &env.home,
+        SSO_SESSION,
+        "aoaFAKEexpired-token",
+        Utc::now() - chrono::Duration::hours(1),
+        Some(refresh),
+    );
+    env.set("BROWSER", "false");
+    env.set("FAKE_BROWSER_OPENS", env.path("opens").display().to_string());
+    env.write_sso_config(&format!(
+        "\n[profile dev-sso]\nsso_session = {SSO_SESSION}\nsso_account_id = {PROD}\n\
+         sso_role_name = ReadOnly\nregion = {REGION}\n"
+    ));
+    let children: Vec<Child> = (0..n)
+        .map(|_| {
+            env.eks_kc(&["token", "-c", "a", "--profile", "dev-sso"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs = finish(children);
+    assert_eq!(opens(&env), 0, "a non-interactive call opened a browser");
+    (sso, runs)
+}
+
+#[test]
+fn a_profile_s_expired_login_is_refreshed_once_for_twenty_calls() {
+    let (sso, runs) = profile_calls(&Refresh::known(), 20);
+    for r in &runs {
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+    }
+    assert_eq!(sso.calls("CreateToken"), 1, "{}", sso.stats());
+}
+
+#[test]
+fn a_profile_s_revoked_refresh_token_is_tried_once_for_twenty_calls() {
+    let revoked = Refresh {
+        refresh_token: "aorFAKErevoked",
+        ..Refresh::known()
+    };
+    let (sso, runs) = profile_calls(&revoked, 20);
+    for r in &runs {
+        assert_eq!(r.code, Some(1), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("--sso-session {SSO_SESSION}")),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(sso.calls("CreateToken"), 1, "{}", sso.stats());
+}
