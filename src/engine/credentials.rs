@@ -90,14 +90,32 @@ pub fn credentials(
     if let Some(gate) = &gate {
         gate.check(interactive)?;
     }
+    let session = session_gate(identity, settings)?;
+    if let Some(session) = &session {
+        session.check(interactive)?;
+    }
     let creds = match resolve() {
         Ok(creds) => creds,
-        Err(e) => match &gate {
-            Some(gate) if prompted.get() => {
-                bail!("{}", gate.remember(Failed::SignIn, &format!("{e:#}")))
+        Err(e) => {
+            if let Some(gate) = &gate
+                && prompted.get()
+            {
+                bail!("{}", gate.remember(Failed::SignIn, &format!("{e:#}")));
             }
-            _ => return Err(e),
-        },
+            if let Some(session) = session
+                && needs_aws_login(&e)
+            {
+                // Shared with every caller for the cool-down: AWS Sign-In is not asked to
+                // renew a refused session again by each of them; `aws login` rewriting the
+                // session file ends it.
+                let session = match session_file(identity) {
+                    Some(file) => session.watching(file),
+                    None => session,
+                };
+                session.remember(Failed::Refresh, &format!("{e:#}"));
+            }
+            return Err(e);
+        }
     };
     if let Some(gate) = &gate
         && prompted.get()
@@ -106,6 +124,43 @@ pub fn credentials(
     }
     put(&store, key, &creds, provenance);
     Ok(creds)
+}
+
+/// The gate of `identity`'s `aws login` session, should its chain have one: its cool-down is
+/// checked before the SDK is asked to renew the session, and set when AWS Sign-In refused.
+fn session_gate<'s>(
+    identity: CredentialSource<'_>,
+    settings: &'s Settings,
+) -> Result<Option<super::signin::Gate<'s>>> {
+    let Some(profile) = identity.profile.filter(|_| identity.sso.is_none()) else {
+        return Ok(None);
+    };
+    let fix = format!("run `aws login --profile {profile}`, then retry");
+    Ok(Some(super::signin::Gate::new(
+        settings,
+        Kind::LoginSession,
+        profile,
+        fix,
+    )?))
+}
+
+/// The file `aws login` keeps `identity`'s session in (its chain's first `login_session`).
+fn session_file(identity: CredentialSource<'_>) -> Option<std::path::PathBuf> {
+    let files = aws::profiles::load_files_blocking().ok()?;
+    let chain = cache::provenance::walk(&files, identity.profile?);
+    let sign_in = chain.sign_ins.iter().next()?;
+    let env = |name: &str| crate::settings::env::var(name).filter(|v| !v.is_empty());
+    Some(
+        crate::paths::aws_files(env)
+            .login_cache
+            .join(sign_in.cache_file_name()),
+    )
+}
+
+/// Whether `e` says the `aws login` session has ended (`aws login` again).
+fn needs_aws_login(e: &anyhow::Error) -> bool {
+    crate::problem::SetupError::find(e)
+        .is_some_and(|s| s.missing == crate::problem::Missing::SignIn)
 }
 
 /// Whether the credential cache has fresh credentials for `identity` (so no sign-in is needed

@@ -396,3 +396,33 @@ fn a_role_chain_on_a_session_assumes_the_role_with_the_session_s_credentials() {
     assert_eq!(calls[0]["RoleSessionName"], "eks-kc-alice");
     assert_eq!(signer(&token), calls[0]["AccessKeyId"].as_str().unwrap());
 }
+
+#[test]
+fn a_refused_renewal_is_asked_once_for_twenty_calls_and_aws_login_ends_the_cool_down() {
+    let mut env = signin_env();
+    write_session(&env, in_minutes(-30));
+    let signin = FakeSignin::start(&mut env, "refuse");
+    let children: Vec<Child> = (0..20)
+        .map(|_| {
+            env.eks_kc(&["token"])
+                .env("KUBERNETES_EXEC_INFO", exec_info("prod", REGION, "console"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let run = Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("aws login --profile console"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(signin.calls().len(), 1, "{:?}", signin.calls());
+    // `aws login` again: the new session file ends the cool-down at once.
+    write_session(&env, in_minutes(15));
+    token_for(&env, "prod", "console").ok();
+}

@@ -383,7 +383,10 @@ fn profile_calls(refresh: &Refresh<'_>, n: usize) -> (FakeSso, Vec<Run>) {
         Some(refresh),
     );
     env.set("BROWSER", "false");
-    env.set("FAKE_BROWSER_OPENS", env.path("opens").display().to_string());
+    env.set(
+        "FAKE_BROWSER_OPENS",
+        env.path("opens").display().to_string(),
+    );
     env.write_sso_config(&format!(
         "\n[profile dev-sso]\nsso_session = {SSO_SESSION}\nsso_account_id = {PROD}\n\
          sso_role_name = ReadOnly\nregion = {REGION}\n"
