@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod adopt;
+mod alias;
 mod cache;
 mod config;
 mod context;
@@ -14,6 +15,7 @@ mod sync;
 mod token;
 
 pub use adopt::AdoptArgs;
+pub use alias::{AliasAction, AliasArgs};
 pub use cache::{CacheAction, CacheArgs};
 pub use config::{ConfigAction, ConfigArgs};
 pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
@@ -173,6 +175,7 @@ pub enum Command {
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
     Adopt(AdoptArgs),
+    Alias(AliasArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
     Config(ConfigArgs),

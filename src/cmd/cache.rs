@@ -216,7 +216,8 @@ pub fn clear(
             if view.unusable().iter().any(|u| u == name) {
                 bail!(super::unusable_message(name));
             }
-            // The names `use` accepts: exact, else a unique prefix or substring.
+            // The names `use` accepts: exact, an alias, else a unique prefix or substring.
+            let name = &*super::alias::expand(name, &view.context_names())?;
             let names: Vec<String> = managed.iter().map(|m| m.name.clone()).collect();
             let name = &*super::switch::resolve(name, &names).map_err(|e| {
                 anyhow::anyhow!("{e:#} (`eks-kc list` shows the contexts eks-kc manages)")

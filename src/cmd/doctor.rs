@@ -32,10 +32,12 @@ pub fn main(args: &DoctorArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resu
 pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let name = match &args.context {
-        // The names `use` takes: exact, else a unique prefix or substring (an ambiguous one is
-        // an error listing the candidates; one that matches nothing is judged as typed).
+        // The names `use` takes: exact, an alias, else a unique prefix or substring (an
+        // ambiguous one is an error listing the candidates; one that matches nothing is judged
+        // as typed).
         Some(c) => {
             let names = view.context_names();
+            let c = &super::alias::expand(c, &names)?;
             match super::switch::resolve(c, &names) {
                 Ok(n) => n,
                 Err(e) if names.iter().any(|n| n.contains(c.as_str())) => return Err(e),
@@ -70,7 +72,7 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
 /// not write is checked with the identity its own command signs as (`aws eks get-token`,
 /// `aws-iam-authenticator token`, an eks-kc stanza without marker); any other is an error that
 /// names its command.
-fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
+pub(super) fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
     let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
     let found = identify_context(&files, name);
     if let Some(m) = view.managed().into_iter().find(|m| m.name == name) {

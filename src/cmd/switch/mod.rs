@@ -131,7 +131,7 @@ fn resolve_target(
     current: Option<&str>,
 ) -> Result<String> {
     match target {
-        Target::Query(q) => resolve(q, names),
+        Target::Query(q) => crate::cmd::alias::resolve(q, names),
         Target::Previous => {
             let Some(p) = previous else {
                 bail!(
