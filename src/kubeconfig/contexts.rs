@@ -33,6 +33,21 @@ impl Kubeconfig {
             .filter(|ns| !ns.is_empty())
     }
 
+    /// Every context of this file and the namespace it sets, in file order (one pass: no
+    /// lookup by name per context).
+    pub fn context_namespaces(&self) -> Vec<(String, Option<String>)> {
+        self.list(Section::Contexts)
+            .iter()
+            .filter_map(|e| {
+                let ns = e
+                    .get(Section::Contexts.body())
+                    .and_then(|b| b.get("namespace")?.as_str())
+                    .filter(|ns| !ns.is_empty());
+                Some((name_of(e)?.to_owned(), ns.map(str::to_owned)))
+            })
+            .collect()
+    }
+
     /// Sets the namespace of context `name`, keeping everything else of it; `false` when this
     /// file does not define the context.
     pub fn set_context_namespace(&mut self, name: &str, namespace: &str) -> bool {
