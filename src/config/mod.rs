@@ -158,9 +158,7 @@ impl ConfigFile {
         let text = if self.exists || !self.text.is_empty() {
             self.text.clone()
         } else {
-            "# eks-kc's config file: `eks-kc sync --help` and `eks-kc alias --help` say its \
-             keys.\n"
-                .to_owned()
+            "# eks-kc's config file: `eks-kc sync --help` lists its keys.\n".to_owned()
         };
         yaml::replace_entry(&text, self.doc.as_ref(), key, section)
     }

@@ -5,6 +5,7 @@
 //! Run by the shell function of `eks-kc init` (`_EKS_KC_EVAL` set), they print shell code
 //! instead of plain lines: the change of the shell's `KUBECONFIG`, if any, and the lines.
 
+mod fast;
 mod global;
 mod own;
 mod scope;
