@@ -325,7 +325,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DoctorArgs {
-    /// The context to check [default: the current context].
+    /// The context to check: a name, an alias (`eks-kc alias`), a unique prefix or substring
+    /// [default: the current context].
     #[arg(value_name = "CONTEXT",
           add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
     pub context: Option<String>,
@@ -370,10 +371,11 @@ pub struct ForgetArgs {
 
 /// Print a shell completion script
 ///
-/// Completes subcommands and flags, and dynamically the context names for `use`, `doctor` and
-/// `cache clear --context` (from the kubeconfig), profile names for `--profile` (from the AWS
-/// config files), region names for `--region` (eks-kc's list) and IAM Identity Center sessions
-/// for `--sso-session`. Completion reads local files only. Install, for example:
+/// Completes subcommands and flags, and dynamically the context names and aliases for `use`,
+/// `doctor`, `token --context` and `cache clear --context` (from the kubeconfig and the config
+/// file), profile names for `--profile` (from the AWS config files), region names for
+/// `--region` (eks-kc's list) and IAM Identity Center sessions for `--sso-session`. Completion
+/// reads local files only. Install, for example:
 ///
 ///   bash:  echo 'source <(eks-kc completions bash)' >> ~/.bashrc
 ///   zsh:   echo 'source <(eks-kc completions zsh)' >> ~/.zshrc
