@@ -74,6 +74,7 @@ pub fn run(cli: cli::Cli, out: &mut dyn Write) -> Result<u8> {
         C::Cache(args) => cmd::cache::main(args, g, out),
         C::Forget(args) => cmd::forget::run(args, out),
         C::Adopt(args) => cmd::adopt::run(args, out),
+        C::Alias(args) => done(cmd::alias::run(args, out)),
         C::Config(args) => cmd::config::main(args, out),
         C::Completions(args) => {
             out.write_all(&generate::completion_script(args.shell))?;

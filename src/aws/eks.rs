@@ -4,6 +4,8 @@
 //! Credentials are resolved once per profile (clients built from one `SdkConfig` share its
 //! credentials cache). A failing target never stops the others; its outcome says why.
 
+mod classify;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -13,6 +15,7 @@ use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::Semaphore;
 
 use super::retry::{Backoff, retrying};
+use classify::classify;
 use tokio::task::JoinSet;
 
 /// One (profile, region) pair to list.
@@ -401,56 +404,5 @@ fn collect(
         Err(_) => {
             failure.get_or_insert(Outcome::Failed("internal error: task lost".into()));
         }
-    }
-}
-
-/// One line saying why a call in `region` failed, and whether it means "region not enabled"
-/// (only an opt-in region can be: see `regions::is_opt_in`) or "credentials rejected".
-fn classify<E, R>(call: &str, region: &str, err: SdkError<E, R>) -> Outcome
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let code = err.code().map(str::to_owned);
-    let message = err.message().map(str::to_owned);
-    let text = match (&code, &message) {
-        (Some(code), Some(msg)) => format!("{code}: {msg}"),
-        (Some(code), None) => code.clone(),
-        _ => super::sdk::error_text(&err),
-    };
-    if super::sdk::untrusted_certificate(&err) {
-        return Outcome::Failed(format!(
-            "{call}: {text}; {}",
-            super::sdk::UNTRUSTED_CERTIFICATE_FIX
-        ));
-    }
-    // The SDK's own credentials provider failed (no code: it never reached AWS). Its error
-    // type is erased by then, so this edge reads the SDK's words; nothing above does.
-    if code.is_none() && text.contains("credential") {
-        return Outcome::NotSetUp(crate::problem::SetupError::credentials(
-            None,
-            format!(
-                "{call}: no usable credentials ({text}); check the profile with \
-                 `aws sts get-caller-identity --profile NAME`"
-            ),
-        ));
-    }
-    match code.as_deref() {
-        Some("UnrecognizedClientException") | Some("InvalidClientTokenId")
-            if crate::regions::is_opt_in(region) =>
-        {
-            Outcome::NotEnabled(format!(
-                "{call}: {text} (the opt-in region {region} is probably not enabled for this \
-                 account)"
-            ))
-        }
-        Some("UnrecognizedClientException") | Some("InvalidClientTokenId") => {
-            Outcome::Rejected(format!("{call} in {region}: {text}"))
-        }
-        Some("AccessDeniedException") => Outcome::Failed(format!(
-            "{call}: access denied: {}",
-            message.unwrap_or_default()
-        )),
-        _ => Outcome::Failed(format!("{call}: {text}")),
     }
 }

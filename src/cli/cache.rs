@@ -38,7 +38,7 @@ pub enum CacheAction {
     /// token only.
     Clear {
         /// Only this context's token (its identity's credentials are kept). The names `use`
-        /// takes work: a unique prefix or substring.
+        /// takes work: an alias, a unique prefix or substring.
         #[arg(long, value_name = "CONTEXT",
               add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
         context: Option<String>,

@@ -9,8 +9,9 @@ use super::CacheDir;
 
 /// Switch kubectl's current context, everywhere or in this shell only.
 ///
-/// CONTEXT is an exact context name, else a unique prefix, else a unique substring of one; an
-/// ambiguous or unknown name is an error that lists the candidates. `-` goes back to the
+/// CONTEXT is an exact context name, else an alias (`eks-kc alias`), else a unique prefix,
+/// else a unique substring of one; an ambiguous or unknown name is an error that lists the
+/// candidates. `-` goes back to the
 /// previous context. `-n NAMESPACE` sets the context's namespace too (`-n -`: its previous one).
 ///
 /// Without CONTEXT (or with -i), on a terminal, a fuzzy picker opens: type to narrow the list

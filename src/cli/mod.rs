@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod adopt;
+mod alias;
 mod cache;
 mod config;
 mod context;
@@ -15,6 +16,7 @@ mod sync;
 mod token;
 
 pub use adopt::AdoptArgs;
+pub use alias::{AliasAction, AliasArgs};
 pub use cache::{CacheAction, CacheArgs};
 pub use config::{ConfigAction, ConfigArgs};
 pub use context::{InitArgs, NsArgs, PromptArgs, UseArgs};
@@ -175,6 +177,7 @@ pub enum Command {
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
     Adopt(AdoptArgs),
+    Alias(AliasArgs),
     Cache(CacheArgs),
     Forget(ForgetArgs),
     Config(ConfigArgs),
@@ -288,7 +291,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DoctorArgs {
-    /// The context to check [default: the current context].
+    /// The context to check: a name, an alias (`eks-kc alias`), a unique prefix or substring
+    /// [default: the current context].
     #[arg(value_name = "CONTEXT",
           add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
     pub context: Option<String>,
@@ -333,10 +337,11 @@ pub struct ForgetArgs {
 
 /// Print a shell completion script
 ///
-/// Completes subcommands and flags, and dynamically the context names for `use`, `doctor` and
-/// `cache clear --context` (from the kubeconfig), profile names for `--profile` (from the AWS
-/// config files), region names for `--region` (eks-kc's list) and IAM Identity Center sessions
-/// for `--sso-session`. Completion reads local files only. Install, for example:
+/// Completes subcommands and flags, and dynamically the context names and aliases for `use`,
+/// `doctor`, `token --context` and `cache clear --context` (from the kubeconfig and the config
+/// file), profile names for `--profile` (from the AWS config files), region names for
+/// `--region` (eks-kc's list) and IAM Identity Center sessions for `--sso-session`. Completion
+/// reads local files only. Install, for example:
 ///
 ///   bash:  echo 'source <(eks-kc completions bash)' >> ~/.bashrc
 ///   zsh:   echo 'source <(eks-kc completions zsh)' >> ~/.zshrc

@@ -58,6 +58,21 @@ pub struct TokenArgs {
     #[command(flatten)]
     pub sso: SsoRoleArgs,
 
+    /// Sign for this context of the kubeconfig, exactly as kubectl would for it (its cluster,
+    /// region and identity): a context name, an alias (`eks-kc alias`), or a unique prefix or
+    /// substring. For curl and scripts; kubectl itself never needs it.
+    #[arg(long, value_name = "CONTEXT",
+          conflicts_with_all = ["cluster_name", "cluster_id", "region", "profile", "role_arn",
+                                "sso_session", "sso_start_url", "sso_region", "account_id",
+                                "role_name"],
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::contexts))]
+    pub context: Option<String>,
+
+    /// The kubeconfig that defines --context [default: KUBECONFIG's files, else
+    /// ~/.kube/config].
+    #[arg(long, value_name = "FILE", requires = "context")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
     /// What to print on stdout.
     #[arg(long, short = 'o', value_enum, default_value_t = TokenOutput::ExecCredential)]
     pub output: TokenOutput,
@@ -119,6 +134,7 @@ and on each cluster the settings eks-kc needs:
 For curl and scripts:
 
   curl -H \"Authorization: Bearer $(eks-kc token -c prod --region eu-west-1 -o token)\" ...
+  curl -H \"Authorization: Bearer $(eks-kc token --context prod -o token)\" ...   # a context or alias
 ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

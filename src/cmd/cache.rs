@@ -196,69 +196,73 @@ pub fn status(cache_dir: &Path, output: ListOutput, out: &mut dyn Write) -> Resu
             serde_json::to_writer_pretty(&mut *out, &status)?;
             writeln!(out)?;
         }
-        ListOutput::Table => {
-            writeln!(
+        ListOutput::Table => print_status(&status, now, out)?,
+    }
+    Ok(())
+}
+
+/// `cache status` for people: the token cache, the credential cache, sign-ins and cool-downs.
+fn print_status(status: &Status, now: chrono::DateTime<Utc>, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "Token cache: {} ({} tokens)",
+        status.location,
+        status.entries.len()
+    )?;
+    if !status.entries.is_empty() {
+        let rows: Vec<[String; 5]> = status
+            .entries
+            .iter()
+            .map(|e| {
+                [
+                    e.cluster.clone(),
+                    e.region.clone(),
+                    identity(&e.profile, &e.role_arn, &e.identity),
+                    time_left(e.seconds_left),
+                    e.file.clone(),
+                ]
+            })
+            .collect();
+        super::list::write_table(
+            out,
+            &["CLUSTER", "REGION", "IDENTITY", "LEFT", "FILE"],
+            &rows,
+        )?;
+    }
+    for u in &status.unreadable {
+        writeln!(out, "unreadable (ignored, replaced on next use): {u}")?;
+    }
+    writeln!(
+        out,
+        "Temporary AWS credentials: {} identities",
+        status.credentials.len()
+    )?;
+    if !status.credentials.is_empty() {
+        let rows: Vec<[String; 4]> = status
+            .credentials
+            .iter()
+            .map(|c| {
+                let env: Vec<String> = c.key.env.keys().cloned().collect();
+                [
+                    identity(&c.key.profile, &c.key.role_arn, &env),
+                    c.access_key_id.clone(),
+                    time_left((c.expiration - now).num_seconds()),
+                    c.store.clone(),
+                ]
+            })
+            .collect();
+        super::list::write_table(out, &["IDENTITY", "KEY", "LEFT", "STORE"], &rows)?;
+    }
+    for row in &status.sign_ins {
+        match (&row.in_progress, &row.kind, &row.name, &row.cool_down_until) {
+            (Some(doing), ..) => writeln!(out, "Sign-in in progress: {doing}")?,
+            (None, Some(kind), Some(name), Some(until)) => writeln!(
                 out,
-                "Token cache: {} ({} tokens)",
-                status.location,
-                status.entries.len()
-            )?;
-            if !status.entries.is_empty() {
-                let rows: Vec<[String; 5]> = status
-                    .entries
-                    .iter()
-                    .map(|e| {
-                        [
-                            e.cluster.clone(),
-                            e.region.clone(),
-                            identity(&e.profile, &e.role_arn, &e.identity),
-                            time_left(e.seconds_left),
-                            e.file.clone(),
-                        ]
-                    })
-                    .collect();
-                super::list::write_table(
-                    out,
-                    &["CLUSTER", "REGION", "IDENTITY", "LEFT", "FILE"],
-                    &rows,
-                )?;
-            }
-            for u in &status.unreadable {
-                writeln!(out, "unreadable (ignored, replaced on next use): {u}")?;
-            }
-            writeln!(
-                out,
-                "Temporary AWS credentials: {} identities",
-                status.credentials.len()
-            )?;
-            if !status.credentials.is_empty() {
-                let rows: Vec<[String; 4]> = status
-                    .credentials
-                    .iter()
-                    .map(|c| {
-                        let env: Vec<String> = c.key.env.keys().cloned().collect();
-                        [
-                            identity(&c.key.profile, &c.key.role_arn, &env),
-                            c.access_key_id.clone(),
-                            time_left((c.expiration - now).num_seconds()),
-                            c.store.clone(),
-                        ]
-                    })
-                    .collect();
-                super::list::write_table(out, &["IDENTITY", "KEY", "LEFT", "STORE"], &rows)?;
-            }
-            for row in &status.sign_ins {
-                match (&row.in_progress, &row.kind, &row.name, &row.cool_down_until) {
-                    (Some(doing), ..) => writeln!(out, "Sign-in in progress: {doing}")?,
-                    (None, Some(kind), Some(name), Some(until)) => writeln!(
-                        out,
-                        "Sign-in cool-down: {} {name} until {until}: {}",
-                        kind.label(),
-                        row.line.as_deref().unwrap_or_default()
-                    )?,
-                    _ => {}
-                }
-            }
+                "Sign-in cool-down: {} {name} until {until}: {}",
+                kind.label(),
+                row.line.as_deref().unwrap_or_default()
+            )?,
+            _ => {}
         }
     }
     Ok(())
@@ -309,7 +313,8 @@ pub fn clear(
             if view.unusable().iter().any(|u| u == name) {
                 bail!(super::unusable_message(name));
             }
-            // The names `use` accepts: exact, else a unique prefix or substring.
+            // The names `use` accepts: exact, an alias, else a unique prefix or substring.
+            let name = &*super::alias::expand(name, &view.context_names())?;
             let names: Vec<String> = managed.iter().map(|m| m.name.clone()).collect();
             let name = &*super::switch::resolve(name, &names).map_err(|e| {
                 anyhow::anyhow!("{e:#} (`eks-kc list` shows the contexts eks-kc manages)")

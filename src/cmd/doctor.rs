@@ -16,7 +16,7 @@ use crate::aws::inspect::Session;
 use crate::aws::kubeapi::{KubeApi, NetError, Reply};
 use crate::cli::GlobalArgs;
 use crate::cli::{DoctorArgs, ListOutput};
-use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http, Report};
+use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http};
 use crate::engine::{Origin, TokenRequest, credentials, obtain};
 use crate::kubeconfig::file::View;
 use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
@@ -24,6 +24,9 @@ use crate::secret::Secret;
 use crate::settings::{Limits, Settings};
 use crate::signin::SignIn;
 use crate::{aws, exit};
+
+mod print;
+use print::print;
 
 /// `eks-kc doctor`, with `--cache-dir` over the environment.
 pub fn main(args: &DoctorArgs, global: &GlobalArgs, out: &mut dyn Write) -> Result<u8> {
@@ -33,10 +36,12 @@ pub fn main(args: &DoctorArgs, global: &GlobalArgs, out: &mut dyn Write) -> Resu
 pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Result<u8> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let name = match &args.context {
-        // The names `use` takes: exact, else a unique prefix or substring (an ambiguous one is
-        // an error listing the candidates; one that matches nothing is judged as typed).
+        // The names `use` takes: exact, an alias, else a unique prefix or substring (an
+        // ambiguous one is an error listing the candidates; one that matches nothing is judged
+        // as typed).
         Some(c) => {
             let names = view.context_names();
+            let c = &super::alias::expand(c, &names)?;
             match super::switch::resolve(c, &names) {
                 Ok(n) => n,
                 Err(e) if names.iter().any(|n| n.contains(c.as_str())) => return Err(e),
@@ -71,7 +76,7 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
 /// not write is checked with the identity its own command signs as (`aws eks get-token`,
 /// `aws-iam-authenticator token`, an eks-kc stanza without marker); any other is an error that
 /// names its command.
-fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
+pub(super) fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
     let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
     let found = identify_context(&files, name);
     if let Some(m) = view.managed().into_iter().find(|m| m.name == name) {
@@ -389,62 +394,4 @@ fn source(
         Some(role) => format!("role {role} assumed with {base}"),
         None => base,
     }
-}
-
-fn print(out: &mut dyn Write, r: &Report) -> Result<()> {
-    writeln!(
-        out,
-        "context {}: cluster {} in {}{}",
-        r.context,
-        r.cluster,
-        r.region,
-        r.profile
-            .as_deref()
-            .map(|p| format!(", profile {p}"))
-            .unwrap_or_default()
-    )?;
-    if let Some(s) = &r.server {
-        writeln!(out, "server  {s}")?;
-    }
-    writeln!(out, "command {}", r.command)?;
-    writeln!(out)?;
-    for (i, l) in r.links.iter().enumerate() {
-        writeln!(
-            out,
-            "{} {:<13} {:<16} {}",
-            i + 1,
-            l.title,
-            l.status.label(),
-            l.summary
-        )?;
-        for e in &l.evidence {
-            writeln!(out, "{:32}- {e}", "")?;
-        }
-    }
-    writeln!(out)?;
-    let v = &r.verdict;
-    if v.ok {
-        writeln!(out, "verdict: ok: {}", v.summary)?;
-    } else {
-        writeln!(out, "verdict: {}", v.summary)?;
-    }
-    if !v.commands.is_empty() {
-        writeln!(out, "fix:")?;
-        for c in &v.commands {
-            writeln!(out, "  {c}")?;
-        }
-    }
-    if let Some(snippet) = &v.snippet {
-        writeln!(
-            out,
-            "aws-auth mapping to add (data of kube-system/aws-auth):"
-        )?;
-        for line in snippet.lines() {
-            writeln!(out, "  {line}")?;
-        }
-    }
-    for n in &v.notes {
-        writeln!(out, "note: {n}")?;
-    }
-    Ok(())
 }

@@ -58,15 +58,16 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
     }
     let current = summary.current;
     let tokens = TokenCache::new(settings.cache_dir()?);
+    let present = tokens.present();
     let now = Utc::now();
-    let adopted = adopted_contexts(args.kubeconfig.as_deref());
     let rows: Vec<Row> = summary
         .managed
         .into_iter()
         .map(|m| (m, false))
-        .chain(adopted.into_iter().map(|m| (m, true)))
+        .chain(summary.adopted.into_iter().map(|m| (m, true)))
         .map(|(m, adopted)| {
-            let (token, left) = token_state(&m, &tokens, now, settings.refresh_margin);
+            let (token, left) =
+                token_state(&m, &tokens, present.as_ref(), now, settings.refresh_margin);
             Row {
                 current: current.as_deref() == Some(m.name.as_str()),
                 cluster: m.id.cluster_name.clone(),
@@ -120,14 +121,16 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
 }
 
 /// The cached token of context `m`: `fresh`, `expiring` or `none`, and the seconds it has left
-/// (unless `none`).
+/// (unless `none`). `present`: the cache's file names, when listed once for many contexts
+/// (see `TokenCache::present`).
 pub fn token_state(
     m: &crate::kubeconfig::ManagedContext,
     tokens: &TokenCache,
+    present: Option<&std::collections::HashSet<String>>,
     now: chrono::DateTime<Utc>,
     margin: Duration,
 ) -> (&'static str, Option<i64>) {
-    let cached = super::context_token_key(m).and_then(|k| tokens.get(&k));
+    let cached = super::context_token_key(m).and_then(|k| tokens.get_if_present(&k, present));
     let left = cached.as_ref().map(|e| e.expiration - now);
     let token = match &cached {
         Some(e) if e.is_fresh(now, margin) => "fresh",
@@ -150,22 +153,6 @@ pub fn token_text(token: &str, seconds_left: Option<i64>, margin: Duration) -> S
         }
         _ => token.to_owned(),
     }
-}
-
-/// The contexts `eks-kc adopt` took over, as eks-kc's own contexts are listed.
-fn adopted_contexts(explicit: Option<&std::path::Path>) -> Vec<crate::kubeconfig::ManagedContext> {
-    let Ok(view) = crate::kubeconfig::file::View::load(explicit) else {
-        return vec![];
-    };
-    let files: Vec<_> = view.files.iter().map(|(_, k)| k).collect();
-    let mut seen = std::collections::BTreeSet::new();
-    files
-        .iter()
-        .flat_map(|k| k.adopted_contexts())
-        .filter(|(name, _, _)| seen.insert(name.clone()))
-        .filter_map(|(name, _, _)| crate::kubeconfig::identify_context(&files, &name).ok())
-        .map(|i| i.to_managed())
-        .collect()
 }
 
 /// Left-aligned columns separated by three spaces, like kubectl's tables.

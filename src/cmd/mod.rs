@@ -1,6 +1,7 @@
 //! One entry function per subcommand, plus what several of them share.
 
 pub mod adopt;
+pub mod alias;
 pub mod cache;
 pub mod config;
 pub mod doctor;

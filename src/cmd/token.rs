@@ -56,7 +56,10 @@ pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result
         _ => None,
     };
     let run_by_kubectl = exec_info.is_some();
-    let mut req = resolve_request(args, exec_info, crate::settings::env::var)?;
+    let mut req = match &args.context {
+        Some(context) => context_request(context, args.kubeconfig.as_deref(), exec_info)?,
+        None => resolve_request(args, exec_info, crate::settings::env::var)?,
+    };
     if !run_by_kubectl {
         // Run by a person (or a script): it may ask when there is a terminal to ask on.
         req.interactive = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
@@ -72,6 +75,25 @@ pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result
     };
     writeln!(out, "{line}")?;
     Ok(())
+}
+
+/// `--context`: the request kubectl makes for that context (a name, an alias, or `use`'s unique
+/// prefix or substring), whichever user it has; apiVersion and interactivity from the exec
+/// info when a client ran this.
+fn context_request(
+    query: &str,
+    kubeconfig: Option<&std::path::Path>,
+    exec_info: Option<ExecInfo>,
+) -> Result<TokenRequest> {
+    let view = crate::kubeconfig::file::View::load(kubeconfig)?;
+    let name = super::alias::resolve(query, &view.context_names())?;
+    let (m, _) = super::doctor::context_to_check(&view, &name)?;
+    let mut req = TokenRequest::for_context(&m, false)?;
+    if let Some(info) = exec_info {
+        req.api_version = info.api_version;
+        req.interactive = info.interactive;
+    }
+    Ok(req)
 }
 
 #[cfg(test)]

@@ -1,14 +1,18 @@
 //! eks-kc's config file (`config.yaml`, see `paths::config_file`): the targets and options a
-//! bare `eks-kc sync` runs with, and `sync --save` writes. Pure: the caller reads and writes the
-//! file (`cmd::config`), and lays the command line over the saved settings
-//! (`cmd::config::merge`).
+//! bare `eks-kc sync` runs with, and `sync --save` writes, and the aliases of contexts. Pure
+//! but for `file`, which reads and writes it; `cmd::config` lays the command line over the
+//! saved settings (`cmd::config::merge`).
 //!
 //! - `yaml`: text to a tree that knows each key's line and byte range, and settings to text;
 //! - `schema`: the tree to [`SyncSettings`], each error naming line and key;
+//! - `aliases`: the `aliases:` section (short names for contexts);
+//! - `file`: the file on disk (trusted read, lock, atomic write), the one edge of this module.
 //!
 //! Top-level sections other than `sync` belong to other commands ([`OTHER_SECTIONS`]): they are
 //! accepted here, read by their owners, and kept byte for byte when `--save` rewrites `sync`.
 
+pub mod aliases;
+pub mod file;
 mod schema;
 mod yaml;
 
@@ -19,10 +23,11 @@ use std::path::{Path, PathBuf};
 use serde_yaml::{Mapping, Value};
 
 use crate::kubeconfig::ExecStyle;
+pub use aliases::Aliases;
 
 /// Top-level sections other parts of eks-kc own and parse themselves: add a section's name
 /// here when it is created, so that this reader accepts it.
-pub const OTHER_SECTIONS: &[&str] = &[];
+pub const OTHER_SECTIONS: &[&str] = &[aliases::SECTION];
 
 /// The keys of the file, spelled like the flags.
 pub mod keys {
@@ -105,6 +110,8 @@ pub struct ConfigFile {
     text: String,
     doc: Option<yaml::Node>,
     pub sync: SyncSettings,
+    /// The `aliases:` section (`eks-kc alias`).
+    pub aliases: Aliases,
     /// The line of each `sync` key the file sets.
     pub lines: BTreeMap<&'static str, usize>,
 }
@@ -121,12 +128,14 @@ impl ConfigFile {
         let text = text.unwrap_or_default();
         let doc = yaml::parse(&text).map_err(|e| error(e.line, e.message))?;
         let (sync, lines) = schema::read(doc.as_ref()).map_err(|p| error(p.line, p.message))?;
+        let aliases = aliases::read(doc.as_ref()).map_err(|p| error(p.line, p.message))?;
         Ok(ConfigFile {
             path: path.to_path_buf(),
             exists,
             text,
             doc,
             sync,
+            aliases,
             lines,
         })
     }
@@ -139,13 +148,22 @@ impl ConfigFile {
     /// The file's new text with `sync` as its `sync:` section: the rest of the file is kept
     /// byte for byte; a new file gets a header comment.
     pub fn with_sync(&self, sync: &SyncSettings) -> Result<String, String> {
-        let section = render(sync)?;
+        self.with_section("sync", &render(sync)?)
+    }
+
+    /// The file's new text with `aliases` as its `aliases:` section (none when it is empty),
+    /// the rest kept byte for byte, as [`ConfigFile::with_sync`] does.
+    pub fn with_aliases(&self, aliases: &Aliases) -> Result<String, String> {
+        self.with_section(aliases::SECTION, &aliases.render()?)
+    }
+
+    fn with_section(&self, key: &str, section: &str) -> Result<String, String> {
         let text = if self.exists || !self.text.is_empty() {
             self.text.clone()
         } else {
             "# eks-kc's config file: `eks-kc sync --help` lists its keys.\n".to_owned()
         };
-        yaml::replace_entry(&text, self.doc.as_ref(), "sync", &section)
+        yaml::replace_entry(&text, self.doc.as_ref(), key, section)
     }
 }
 

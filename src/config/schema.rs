@@ -17,9 +17,9 @@ pub struct Problem {
     pub message: String,
 }
 
-type Checked<T> = Result<T, Problem>;
+pub(super) type Checked<T> = Result<T, Problem>;
 
-fn problem(line: usize, message: impl Into<String>) -> Problem {
+pub(super) fn problem(line: usize, message: impl Into<String>) -> Problem {
     Problem {
         line,
         message: message.into(),
@@ -206,7 +206,7 @@ fn sso_list(node: &Node) -> Checked<Vec<SsoSpec>> {
 }
 
 /// A mapping's entries, each key once.
-fn map<'n>(node: &'n Node, path: &str) -> Checked<&'n [Entry]> {
+pub(super) fn map<'n>(node: &'n Node, path: &str) -> Checked<&'n [Entry]> {
     if node.is_null() {
         return Ok(&[]);
     }
@@ -281,7 +281,7 @@ fn swapped(a: &str, b: &str) -> bool {
     a.len() == b.len() && matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i])
 }
 
-fn expected(node: &Node, path: &str, what: &str) -> Problem {
+pub(super) fn expected(node: &Node, path: &str, what: &str) -> Problem {
     let got = match &node.value {
         Value::Scalar { text, .. } => format!("'{text}'"),
         Value::Seq(_) => "a list".into(),
@@ -290,7 +290,7 @@ fn expected(node: &Node, path: &str, what: &str) -> Problem {
     problem(node.line, format!("'{path}': expected {what}, got {got}"))
 }
 
-fn string(node: &Node, path: &str) -> Checked<String> {
+pub(super) fn string(node: &Node, path: &str) -> Checked<String> {
     match &node.value {
         Value::Scalar { text, .. } if !text.trim().is_empty() => Ok(text.clone()),
         _ => Err(expected(node, path, "a name")),

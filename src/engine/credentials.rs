@@ -78,7 +78,22 @@ pub fn credentials(
     if let Some(e) = fresh(&store) {
         return Ok(from_entry(e));
     }
-    // A person-step that failed a moment ago (a wrong MFA code) is not asked again at once.
+    let creds = gated(identity, settings, interactive, &prompted, resolve)?;
+    put(&store, key, &creds, provenance);
+    Ok(creds)
+}
+
+/// `resolve` behind the identity's sign-in gates: a person-step that failed a moment ago (a
+/// wrong MFA code, a renewal AWS Sign-In refused) is not tried again at once; a failure is
+/// remembered for the cool-down, a prompt that succeeded ends it. `prompted`: whether
+/// `resolve` asked the person.
+fn gated(
+    identity: CredentialSource<'_>,
+    settings: &Settings,
+    interactive: bool,
+    prompted: &std::cell::Cell<bool>,
+    resolve: impl FnOnce() -> Result<AwsCredentials>,
+) -> Result<AwsCredentials> {
     let gate = identity
         .profile
         .filter(|_| identity.sso.is_none())
@@ -122,7 +137,6 @@ pub fn credentials(
     {
         gate.forget();
     }
-    put(&store, key, &creds, provenance);
     Ok(creds)
 }
 

@@ -32,6 +32,32 @@ impl TokenCache {
         self.dir.file(&file_name(key))
     }
 
+    /// The names of the entries there are now, so that a caller looking up thousands of keys
+    /// (`list`) reads one directory instead of trying to open a file per key; `None` when the
+    /// directory cannot be listed (then look each key up).
+    pub fn present(&self) -> Option<std::collections::HashSet<String>> {
+        let entries = std::fs::read_dir(self.dir.path()).ok()?;
+        Some(
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect(),
+        )
+    }
+
+    /// [`TokenCache::get`], skipping the read when `present` (see [`TokenCache::present`])
+    /// says there is no such entry.
+    pub fn get_if_present(
+        &self,
+        key: &TokenKey,
+        present: Option<&std::collections::HashSet<String>>,
+    ) -> Option<TokenEntry> {
+        if present.is_some_and(|p| !p.contains(&file_name(key))) {
+            return None;
+        }
+        self.get(key)
+    }
+
     /// The cached entry of `key`, fresh or not, when there is a readable one.
     pub fn get(&self, key: &TokenKey) -> Option<TokenEntry> {
         let bytes = self.dir.read(&file_name(key)).ok()??;

@@ -371,14 +371,22 @@ impl Kubeconfig {
     }
 
     /// The adopted contexts of this file: name, cluster entry and the identity they sign as.
+    /// (Linear: the adopted users are found once, not looked up by name for each context, which
+    /// made `list` quadratic in the number of contexts.)
     pub fn adopted_contexts(&self) -> Vec<(String, String, ClusterConfig)> {
+        let mut adopted: BTreeMap<&str, Option<AdoptMarker>> = BTreeMap::new();
+        for user in self.list(Section::Users) {
+            if let Some(name) = name_of(user) {
+                // The first entry of a name is the one kubectl uses.
+                adopted.entry(name).or_insert_with(|| adopt_marker(user));
+            }
+        }
         self.list(Section::Contexts)
             .iter()
             .filter_map(|c| {
-                let name = name_of(c)?.to_owned();
-                let (cluster, user) = self.context_refs(&name)?;
-                let marker = adopt_marker(self.entry(Section::Users, &user)?)?;
-                Some((name, cluster, marker.adopted))
+                let marker = adopted.get(context_user(c)?)?.as_ref()?;
+                let cluster = c.get("context")?.get("cluster")?.as_str()?.to_owned();
+                Some((name_of(c)?.to_owned(), cluster, marker.adopted.clone()))
             })
             .collect()
     }

@@ -33,15 +33,17 @@ impl Kubeconfig {
             .filter(|ns| !ns.is_empty())
     }
 
-    /// Every context this file defines and the namespace it sets, in file order: one pass for
-    /// a whole list (the picker of `use` shows each context's namespace).
-    pub fn context_namespaces(&self) -> Vec<(&str, Option<&str>)> {
-        let body = Section::Contexts.body();
+    /// Every context of this file and the namespace it sets, in file order (one pass: no
+    /// lookup by name per context).
+    pub fn context_namespaces(&self) -> Vec<(String, Option<String>)> {
         self.list(Section::Contexts)
             .iter()
             .filter_map(|e| {
-                let ns = e.get(body)?.get("namespace").and_then(Value::as_str);
-                Some((name_of(e)?, ns.filter(|ns| !ns.is_empty())))
+                let ns = e
+                    .get(Section::Contexts.body())
+                    .and_then(|b| b.get("namespace")?.as_str())
+                    .filter(|ns| !ns.is_empty());
+                Some((name_of(e)?.to_owned(), ns.map(str::to_owned)))
             })
             .collect()
     }
@@ -121,7 +123,10 @@ contexts:
         assert_eq!(cfg.context_namespace("zz"), None);
         assert_eq!(
             cfg.context_namespaces(),
-            vec![("a", Some("team")), ("b", None)]
+            vec![
+                ("a".to_owned(), Some("team".to_owned())),
+                ("b".to_owned(), None)
+            ]
         );
         assert!(cfg.set_context_namespace("b", "no"));
         assert!(!cfg.set_context_namespace("zz", "x"));

@@ -8,13 +8,19 @@
 //! changes its mtime (or its inode, for an atomic rename), so a stale digest is never served,
 //! with one exception that is designed out: a file written twice within one tick of the
 //! filesystem's clock (a few ms; a second on some filesystems) with the same size keeps its
-//! mtime. So, as git does for its index, a digest is only kept when every file it covers was
-//! last changed [`SETTLED`] before it was read; a file that has just changed is parsed again on
-//! each call until then.
+//! mtime. So, as git does for its index, the stamps alone vouch for a digest only when every
+//! file it covers was last changed [`SETTLED`] before it was read. A digest of files that had
+//! just changed (the one `use` leaves after its own write, say) also holds a fingerprint of
+//! each file's content (`hashes::fingerprint`), and a reader trusts it only after reading the
+//! files and finding the same fingerprints (a few milliseconds for 8 MB, against most of a
+//! second to parse 10,000 contexts); once the files have settled, such a reader drops the
+//! fingerprints, and the stamps vouch again.
 //!
 //! Where: the cache directory; for a `KUBECONFIG` that starts with a shell's own file (see
 //! `crate::shell`), that shell's directory, which goes away with the shell.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -22,15 +28,15 @@ use anyhow::Result;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::hashes;
-use crate::kubeconfig;
-use crate::kubeconfig::ManagedContext;
 use crate::kubeconfig::file::View;
+use crate::kubeconfig::{Kubeconfig, ManagedContext};
 use crate::store::PrivateDir;
 use crate::store::stamp::{FileStamp, stamp};
+use crate::{hashes, kubeconfig, store};
 
-/// 3: digests are kept only for settled files (2 could hold a racily-clean one).
-const VERSION: u32 = 4;
+/// 3: digests are kept only for settled files (2 could hold a racily-clean one); 5: adopted
+/// contexts and namespaces in the summary, fingerprints for files that had not settled.
+const VERSION: u32 = 5;
 
 /// How long ago every file must have changed for a digest of it to be kept: more than one tick
 /// of any filesystem clock (1 s on the coarsest ones, ext3 and HFS+), with room for skew.
@@ -43,15 +49,48 @@ pub struct Summary {
     pub managed: Vec<ManagedContext>,
     /// Contexts with eks-kc's marker but no usable cluster identity: skipped, reported.
     pub unusable: Vec<String>,
+    /// The contexts `eks-kc adopt` took over, as eks-kc's own are listed.
+    pub adopted: Vec<ManagedContext>,
+    /// The namespace of each context that sets one (what `prompt` shows once `use` switched).
+    pub namespaces: BTreeMap<String, String>,
 }
 
 impl Summary {
     pub fn of(view: &View) -> Self {
+        let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
+        let mut seen = BTreeSet::new();
+        let adopted = files
+            .iter()
+            .flat_map(|k| k.adopted_contexts())
+            .filter(|(name, _, _)| seen.insert(name.clone()))
+            .filter_map(|(name, _, _)| kubeconfig::identify_context(&files, &name).ok())
+            .map(|i| i.to_managed())
+            .collect();
+        // The file that defines a context first is the one kubectl reads it from.
+        let mut seen = BTreeSet::new();
+        let mut namespaces = BTreeMap::new();
+        for (name, ns) in files.iter().flat_map(|k| k.context_namespaces()) {
+            if seen.insert(name.clone())
+                && let Some(ns) = ns
+            {
+                namespaces.insert(name, ns);
+            }
+        }
         Summary {
             current: view.current_context(),
             names: view.context_names(),
             managed: view.managed(),
             unusable: view.unusable(),
+            adopted,
+            namespaces,
+        }
+    }
+
+    /// What `prompt` shows for this summary.
+    pub fn prompt(&self) -> Prompt {
+        Prompt {
+            namespace: (self.current.as_ref()).and_then(|c| self.namespaces.get(c).cloned()),
+            context: self.current.clone(),
         }
     }
 }
@@ -77,6 +116,9 @@ impl Prompt {
 struct Stored<T> {
     version: u32,
     stamps: Vec<FileStamp>,
+    /// The fingerprint of each file's content, when the files had not settled (see the
+    /// module's note): then the stamps alone do not vouch for the digest.
+    hashes: Option<Vec<u64>>,
     summary: T,
 }
 
@@ -84,8 +126,8 @@ struct Stored<T> {
 /// is current, else parsed (and the digest rewritten, best effort).
 pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
     // Only where eks-kc is in use: a kubeconfig without its entries is not worth a file.
-    cached("contexts", explicit, Some(cache_dir), Summary::of, |s| {
-        !(s.managed.is_empty() && s.unusable.is_empty())
+    cached(CONTEXTS, explicit, Some(cache_dir), Summary::of, |s| {
+        !(s.managed.is_empty() && s.unusable.is_empty() && s.adopted.is_empty())
     })
 }
 
@@ -93,7 +135,7 @@ pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
 /// shell's own directory) when it is current, else parsed. `cache_dir` `None`: no cache
 /// directory could be found; a shell's own directory still serves.
 pub fn load_prompt(explicit: Option<&Path>, cache_dir: Option<&Path>) -> Result<Prompt> {
-    cached("prompt", explicit, cache_dir, Prompt::of, |_| true)
+    cached(PROMPT, explicit, cache_dir, Prompt::of, |_| true)
 }
 
 /// Where the digest of `paths` is kept: a shell's own directory for a list that starts with
@@ -102,6 +144,114 @@ fn home(paths: &[PathBuf], cache_dir: Option<&Path>) -> Option<PathBuf> {
     match paths.first() {
         Some(first) if crate::shell::is_shell_file(first) => first.parent().map(Path::to_path_buf),
         _ => cache_dir.map(Path::to_path_buf),
+    }
+}
+
+const CONTEXTS: &str = "contexts";
+const PROMPT: &str = "prompt";
+
+/// The file name of the digest of `kind` of `paths`.
+fn file_name(kind: &str, paths: &[PathBuf]) -> String {
+    let key = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!("{}.json", hashes::stem(kind, key.as_bytes()))
+}
+
+fn stamps_of(paths: &[PathBuf]) -> Vec<FileStamp> {
+    paths.iter().map(|p| stamp(p)).collect()
+}
+
+fn fingerprints(texts: &[impl AsRef<[u8]>]) -> Vec<u64> {
+    texts
+        .iter()
+        .map(|t| hashes::fingerprint(t.as_ref()))
+        .collect()
+}
+
+/// The text of each of `paths` (empty for a missing file); `None` when one cannot be read.
+fn read_texts(paths: &[PathBuf]) -> Option<Vec<String>> {
+    paths
+        .iter()
+        .map(
+            |p| match store::read_text_capped(p, store::MAX_KUBECONFIG_SIZE) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(String::new()),
+                Err(_) => None,
+            },
+        )
+        .collect()
+}
+
+/// The fingerprint of each of `paths` as it is now (a missing file is empty), read in chunks
+/// so that a large file costs no copy of it (a prompt does this for 2 s after each switch);
+/// `None` when one cannot be read.
+fn file_fingerprints(paths: &[PathBuf]) -> Option<Vec<u64>> {
+    use std::io::Read;
+    paths
+        .iter()
+        .map(|p| {
+            let mut f = hashes::Fingerprint::new();
+            match store::open_regular(p) {
+                Ok((mut file, _)) => {
+                    let mut buf = vec![0u8; 64 << 10];
+                    let mut total = 0u64;
+                    loop {
+                        match file.read(&mut buf) {
+                            Ok(0) => break,
+                            Ok(n) => {
+                                total += n as u64;
+                                if total > store::MAX_KUBECONFIG_SIZE {
+                                    return None;
+                                }
+                                f.update(buf.get(..n)?);
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                            Err(_) => return None,
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(_) => return None,
+            }
+            Some(f.finish())
+        })
+        .collect()
+}
+
+/// The view of `paths`, and the texts it was parsed from (`None` when a file had to be read
+/// again, torn by a writer, so the texts are not known to be the view's).
+fn read_view(paths: &[PathBuf]) -> Result<(View, Option<Vec<String>>)> {
+    let Some(texts) = read_texts(paths) else {
+        return Ok((View::of_paths(paths)?, None));
+    };
+    let mut files = vec![];
+    for (path, text) in paths.iter().zip(&texts) {
+        match Kubeconfig::parse(text) {
+            Ok(cfg) => files.push((path.clone(), cfg)),
+            // Torn by a writer, or malformed: `View::of_paths` reads again, or says where.
+            Err(_) => return Ok((View::of_paths(paths)?, None)),
+        }
+    }
+    Ok((View { files }, Some(texts)))
+}
+
+/// The digest `name` in `dir`, if it is of this version and for these stamps.
+fn stored<T: DeserializeOwned>(
+    dir: &PrivateDir,
+    name: &str,
+    stamps: &[FileStamp],
+) -> Option<Stored<T>> {
+    let bytes = dir.read(name).ok()??;
+    let d = serde_json::from_slice::<Stored<T>>(&bytes).ok()?;
+    (d.version == VERSION && d.stamps == stamps).then_some(d)
+}
+
+fn keep<T: Serialize>(dir: &PrivateDir, name: &str, stored: &Stored<T>) {
+    if let Ok(bytes) = serde_json::to_vec(stored) {
+        let _ = dir.write(name, &bytes);
     }
 }
 
@@ -114,45 +264,96 @@ fn cached<T: Serialize + DeserializeOwned>(
 ) -> Result<T> {
     let paths = kubeconfig::file::view_paths(explicit)?;
     let now = SystemTime::now();
-    let stamps: Vec<FileStamp> = paths.iter().map(|p| stamp(p)).collect();
+    let stamps = stamps_of(&paths);
     let dir = home(&paths, cache_dir).map(PrivateDir::new);
-    let key = paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let name = format!("{}.json", hashes::stem(kind, key.as_bytes()));
+    let name = file_name(kind, &paths);
     if let Some(dir) = &dir
-        && let Ok(Some(bytes)) = dir.read(&name)
-        && let Ok(d) = serde_json::from_slice::<Stored<T>>(&bytes)
-        && d.version == VERSION
-        && d.stamps == stamps
+        && let Some(mut d) = stored::<T>(dir, &name, &stamps)
     {
-        return Ok(d.summary);
+        let Some(hashes) = &d.hashes else {
+            return Ok(d.summary);
+        };
+        // Fingerprints: only the same content vouches (and, once settled, the stamps again).
+        if file_fingerprints(&paths).as_ref() == Some(hashes) && stamps_of(&paths) == stamps {
+            if settled(&stamps, now) {
+                d.hashes = None;
+                keep(dir, &name, &d);
+            }
+            return Ok(d.summary);
+        }
     }
-    let summary = make(&View::of_paths(&paths)?);
-    // Only a digest of files that did not change while being read, and that had settled
-    // before (see the module's note), is worth keeping.
-    let after: Vec<FileStamp> = paths.iter().map(|p| stamp(p)).collect();
+    let (view, texts) = read_view(&paths)?;
+    let summary = make(&view);
+    // Only a digest of files that did not change while being read is worth keeping: vouched
+    // for by the stamps when the files had settled before (see the module's note), else by
+    // the fingerprints of the texts parsed.
+    let hashes = match (settled(&stamps, now), texts) {
+        (true, _) => Some(None),
+        (false, Some(texts)) => Some(Some(fingerprints(&texts))),
+        (false, None) => None,
+    };
     // With no kubeconfig at all there is nothing to digest, and nothing is left behind (not
     // even the cache directory).
     if let Some(dir) = dir
-        && after == stamps
+        && let Some(hashes) = hashes
+        && stamps_of(&paths) == stamps
         && stamps.iter().any(|s| s.stat.is_some())
-        && settled(&stamps, now)
         && worth_keeping(&summary)
     {
         let digest = Stored {
             version: VERSION,
             stamps,
+            hashes,
             summary,
         };
-        if let Ok(bytes) = serde_json::to_vec(&digest) {
-            let _ = dir.write(&name, &bytes);
-        }
+        keep(&dir, &name, &digest);
         return Ok(digest.summary);
     }
     Ok(summary)
+}
+
+/// The contexts summary of `paths` from its digest in `cache_dir`, when the digest vouches for
+/// exactly `texts`, the files' content read now with stamps `stamps` (for `use`, which reads
+/// the file under its lock anyway); `None` otherwise.
+pub fn summary_of_texts(
+    paths: &[PathBuf],
+    cache_dir: &Path,
+    stamps: &[FileStamp],
+    texts: &[&[u8]],
+) -> Option<Summary> {
+    let dir = PrivateDir::new(home(paths, Some(cache_dir))?);
+    let d = stored::<Summary>(&dir, &file_name(CONTEXTS, paths), stamps)?;
+    match &d.hashes {
+        None => Some(d.summary),
+        Some(h) => (*h == fingerprints(texts)).then_some(d.summary),
+    }
+}
+
+/// Keeps the digests of `paths` (the contexts summary, and the prompt's) after eks-kc wrote
+/// `texts` into them under their locks, so the next `list`, completion, `prompt` and `use` read
+/// them instead of parsing. Best effort; the files have just changed, so the fingerprints
+/// vouch, and a writer that slipped in after this one (without the lock) is noticed by them.
+pub fn remember(paths: &[PathBuf], cache_dir: &Path, texts: &[&[u8]], summary: Summary) {
+    let Some(home) = home(paths, Some(cache_dir)) else {
+        return;
+    };
+    let dir = PrivateDir::new(home);
+    let stamps = stamps_of(paths);
+    let hashes = Some(fingerprints(texts));
+    let prompt = Stored {
+        version: VERSION,
+        stamps: stamps.clone(),
+        hashes: hashes.clone(),
+        summary: summary.prompt(),
+    };
+    keep(&dir, &file_name(PROMPT, paths), &prompt);
+    let contexts = Stored {
+        version: VERSION,
+        stamps,
+        hashes,
+        summary,
+    };
+    keep(&dir, &file_name(CONTEXTS, paths), &contexts);
 }
 
 /// Whether every file of `stamps` last changed at least [`SETTLED`] before `now`.
@@ -167,106 +368,4 @@ fn settled(stamps: &[FileStamp], now: SystemTime) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_digest_follows_every_change_of_the_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let kube = tmp.path().join("config");
-        let cache = tmp.path().join("cache");
-        std::fs::write(
-            &kube,
-            "contexts:\n- name: a\n  context: {cluster: c, user: u}\ncurrent-context: a\n",
-        )
-        .unwrap();
-        let first = load(Some(&kube), &cache).unwrap();
-        assert_eq!(first.names, ["a"]);
-        assert_eq!(load(Some(&kube), &cache).unwrap(), first);
-        // Rewritten by someone else (same size, new content): noticed.
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        std::fs::write(
-            &kube,
-            "contexts:\n- name: b\n  context: {cluster: c, user: u}\ncurrent-context: b\n",
-        )
-        .unwrap();
-        let second = load(Some(&kube), &cache).unwrap();
-        assert_eq!(second.names, ["b"]);
-        assert_eq!(second.current.as_deref(), Some("b"));
-        // A missing file is an empty kubeconfig.
-        std::fs::remove_file(&kube).unwrap();
-        assert!(load(Some(&kube), &cache).unwrap().names.is_empty());
-    }
-
-    fn digests(dir: &Path) -> usize {
-        std::fs::read_dir(dir).map_or(0, |d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-                .count()
-        })
-    }
-
-    /// Sets `path`'s mtime to `ago` before now.
-    fn age(path: &Path, ago: Duration) {
-        let f = std::fs::File::options().write(true).open(path).unwrap();
-        f.set_modified(SystemTime::now() - ago).unwrap();
-    }
-
-    #[test]
-    fn a_file_that_just_changed_is_never_trusted_to_its_stamp() {
-        let tmp = tempfile::tempdir().unwrap();
-        let kube = tmp.path().join("config");
-        let cache = tmp.path().join("cache");
-        let doc = |ctx: &str, ns: &str| {
-            format!(
-                "contexts:\n- name: {ctx}\n  context: {{cluster: c, user: u, namespace: {ns}}}\n\
-                 current-context: {ctx}\n"
-            )
-        };
-        std::fs::write(&kube, doc("a", "x1")).unwrap();
-        let first = load_prompt(Some(&kube), Some(&cache)).unwrap();
-        assert_eq!(first.context.as_deref(), Some("a"));
-        assert_eq!(first.namespace.as_deref(), Some("x1"));
-        // Written just now: no digest kept, so a second write within the same tick of the
-        // filesystem clock (same size, same inode, same mtime: a stamp cannot tell) is seen.
-        assert_eq!(digests(&cache), 0);
-        let mtime = std::fs::metadata(&kube).unwrap().modified().unwrap();
-        std::fs::write(&kube, doc("b", "x2")).unwrap();
-        let f = std::fs::File::options().write(true).open(&kube).unwrap();
-        f.set_modified(mtime).unwrap();
-        let second = load_prompt(Some(&kube), Some(&cache)).unwrap();
-        assert_eq!(second.context.as_deref(), Some("b"));
-        assert_eq!(second.namespace.as_deref(), Some("x2"));
-        // Settled: kept, and served while the stamp holds.
-        age(&kube, Duration::from_secs(10));
-        assert_eq!(load_prompt(Some(&kube), Some(&cache)).unwrap(), second);
-        assert_eq!(digests(&cache), 1);
-        assert_eq!(load_prompt(Some(&kube), Some(&cache)).unwrap(), second);
-        // kubectl rewriting it in place (same size, same inode) is a new mtime: seen.
-        std::fs::write(&kube, doc("c", "x3")).unwrap();
-        assert_eq!(
-            load_prompt(Some(&kube), Some(&cache))
-                .unwrap()
-                .context
-                .as_deref(),
-            Some("c")
-        );
-        // No context: nothing to show.
-        std::fs::write(&kube, "contexts: []\n").unwrap();
-        assert_eq!(load_prompt(Some(&kube), None).unwrap(), Prompt::default());
-    }
-
-    #[test]
-    fn a_shell_of_its_own_keeps_its_digests_in_its_own_directory() {
-        let cache = Path::new("/cache");
-        let shell = PathBuf::from("/run/user/1/eks-kc/shells/shell-7-8/kubeconfig");
-        let global = PathBuf::from("/home/me/.kube/config");
-        assert_eq!(
-            home(&[shell.clone(), global.clone()], Some(cache)),
-            Some(PathBuf::from("/run/user/1/eks-kc/shells/shell-7-8"))
-        );
-        assert!(home(&[shell], None).is_some());
-        assert_eq!(home(&[global], Some(cache)), Some(cache.to_path_buf()));
-        assert_eq!(home(&[], None), None);
-    }
-}
+mod tests;

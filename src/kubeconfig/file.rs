@@ -316,12 +316,15 @@ pub fn resolve_links(path: &Path) -> Result<PathBuf> {
 /// file keeps its mode, owner, group and hard links. A file kubectl could not write (read-only
 /// for this user) is refused. See [`store::replace_file`] for when the write is atomic.
 pub fn write(path: &Path, cfg: &Kubeconfig) -> Result<()> {
-    let text = cfg.to_yaml()?;
+    write_text(path, cfg.to_yaml()?.as_bytes())
+}
+
+/// Writes kubeconfig text to `path` as [`write`] writes a document.
+pub fn write_text(path: &Path, text: &[u8]) -> Result<()> {
     let real = resolve_links(path)?;
     // A signal waits for the write to finish, so the file is the old one or the new one.
     let _quiet = signals::defer();
-    store::replace_file(&real, text.as_bytes())
-        .with_context(|| format!("writing {}", real.display()))
+    store::replace_file(&real, text).with_context(|| format!("writing {}", real.display()))
 }
 
 #[cfg(test)]

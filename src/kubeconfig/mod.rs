@@ -413,6 +413,7 @@ fn marker_of(entry: &Value) -> Option<Marker> {
 mod adopt;
 mod changes;
 mod contexts;
+pub mod current;
 pub mod digest;
 pub mod file;
 mod foreign;

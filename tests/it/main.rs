@@ -13,6 +13,7 @@ mod fakes;
 mod harness;
 
 mod adopt;
+mod alias;
 mod botocore_equivalence;
 mod clients;
 mod config;

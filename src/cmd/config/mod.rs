@@ -1,79 +1,20 @@
 //! `eks-kc config` (where the config file is and what it says), and the config file's part in
-//! `eks-kc sync`: the saved settings under the command line's, and `--save`. This is where the
-//! file is read and written; what it means is `crate::config`'s.
+//! `eks-kc sync`: the saved settings under the command line's, and `--save`. The file is read
+//! and written through `crate::config::file`; what it means is `crate::config`'s.
 
-use std::fs;
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use serde_yaml::Value;
 
 use crate::cli::{ConfigAction, ConfigArgs, ListOutput, SyncArgs};
 use crate::config;
 use crate::config::ConfigFile;
-use crate::{exit, settings, store};
+use crate::config::file::{lock, read, write};
+use crate::{exit, settings};
 
 mod merge;
-
-/// The largest config file read: a real one is a few hundred bytes.
-const MAX_SIZE: u64 = 1 << 20;
-
-/// The config file at `path`, checked; a missing file is an empty one (the defaults).
-///
-/// The file can name a role to assume and the command kubectl runs, so it is trusted only as
-/// the AWS CLI and ssh trust theirs: a regular file owned by you (or root), writable by nobody
-/// else, in directories nobody else can swap it in. A link (a dotfiles repository's) is
-/// followed and its target judged. Devices and FIFOs are refused without being read.
-pub fn read(path: &Path) -> Result<ConfigFile> {
-    let text = match open_trusted(path)? {
-        None => None,
-        Some((file, meta)) => Some(
-            store::read_capped(path, file, &meta, MAX_SIZE)
-                .map_err(|e| anyhow!("{e}, so it is not an eks-kc config file"))?,
-        ),
-    };
-    Ok(ConfigFile::parse(path, text)?)
-}
-
-/// Opens the config file for reading once it has passed the checks of [`read`]; `None` when
-/// it does not exist.
-fn open_trusted(path: &Path) -> Result<Option<(fs::File, fs::Metadata)>> {
-    use std::os::unix::fs::MetadataExt;
-    let (file, m) = match store::open_regular(path) {
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) if path.is_dir() => {
-            bail!("{e}; the config file is a file (EKS_KC_CONFIG names the file itself)")
-        }
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-        Ok(opened) => opened,
-    };
-    let me = store::euid();
-    if m.uid() != me && m.uid() != 0 {
-        bail!(
-            "{} belongs to uid {} (not to you, uid {me}), who could make eks-kc assume their \
-             role or run their command; eks-kc does not use it: `sudo chown {me} {}` if it is \
-             yours, else remove it",
-            path.display(),
-            m.uid(),
-            path.display()
-        );
-    }
-    if m.mode() & 0o022 != 0 {
-        bail!(
-            "{} is writable by other users (mode {:o}), who could make eks-kc assume their role \
-             or run their command; eks-kc does not use it: `chmod go-w {}`",
-            path.display(),
-            m.mode() & 0o7777,
-            path.display()
-        );
-    }
-    let real = fs::canonicalize(path).with_context(|| format!("reading {}", path.display()))?;
-    store::check_ancestors(&real)
-        .map_err(|e| anyhow!("{} is not safe to use: {e}", path.display()))?;
-    Ok(Some((file, m)))
-}
 
 /// The arguments of a sync run: `args` over the saved settings of the config file at `path`
 /// (`Err`: there is no config file, as without a home directory). With `--save`, the result is
@@ -96,7 +37,7 @@ pub fn sync_args(
         }
     };
     let _lock = if args.save && !args.dry_run {
-        Some(lock(&path, lock_timeout)?)
+        Some(lock(&path, lock_timeout).context("--save")?)
     } else {
         None
     };
@@ -140,51 +81,6 @@ fn save(file: &ConfigFile, args: &SyncArgs, err: &mut dyn Write) -> Result<()> {
     for line in section.lines() {
         writeln!(err, "  {line}")?;
     }
-    Ok(())
-}
-
-/// The lock of the config file's read-modify-write: `<name>.lock` beside it (beside the link,
-/// for a linked file: every writer goes through the same path).
-fn lock(path: &Path, timeout: std::time::Duration) -> Result<store::FileLock> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config.yaml".to_owned());
-    store::PrivateDir::new(dir)
-        .lock(
-            &name,
-            &store::LockWait {
-                fail_if_prompting: false,
-                ..store::LockWait::bounded(timeout)
-            },
-        )
-        .map_err(|e| anyhow!("--save: locking {}: {e}", path.display()))
-}
-
-/// Replaces the config file atomically: through a symbolic link (a dotfiles repository's) to
-/// its target, keeping the file's mode; a new file is 0600, in directories created 0700.
-fn write(path: &Path, text: &str) -> Result<()> {
-    let target = match fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)
-            .with_context(|| format!("following the link {}", path.display()))?,
-        _ => path.to_path_buf(),
-    };
-    let mode = match fs::metadata(&target) {
-        Ok(m) => m.permissions().mode() & 0o7777,
-        Err(_) => store::FILE_MODE,
-    };
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(store::DIR_MODE)
-            .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
-    }
-    store::write_atomic(&target, text.as_bytes(), mode)?;
     Ok(())
 }
 

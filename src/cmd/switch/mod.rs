@@ -6,6 +6,7 @@
 //! instead of plain lines: the change of the shell's `KUBECONFIG`, if any, and the lines.
 
 mod choose;
+mod fast;
 mod global;
 mod namespaces;
 mod own;
@@ -138,7 +139,7 @@ fn resolve_target(
     current: Option<&str>,
 ) -> Result<String> {
     match target {
-        Target::Query(q) => resolve(q, names),
+        Target::Query(q) => crate::cmd::alias::resolve(q, names),
         Target::Previous => {
             let Some(p) = previous else {
                 bail!(

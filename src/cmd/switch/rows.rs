@@ -49,7 +49,7 @@ pub fn contexts(view: &View, order: &[String], current: Option<&str>) -> Vec<Row
         .into_iter()
         .map(|m| (m.name.clone(), m))
         .collect();
-    let mut namespaces: HashMap<&str, Option<&str>> = HashMap::new();
+    let mut namespaces: HashMap<String, Option<String>> = HashMap::new();
     for (_, k) in &view.files {
         for (name, ns) in k.context_namespaces() {
             namespaces.entry(name).or_insert(ns);
@@ -69,7 +69,7 @@ pub fn contexts(view: &View, order: &[String], current: Option<&str>) -> Vec<Row
                 }
                 None => None,
             };
-            let ns = super::effective(namespaces.get(name.as_str()).copied().flatten());
+            let ns = super::effective(namespaces.get(name.as_str()).and_then(|n| n.as_deref()));
             let detail = match managed.get(name).or(foreign.as_ref()) {
                 Some(m) => eks_detail(m, ns, &tokens),
                 None => format!("not an EKS context | namespace {ns}"),
@@ -93,7 +93,7 @@ impl Tokens {
 
     fn text(&self, m: &ManagedContext) -> Option<String> {
         let (cache, margin) = self.0.as_ref()?;
-        let (token, left) = crate::cmd::list::token_state(m, cache, Utc::now(), *margin);
+        let (token, left) = crate::cmd::list::token_state(m, cache, None, Utc::now(), *margin);
         Some(match token {
             "none" => "no token cached".to_owned(),
             _ => format!(
