@@ -70,37 +70,12 @@ impl KubeApi {
         token: Secret,
         limit: Duration,
     ) -> Result<Self> {
-        use aws_smithy_http_client::proxy::ProxyConfig;
-        use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
-        use aws_smithy_http_client::{ConnectorBuilder, tls::rustls_provider::CryptoMode};
-        use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
-
-        let trust = match ca_pem {
-            Some(pem) => {
-                check_ca(pem).context("the kubeconfig's certificate-authority-data")?;
-                TrustStore::empty().with_pem_certificate(pem.to_vec())
-            }
-            None => TrustStore::default(),
-        };
-        let tls_context = TlsContext::builder()
-            .with_trust_store(trust)
-            .build()
-            .map_err(|e| anyhow::anyhow!("TLS settings: {}", super::sdk::error_text(&e)))?;
+        if let Some(pem) = ca_pem {
+            check_ca(pem).context("the kubeconfig's certificate-authority-data")?;
+        }
         let rt = super::sdk::runtime()?;
         // The connector spawns its pool on the runtime it is built on.
-        let connector = rt.block_on(async {
-            let mut b = ConnectorBuilder::default()
-                .connector_settings(
-                    HttpConnectorSettings::builder()
-                        .connect_timeout(limit.min(Duration::from_secs(3)))
-                        .read_timeout(limit)
-                        .build(),
-                )
-                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                .tls_context(tls_context);
-            b.set_proxy_config(Some(ProxyConfig::from_env()));
-            b.build()
-        });
+        let connector = rt.block_on(async { super::trust::bounded_connector(ca_pem, limit) });
         Ok(KubeApi {
             rt,
             connector,

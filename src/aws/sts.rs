@@ -46,22 +46,7 @@ pub fn replay(url: &str, cluster: &str, timeout: Duration) -> Result<Reply> {
         timeout,
         "asking STS who signed the token",
         async {
-            use aws_smithy_http_client::proxy::ProxyConfig;
-            use aws_smithy_http_client::{ConnectorBuilder, tls};
-            use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
-            let mut connector = ConnectorBuilder::default()
-                .connector_settings(
-                    HttpConnectorSettings::builder()
-                        .connect_timeout(timeout.min(Duration::from_secs(3)))
-                        .read_timeout(timeout)
-                        .build(),
-                )
-                .tls_provider(tls::Provider::Rustls(
-                    tls::rustls_provider::CryptoMode::AwsLc,
-                ))
-                .tls_context(super::trust::tls_context(pem));
-            connector.set_proxy_config(Some(ProxyConfig::from_env()));
-            let connector = connector.build();
+            let connector = super::trust::bounded_connector(pem.as_deref(), timeout);
             let response = tokio::time::timeout(timeout, connector.call(request))
                 .await
                 .with_context(|| {

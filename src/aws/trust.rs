@@ -81,34 +81,58 @@ pub fn read_bundle(ca: &CaBundle) -> Result<Vec<u8>> {
     Ok(text.into_bytes())
 }
 
-/// The TLS context of a connection that trusts `pem` only, or the system's roots.
-pub fn tls_context(pem: Option<Vec<u8>>) -> aws_smithy_http_client::tls::TlsContext {
-    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+/// A connector that trusts `pem` only (`None`: the system's roots), through the proxy the
+/// environment names, with the HTTP `settings` (time limits) given: the one way eks-kc builds
+/// a connection, for the SDKs' client, the token's replay to STS and doctor's API-server calls.
+/// Call it inside the tokio runtime that will drive it (the connector's pool spawns there).
+pub fn connector(
+    pem: Option<&[u8]>,
+    settings: Option<aws_smithy_runtime_api::client::http::HttpConnectorSettings>,
+    components: Option<&aws_smithy_runtime_api::client::runtime_components::RuntimeComponents>,
+) -> aws_smithy_http_client::Connector {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
     let store = match pem {
-        Some(pem) => TrustStore::empty().with_pem_certificate(pem),
+        Some(pem) => TrustStore::empty().with_pem_certificate(pem.to_vec()),
         None => TrustStore::default(),
     };
-    TlsContext::builder()
-        .with_trust_store(store)
-        .build()
-        .unwrap_or_default()
+    let mut conn = aws_smithy_http_client::ConnectorBuilder::default()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        // Building a context from a trust store cannot fail (aws-smithy-http-client 1.5).
+        .tls_context(
+            TlsContext::builder()
+                .with_trust_store(store)
+                .build()
+                .unwrap_or_default(),
+        );
+    conn.set_connector_settings(settings);
+    conn.set_sleep_impl(components.and_then(|c| c.sleep_impl()));
+    conn.set_proxy_config(Some(ProxyConfig::from_env()));
+    conn.build()
+}
+
+/// A connector for one call bounded by `limit` (connections within 3 s).
+pub fn bounded_connector(
+    pem: Option<&[u8]>,
+    limit: std::time::Duration,
+) -> aws_smithy_http_client::Connector {
+    use aws_smithy_runtime_api::client::http::HttpConnectorSettings;
+    connector(
+        pem,
+        Some(
+            HttpConnectorSettings::builder()
+                .connect_timeout(limit.min(std::time::Duration::from_secs(3)))
+                .read_timeout(limit)
+                .build(),
+        ),
+        None,
+    )
 }
 
 fn build(pem: Option<Vec<u8>>) -> SharedHttpClient {
-    use aws_smithy_http_client::proxy::ProxyConfig;
-    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
-    let context = tls_context(pem);
-    Builder::new().build_with_connector_fn(move |settings, components| {
-        let mut conn = ConnectorBuilder::default()
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::AwsLc,
-            ))
-            .tls_context(context.clone());
-        conn.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            conn.set_sleep_impl(components.sleep_impl());
-        }
-        conn.set_proxy_config(Some(ProxyConfig::from_env()));
-        conn.build()
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(move |settings, components| {
+        connector(pem.as_deref(), settings.cloned(), components)
     })
 }
