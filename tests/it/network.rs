@@ -51,7 +51,7 @@ impl Proxy {
         Proxy {
             child,
             port,
-            ca: dir.join("ca.pem"),
+            ca: dir.join("ca.crt"),
             log,
         }
     }
@@ -71,20 +71,38 @@ impl Drop for Proxy {
     }
 }
 
+/// Profiles `static` and `assumer` with `extra` in both.
+fn write_profiles(env: &TestEnv, extra: &str) {
+    env.write_aws_config(&format!(
+        "[profile static]\nregion = eu-west-1\n{extra}\n\n\
+         [profile assumer]\nregion = eu-west-1\n{extra}\n\
+         role_arn = arn:aws:iam::123456789012:role/discovery\nsource_profile = static\n"
+    ));
+}
+
 /// Profile `static` (keys) and `assumer` (a role assumed through STS, so the token needs an
 /// AWS call), every endpoint behind the proxy; `extra` goes into both profiles.
 fn corporate_env(moto: &Moto, extra: &str) -> (TestEnv, Proxy) {
     let mut env = TestEnv::new();
     let proxy = Proxy::start(&env, &moto.url());
     env.write_static_profile("static");
-    env.write_aws_config(&format!(
-        "[profile static]\nregion = eu-west-1\n{extra}\n\n\
-         [profile assumer]\nregion = eu-west-1\n{extra}\n\
-         role_arn = arn:aws:iam::123456789012:role/discovery\nsource_profile = static\n"
-    ));
+    write_profiles(&env, extra);
     env.set("AWS_ENDPOINT_URL", format!("https://{HOST}"));
     env.set("HTTPS_PROXY", format!("http://127.0.0.1:{}", proxy.port));
     (env, proxy)
+}
+
+/// `eks-kc token` for cluster alpha as profile `assumer` (a role assumed through STS).
+fn assumer_token(env: &TestEnv) -> Run {
+    env.run(&[
+        "token",
+        "--cluster-name",
+        "alpha",
+        "--region",
+        "eu-west-1",
+        "--profile",
+        "assumer",
+    ])
 }
 
 #[test]
@@ -108,15 +126,7 @@ fn sync_and_token_go_through_the_proxy_trusting_aws_ca_bundle() {
     // Sync cached the role's credentials: without them the token must assume the role itself.
     env.run(&["cache", "clear"]).ok();
 
-    let run = env.run(&[
-        "token",
-        "--cluster-name",
-        "alpha",
-        "--region",
-        "eu-west-1",
-        "--profile",
-        "assumer",
-    ]);
+    let run = assumer_token(&env);
     run.ok();
     assert!(run.token().starts_with("k8s-aws-v1."));
     assert!(
@@ -142,15 +152,7 @@ fn without_the_ca_bundle_the_inspecting_proxy_is_refused() {
             .unwrap_or_default()
             .contains("alpha")
     );
-    let run = env.run(&[
-        "token",
-        "--cluster-name",
-        "alpha",
-        "--region",
-        "eu-west-1",
-        "--profile",
-        "assumer",
-    ]);
+    let run = assumer_token(&env);
     assert_ne!(run.code, Some(0));
     assert!(run.stdout.is_empty());
     // One line, which names the certificate problem and the setting that fixes it.
@@ -169,22 +171,10 @@ fn a_profile_s_ca_bundle_is_trusted_like_aws_ca_bundle() {
     // The bundle's path is only known once the proxy made it: start it, then write the profile.
     let (env, proxy) = corporate_env(&moto, "");
     let extra = format!("ca_bundle = {}", proxy.ca.display());
-    env.write_aws_config(&format!(
-        "[profile static]\nregion = eu-west-1\n{extra}\n\n\
-         [profile assumer]\nregion = eu-west-1\n{extra}\n\
-         role_arn = arn:aws:iam::123456789012:role/discovery\nsource_profile = static\n"
-    ));
+    write_profiles(&env, &extra);
     let run = env.run(&["sync", "-p", "assumer", "-r", "eu-west-1"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    let run = env.run(&[
-        "token",
-        "--cluster-name",
-        "alpha",
-        "--region",
-        "eu-west-1",
-        "--profile",
-        "assumer",
-    ]);
+    let run = assumer_token(&env);
     run.ok();
 }
 
@@ -195,15 +185,7 @@ fn an_unreadable_ca_bundle_is_an_error_naming_it() {
     let bogus = env.path("not-a-bundle.pem");
     fs::write(&bogus, "this is not PEM\n").unwrap();
     env.set("AWS_CA_BUNDLE", bogus.to_str().unwrap());
-    let run = env.run(&[
-        "token",
-        "--cluster-name",
-        "alpha",
-        "--region",
-        "eu-west-1",
-        "--profile",
-        "assumer",
-    ]);
+    let run = assumer_token(&env);
     assert_ne!(run.code, Some(0));
     assert!(
         run.stderr.contains("not-a-bundle.pem") && run.stderr.contains("AWS_CA_BUNDLE"),

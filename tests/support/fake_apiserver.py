@@ -162,10 +162,10 @@ def load_keys(path):
         return json.load(f)
 
 
-def make_certificate(directory):
+def make_certificate(directory, dns_names=None):
     """A CA (DIR/ca.crt, what the kubeconfig trusts) and a server certificate it signed for
-    127.0.0.1 and localhost, as EKS has: strict TLS clients (rustls) refuse a CA certificate
-    used as the server's own."""
+    127.0.0.1 and localhost (or for `dns_names`), as EKS has: strict TLS clients (rustls) refuse
+    a CA certificate used as the server's own. Returns the server's (certificate, key) paths."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -203,6 +203,7 @@ def make_certificate(directory):
         .not_valid_after(now + datetime.timedelta(days=7))
         .add_extension(
             x509.SubjectAlternativeName(
+                [x509.DNSName(n) for n in dns_names] if dns_names else
                 [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
             ),
             critical=False,

@@ -5,83 +5,28 @@ forwards the decrypted requests to one plain-HTTP upstream (moto).
 
     tls_proxy.py --upstream http://127.0.0.1:PORT --dir DIR --names a.test,b.test [--log FILE]
 
-Writes DIR/ca.pem (the private CA a client must trust: AWS_CA_BUNDLE) and serves a leaf
+Writes DIR/ca.crt (the private CA a client must trust: AWS_CA_BUNDLE) and serves a leaf
 certificate for --names, signed by it. Every CONNECT target is appended to --log as a JSON
 line {"connect": "host:port"}, so a test can tell which calls went through the proxy; a name
 outside --names is refused (502), so nothing reaches a real host. Prints "READY <port>".
 """
 import argparse
-import datetime
 import json
-import os
 import socket
 import ssl
 import sys
 import threading
 import urllib.parse
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from fake_apiserver import make_certificate
+
 
 
 def make_certs(directory, names):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eks-kc test corporate CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                          content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                       critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
-                       critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    with open(os.path.join(directory, "ca.pem"), "wb") as f:
-        f.write(ca.public_bytes(pem))
-    chain = os.path.join(directory, "leaf.pem")
-    with open(chain, "wb") as f:
-        f.write(leaf.public_bytes(pem))
-    keyfile = os.path.join(directory, "leaf.key")
-    with open(keyfile, "wb") as f:
-        f.write(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()))
+    """The private CA (DIR/ca.crt) and a certificate it signed for `names`, as a TLS context."""
+    cert, key = make_certificate(directory, dns_names=names)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(chain, keyfile)
+    ctx.load_cert_chain(cert, key)
     return ctx
 
 
