@@ -60,11 +60,17 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
         return mfa::resolve(&profile_mfa, profile, req, &getting, &explain_err).await;
     }
 
+    // The files read above also say which CA bundle the calls trust.
+    let bundle = match &set {
+        Some(set) => super::trust::ca_bundle_in(set, req.source.profile),
+        None => super::trust::ca_bundle(req.source.profile).await,
+    };
+    let http = super::trust::http_client(bundle.as_ref())?;
     bounded(t.operation, &getting, async {
         let conf = sdk_config(
             req.source,
             Some(aws_config::Region::new(req.region.to_owned())),
-            None,
+            Some(http),
             &t,
         )
         .await?;

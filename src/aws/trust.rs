@@ -28,24 +28,38 @@ pub struct CaBundle {
 
 /// The CA bundle of calls made for `profile` (`None`: `AWS_PROFILE`, else `default`):
 /// `AWS_CA_BUNDLE`, else the profile's `ca_bundle` (a leading `~/` is the home directory).
-/// `None`: the system's roots.
+/// `None`: the system's roots. Reads the AWS files only when the variable is unset.
 pub async fn ca_bundle(profile: Option<&str>) -> Option<CaBundle> {
-    let set = |v: &String| !v.trim().is_empty();
-    if let Some(path) = env::var("AWS_CA_BUNDLE").filter(set) {
-        return Some(CaBundle {
-            path: expand_home(&path),
-            source: "AWS_CA_BUNDLE".into(),
-        });
+    if let Some(bundle) = env_bundle() {
+        return Some(bundle);
+    }
+    ca_bundle_in(&super::profiles::load_set().await.ok()?, profile)
+}
+
+/// [`ca_bundle`] with the AWS files already read (`profiles`).
+pub fn ca_bundle_in(
+    profiles: &aws_config::profile::ProfileSet,
+    profile: Option<&str>,
+) -> Option<CaBundle> {
+    if let Some(bundle) = env_bundle() {
+        return Some(bundle);
     }
     let name = profile
         .map(str::to_owned)
-        .or_else(|| env::var("AWS_PROFILE").filter(set))
+        .or_else(|| env::var("AWS_PROFILE").filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "default".into());
-    let profiles = super::profiles::load_set().await.ok()?;
     let path = profiles.get_profile(&name)?.get("ca_bundle")?.to_owned();
     Some(CaBundle {
         path: expand_home(&path),
         source: format!("ca_bundle of profile '{name}'"),
+    })
+}
+
+fn env_bundle() -> Option<CaBundle> {
+    let path = env::var("AWS_CA_BUNDLE").filter(|v| !v.trim().is_empty())?;
+    Some(CaBundle {
+        path: expand_home(&path),
+        source: "AWS_CA_BUNDLE".into(),
     })
 }
 
