@@ -49,10 +49,7 @@ pub fn read(dir: &Path) -> Vec<String> {
 /// once share the state dir's list, and none may lose another's name).
 pub fn record(dir: &Path, name: &str, timeout: Duration) -> Result<()> {
     let private = PrivateDir::new(dir);
-    let wait = LockWait {
-        fail_if_prompting: false,
-        ..LockWait::bounded(timeout)
-    };
+    let wait = LockWait::bounded(timeout);
     let write = || -> Result<()> {
         let _lock = private.lock(FILE, &wait)?;
         let stored = Stored {

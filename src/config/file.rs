@@ -98,10 +98,7 @@ pub fn lock(path: &Path, timeout: std::time::Duration) -> Result<store::FileLock
     store::PrivateDir::new(dir)
         .lock(
             &name,
-            &store::LockWait {
-                fail_if_prompting: false,
-                ..store::LockWait::bounded(timeout)
-            },
+            &store::LockWait::bounded(timeout),
         )
         .map_err(|e| anyhow!("locking {}: {e}", path.display()))
 }

@@ -66,7 +66,7 @@ pub fn credentials(
     // One resolution per identity, however many clusters are cold at once.
     let _lock = match store
         .dir()
-        .lock(&key.file_stem(), &limits.lock_wait(interactive))
+        .lock(&key.file_stem(), &limits.lock_wait())
     {
         Ok(lock) => Some(lock),
         Err(LockError::Io(e)) => {

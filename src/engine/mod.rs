@@ -237,7 +237,7 @@ pub fn obtain(req: &TokenRequest, settings: &Settings, use_cache: bool) -> Resul
     } else {
         None
     };
-    let lock_wait = || limits.lock_wait(req.interactive);
+    let lock_wait = || limits.lock_wait();
     let entry = match cache_dir {
         None => {
             gate()?;

@@ -136,10 +136,7 @@ impl<'a> Gate<'a> {
     /// caller goes on as before the gate existed.
     pub fn enter(&self) -> Result<Option<FileLock>> {
         let stem = self.key.file_stem();
-        let at_once = LockWait {
-            fail_if_prompting: false,
-            ..LockWait::bounded(Duration::ZERO)
-        };
+        let at_once = LockWait::bounded(Duration::ZERO);
         match self.dir.lock(&stem, &at_once) {
             Ok(lock) => return Ok(Some(lock)),
             Err(LockError::Io(e)) => {
@@ -161,10 +158,7 @@ impl<'a> Gate<'a> {
                 self.label
             );
         }
-        let patient = LockWait {
-            fail_if_prompting: false,
-            ..LockWait::bounded(wait)
-        };
+        let patient = LockWait::bounded(wait);
         match self.dir.lock(&stem, &patient) {
             Ok(lock) => Ok(Some(lock)),
             Err(LockError::Io(_)) => Ok(None),

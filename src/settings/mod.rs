@@ -49,14 +49,12 @@ impl Limits {
         }
     }
 
-    /// The wait for the next lock: what is left of the lock budget. A call nobody can watch
-    /// (not interactive) does not wait behind a prompt at all.
-    pub fn lock_wait(&self, interactive: bool) -> LockWait {
+    /// The wait for the next lock: what is left of the lock budget; behind a holder asking a
+    /// person for an MFA code, as long as a sign-in may take (`EKS_KC_SIGN_IN_TIMEOUT`), for
+    /// every caller: the code typed there serves them all, from the credential cache.
+    pub fn lock_wait(&self) -> LockWait {
         LockWait {
-            fail_if_prompting: !interactive,
-            // An interactive call waits for a person at a prompt elsewhere as long as a
-            // sign-in may take: that person may be the one at this terminal.
-            while_prompting: interactive.then(|| self.sign_in_wait()),
+            while_prompting: Some(self.sign_in_wait()),
             notice: Some(waiting_for_prompt),
             ..LockWait::bounded((self.lock + self.excused()).saturating_sub(self.started.elapsed()))
         }
@@ -83,7 +81,8 @@ impl Limits {
 /// The one line a call prints when it starts waiting for a prompt in another process.
 fn waiting_for_prompt(pid: u32, lock: &Path, wait: StdDuration) {
     eprintln!(
-        "eks-kc: waiting up to {} for pid {pid}, which is asking for a code in another          terminal (lock {})",
+        "eks-kc: waiting up to {} for pid {pid}, which is asking for an MFA code in another \
+         terminal (lock {})",
         crate::duration::format_std(wait),
         lock.display()
     );

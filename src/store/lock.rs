@@ -38,12 +38,6 @@ impl PrivateDir {
                 Err(fs4::TryLockError::WouldBlock) => {}
             }
             let holder = Holder::read(&path, &file);
-            if wait.fail_if_prompting && holder.as_ref().is_some_and(|h| h.prompting) {
-                return Err(LockError::Prompting {
-                    path,
-                    pid: holder.map(|h| h.pid),
-                });
-            }
             // A holder asking a person: a waiter that may wait for a person waits longer.
             if let (Some(h), Some(longer)) = (&holder, wait.while_prompting)
                 && h.prompting
@@ -56,6 +50,13 @@ impl PrivateDir {
                 }
             }
             let now = Instant::now();
+            if now >= deadline && extended && holder.as_ref().is_some_and(|h| h.prompting) {
+                return Err(LockError::Prompting {
+                    path,
+                    waited: now - started,
+                    pid: holder.map(|h| h.pid),
+                });
+            }
             if now >= deadline {
                 return Err(LockError::Timeout {
                     path,
@@ -149,9 +150,6 @@ fn open_lock_file(path: &Path) -> io::Result<File> {
 #[derive(Debug, Clone, Copy)]
 pub struct LockWait {
     pub timeout: Duration,
-    /// Give up at once when the holder is asking a person something (an MFA code): a call
-    /// nobody can watch must not queue behind a prompt in another terminal.
-    pub fail_if_prompting: bool,
     /// When the holder is asking a person, wait this long in all instead (the person may
     /// answer); `None`: the timeout is all.
     pub while_prompting: Option<Duration>,
@@ -161,11 +159,10 @@ pub struct LockWait {
 }
 
 impl LockWait {
-    /// A wait of `timeout` that gives up on a prompting holder at once.
+    /// A wait of `timeout`, whoever the holder is and whatever it does.
     pub fn bounded(timeout: Duration) -> Self {
         LockWait {
             timeout,
-            fail_if_prompting: true,
             while_prompting: None,
             notice: None,
         }
@@ -186,11 +183,16 @@ pub enum LockError {
         pid: Option<u32>,
     },
     #[error(
-        "{} is asking for an MFA code in another terminal (lock {}); answer it there, or run \
-         `eks-kc login` in a terminal, then retry",
-        describe_holder(*pid), path.display()
+        "waited {:.1}s for {}, which is asking for an MFA code in another terminal (lock {}); \
+         answer it there, or run `eks-kc login` in a terminal, then retry \
+         (EKS_KC_SIGN_IN_TIMEOUT waits longer)",
+        waited.as_secs_f32(), describe_holder(*pid), path.display()
     )]
-    Prompting { path: PathBuf, pid: Option<u32> },
+    Prompting {
+        path: PathBuf,
+        waited: Duration,
+        pid: Option<u32>,
+    },
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -392,21 +394,31 @@ mod tests {
             "{text}"
         );
         assert!(matches!(err, LockError::Timeout { .. }));
-        // A holder that is prompting makes a non-interactive waiter give up at once.
+        // Behind a holder that is prompting, a waiter waits the longer bound, told once, and
+        // then says what it waited for.
         note_prompting();
+        static TOLD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        fn told(_: u32, _: &Path, _: Duration) {
+            TOLD.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let started = Instant::now();
         let err = dir
             .lock(
                 "a",
                 &LockWait {
-                    timeout: Duration::from_secs(30),
+                    while_prompting: Some(Duration::from_millis(600)),
+                    notice: Some(told),
                     ..wait
                 },
             )
             .err()
             .unwrap();
-        assert!(started.elapsed() < Duration::from_secs(2));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(600), "{waited:?}");
+        assert!(waited < Duration::from_secs(3), "{waited:?}");
         assert!(matches!(err, LockError::Prompting { .. }), "{err}");
+        assert!(err.to_string().contains("MFA code"), "{err}");
+        assert_eq!(TOLD.load(std::sync::atomic::Ordering::Relaxed), 1);
         // Clearing removes idle locks only.
         fs::write(dir.file("b.json"), "{}").unwrap();
         let idle = dir.lock("b", &wait).unwrap();

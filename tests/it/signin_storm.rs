@@ -362,6 +362,68 @@ fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() 
     assert_eq!(sts.calls("AssumeRole").len(), 2);
 }
 
+/// Issue 25, point 1: calls nobody can prompt for (kubectl in the background, an IDE) wait for
+/// the MFA prompt open in another terminal, saying so once, and answer from the credentials the
+/// code typed there got: one prompt, one AssumeRole for all.
+#[test]
+fn non_interactive_calls_wait_for_the_mfa_prompt_in_another_terminal() {
+    let mut env = TestEnv::new();
+    let sts = FakeSts::start(&env);
+    env.write_static_profile("base");
+    env.write_aws_config(
+        "[profile mfa]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\n\
+         source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n",
+    );
+    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    // One terminal, its call at the prompt; nothing typed yet.
+    let mut terminal = terminal_of_calls(&env, 1, "");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !prompting(&env) {
+        assert!(Instant::now() < deadline, "no prompt came");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Ten background calls for three clusters of the same profile.
+    let waiting: Vec<Child> = (0..10)
+        .map(|i| {
+            env.eks_kc(&["token"])
+                .env("KUBERNETES_EXEC_INFO", exec_info(&format!("c{}", i % 3 + 1), REGION, "mfa"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    use std::io::Write;
+    let stdin = terminal.stdin.as_mut().unwrap();
+    stdin.write_all(b"123456\n").unwrap();
+    stdin.flush().unwrap();
+    for child in waiting {
+        let run = Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(run.stdout.contains("k8s-aws-v1."), "{}", run.stdout);
+        assert!(
+            run.stderr.matches("waiting up to").count() <= 1,
+            "{}",
+            run.stderr
+        );
+    }
+    drop(terminal.stdin.take());
+    let run = Run::from(terminal.wait_with_output().unwrap());
+    assert_eq!(run.stdout.matches("MFA code for").count(), 1, "{}", run.stdout);
+    assert_eq!(sts.calls("AssumeRole").len(), 1);
+}
+
+/// Whether some eks-kc holds a lock in the cache directory while asking for a code.
+fn prompting(env: &TestEnv) -> bool {
+    std::fs::read_dir(&env.cache_dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            e.file_name().to_string_lossy().ends_with(".lock")
+                && std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("prompting"))
+        })
+    })
+}
+
 /// A profile that signs in through `[sso-session corp]` (what `aws configure sso` writes),
 /// whose login expired an hour ago with the refresh token `refresh`; `n` concurrent
 /// `eks-kc token --profile dev-sso` calls.

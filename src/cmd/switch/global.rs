@@ -211,10 +211,7 @@ fn remember<T: Serialize + DeserializeOwned + Default>(
     timeout: Duration,
     update: impl FnOnce(&mut T),
 ) -> Result<()> {
-    let wait = LockWait {
-        fail_if_prompting: false,
-        ..LockWait::bounded(timeout)
-    };
+    let wait = LockWait::bounded(timeout);
     let write = || -> Result<()> {
         let _lock = state.lock(name, &wait)?;
         let mut value: T = read_state(state, name);
