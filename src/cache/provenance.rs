@@ -16,7 +16,7 @@
 //! Pure: the profiles and the login cache files come in through parameters; reading them is
 //! `engine::origin`'s job (through `aws::profiles`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,8 @@ impl SsoLogin {
 pub struct Chain {
     pub description: Vec<String>,
     pub sso_logins: BTreeSet<SsoLogin>,
+    /// The `sso_region` of each legacy login (a profile's own `sso_start_url`), by start URL.
+    pub sso_regions: BTreeMap<String, String>,
     pub sign_ins: BTreeSet<SignIn>,
 }
 
@@ -124,6 +126,7 @@ pub struct Chain {
 pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
     let mut description = vec![];
     let mut sso_logins = BTreeSet::new();
+    let mut sso_regions = BTreeMap::new();
     let mut sign_ins = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut name = start.to_owned();
@@ -155,6 +158,9 @@ pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
             }
             sso_logins.insert(SsoLogin::Session(session));
         } else if let Some(url) = get("sso_start_url") {
+            if let Some(region) = get("sso_region") {
+                sso_regions.entry(url.clone()).or_insert(region);
+            }
             sso_logins.insert(SsoLogin::StartUrl(url));
         }
         if let Some(session) = get("login_session").filter(|s| !s.trim().is_empty()) {
@@ -171,6 +177,7 @@ pub fn walk(src: &dyn ProfileSource, start: &str) -> Chain {
     Chain {
         description,
         sso_logins,
+        sso_regions,
         sign_ins,
     }
 }
@@ -204,6 +211,7 @@ pub fn walk_sso(src: &dyn ProfileSource, role: &crate::source::SsoRole<'_>) -> C
     Chain {
         description,
         sso_logins: BTreeSet::from([login]),
+        sso_regions: BTreeMap::new(),
         sign_ins: BTreeSet::new(),
     }
 }

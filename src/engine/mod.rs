@@ -274,7 +274,7 @@ fn ready(
     use_cache: bool,
     origin: &Origin<'_>,
 ) -> Result<()> {
-    let logins: Vec<String> = match req.identity().sso {
+    let logins: Vec<ProfileLogin> = match req.identity().sso {
         Some(_) => vec![],
         None => profile_logins(req),
     };
@@ -286,21 +286,34 @@ fn ready(
     if let Some(role) = req.identity().sso {
         return signin::sso_ready(role.login, req.interactive, settings);
     }
-    for name in &logins {
-        signin::sso_ready(
-            crate::source::SsoLoginRef::Session(name),
-            req.interactive,
-            settings,
-        )?;
+    for login in &logins {
+        signin::sso_ready(login.reference(), req.interactive, settings)?;
     }
     Ok(())
 }
 
-/// The `[sso-session]` logins a profile's chain signs in through (what `aws configure sso`
-/// writes). The SDK would refresh such a login itself, once per process; through the login's
+/// An IAM Identity Center login a profile's chain signs in through.
+enum ProfileLogin {
+    /// Through an `[sso-session]` (what `aws configure sso` writes).
+    Session(String),
+    /// A legacy profile's own `sso_start_url` and `sso_region`.
+    StartUrl { url: String, region: String },
+}
+
+impl ProfileLogin {
+    fn reference(&self) -> crate::source::SsoLoginRef<'_> {
+        use crate::source::SsoLoginRef;
+        match self {
+            ProfileLogin::Session(name) => SsoLoginRef::Session(name),
+            ProfileLogin::StartUrl { url, region } => SsoLoginRef::StartUrl { url, region },
+        }
+    }
+}
+
+/// The IAM Identity Center logins a profile's chain signs in through. The SDK would refresh
+/// such a login itself, once per process (and a legacy one not at all); through the login's
 /// gate one refresh or sign-in serves every caller, and the SDK then reads the refreshed file.
-/// (Legacy profiles with their own `sso_start_url` are left to the SDK.)
-fn profile_logins(req: &TokenRequest) -> Vec<String> {
+fn profile_logins(req: &TokenRequest) -> Vec<ProfileLogin> {
     let env = crate::settings::env::var;
     if req.identity().uses_env_keys(env) {
         return vec![];
@@ -313,12 +326,17 @@ fn profile_logins(req: &TokenRequest) -> Vec<String> {
         .clone()
         .or_else(|| env("AWS_PROFILE").filter(|p| !p.is_empty()))
         .unwrap_or_else(|| "default".into());
-    crate::cache::provenance::walk(&files, &start)
+    let chain = crate::cache::provenance::walk(&files, &start);
+    chain
         .sso_logins
         .into_iter()
         .filter_map(|login| match login {
-            crate::cache::provenance::SsoLogin::Session(name) => Some(name),
-            crate::cache::provenance::SsoLogin::StartUrl(_) => None,
+            crate::cache::provenance::SsoLogin::Session(name) => Some(ProfileLogin::Session(name)),
+            // Without its sso_region the SDK's own error says what is missing.
+            crate::cache::provenance::SsoLogin::StartUrl(url) => {
+                let region = chain.sso_regions.get(&url)?.clone();
+                Some(ProfileLogin::StartUrl { url, region })
+            }
         })
         .collect()
 }

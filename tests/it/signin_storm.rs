@@ -493,3 +493,73 @@ fn a_profile_s_revoked_refresh_token_is_tried_once_for_twenty_calls() {
     }
     assert_eq!(sso.calls("CreateToken"), 1, "{}", sso.stats());
 }
+
+/// A legacy profile with its own `sso_start_url` (no `[sso-session]`, no refresh token) whose
+/// login expired: one interactive call signs in in the browser, once, and nineteen
+/// non-interactive ones wait for it and then succeed through the SDK reading the new file.
+#[test]
+fn a_legacy_profile_s_expired_login_is_signed_in_once_for_twenty_calls() {
+    let mut env = TestEnv::new();
+    let world = json!({"accounts": [{"id": PROD, "name": "prod", "roles": ["ReadOnly"],
+        "clusters": {}}]});
+    let sso = FakeSso::builder(&env, world)
+        .token(SSO_TOKEN)
+        .known_client()
+        .start();
+    env.sso_logged_in(&sso);
+    env.write_aws_config(&format!(
+        "[profile legacy]\nsso_start_url = {START_URL}\nsso_region = {SSO_REGION}\n\
+         sso_account_id = {PROD}\nsso_role_name = ReadOnly\nregion = {REGION}\n"
+    ));
+    sso_token_file(
+        &env.home,
+        START_URL,
+        "aoaFAKEexpired-token",
+        Utc::now() - chrono::Duration::hours(1),
+        None,
+    );
+    env.set(
+        "BROWSER",
+        format!("python3 {}", support("fake_browser.py").display()),
+    );
+    env.set("FAKE_BROWSER", "approve");
+    env.set("FAKE_BROWSER_DELAY", "2");
+    env.set(
+        "FAKE_BROWSER_OPENS",
+        env.path("opens").display().to_string(),
+    );
+    let info = json!({"apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential", "spec": {"interactive": true, "cluster": {"config": {
+            "clusterName": "a", "region": REGION, "profile": "legacy"}}}});
+    let person = env
+        .command("script")
+        .args([
+            "-qec",
+            &format!("KUBERNETES_EXEC_INFO='{info}' {} token", bin().display()),
+            "/dev/null",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signing_in(&env, "signing-in browser");
+    let others: Vec<Child> = (0..19)
+        .map(|i| {
+            env.eks_kc(&["token", "-c", &format!("c{}", i % 4), "--profile", "legacy"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let person = Run::from(person.wait_with_output().unwrap());
+    assert_eq!(person.code, Some(0), "{}{}", person.stdout, person.stderr);
+    for r in finish(others) {
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(r.stdout.contains("k8s-aws-v1."), "{}", r.stdout);
+        assert_eq!(r.stderr.matches("waiting up to").count(), 1, "{}", r.stderr);
+    }
+    assert_eq!(sso.stats()["authorizations"], 1, "{}", sso.stats());
+    assert_eq!(opens(&env), 1);
+}
