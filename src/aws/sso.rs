@@ -171,9 +171,9 @@ pub async fn access_token(login: &Login, conf: &SdkConfig) -> Result<String> {
                     Ok(token)
                 }
                 other => {
-                    let why = match other {
-                        Err(e) => error_text(&e),
-                        Ok(_) => "no access token in the answer".into(),
+                    let (why, transient) = match other {
+                        Err(e) => (error_text(&e), unanswered(&e)),
+                        Ok(_) => ("no access token in the answer".into(), false),
                     };
                     // Another process may have refreshed it meanwhile (a refresh token can be
                     // single-use): its result is in the file.
@@ -187,11 +187,17 @@ pub async fn access_token(login: &Login, conf: &SdkConfig) -> Result<String> {
                             tracing::debug!("SSO token refresh failed ({why}); using the old one");
                             Ok(t)
                         }
-                        None => bail!(
-                            "the IAM Identity Center login ({}) has expired and could not be \
-                             refreshed ({why}): {fix}",
-                            login.reference().flags()
-                        ),
+                        None => {
+                            let line = format!(
+                                "the IAM Identity Center login ({}) has expired and could not \
+                                 be refreshed ({why}): {fix}",
+                                login.reference().flags()
+                            );
+                            Err(match transient {
+                                true => Unanswered(line).into(),
+                                false => anyhow!(line),
+                            })
+                        }
                     }
                 }
             }
@@ -394,6 +400,21 @@ pub async fn role_credentials(
 pub fn login_plan(login: &Login) -> Option<Plan> {
     let bytes = crate::store::read_user_file(&login.token_file()).ok()??;
     Some(TokenFile::parse(&bytes).ok()?.plan(Utc::now()))
+}
+
+/// A refresh that IAM Identity Center did not answer (no connection, a time limit, a 5xx), as
+/// opposed to one it refused: the refresh token may still be good a moment later.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unanswered(pub String);
+
+/// Whether a CreateToken call failed without IAM Identity Center's verdict on the grant.
+fn unanswered<E>(e: &SdkError<E>) -> bool {
+    match e {
+        SdkError::ServiceError(se) => se.raw().status().is_server_error(),
+        SdkError::ConstructionFailure(_) => false,
+        _ => true,
+    }
 }
 
 /// A usable portal token for `login`, refreshed (one CreateToken) when it needs to be: the

@@ -97,11 +97,12 @@ fn sso_login(
         .sign_in_timeout
         .to_std()
         .unwrap_or(Duration::from_secs(600));
-    let path = match choose_flow(session, args)? {
-        Flow::DeviceCode { open } => sso_login::device_code(&login, open, wait, settings)?,
-        Flow::Browser { open } => sso_login::browser_sign_in(&login, open, wait, settings)?,
-    };
-    engine::end_cool_down(engine::SignInKind::SsoLogin, session, settings);
+    let flow = choose_flow(session, args)?;
+    let device = matches!(flow, Flow::DeviceCode { .. });
+    let path = engine::sign_in_by_hand(&login, device, settings, || match flow {
+        Flow::DeviceCode { open } => sso_login::device_code(&login, open, wait, settings),
+        Flow::Browser { open } => sso_login::browser_sign_in(&login, open, wait, settings),
+    })?;
     writeln!(
         out,
         "{session}: signed in; the login is saved in {} (the AWS CLI uses it too). Next: \

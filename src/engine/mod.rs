@@ -29,6 +29,7 @@ pub use crate::settings::Limits;
 pub use credentials::{credentials, end_cool_down, remember};
 pub use origin::{Origin, Validity};
 pub use serve::TokenCache;
+pub use signin::by_hand as sign_in_by_hand;
 
 /// What one token request resolved to, after flags, exec info and environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,8 +100,13 @@ impl<'a> Gate<'a> {
 
     /// Remembers a failure for the cool-down; returns the line every caller now prints.
     pub fn remember(&self, failed: Failed, why: &str) -> String {
+        self.remember_for(failed, why, self.settings.sign_in_cooldown)
+    }
+
+    /// [`Gate::remember`] for `cooldown` instead of the setting.
+    fn remember_for(&self, failed: Failed, why: &str, cooldown: chrono::Duration) -> String {
         let now = Utc::now();
-        let until = now + self.settings.sign_in_cooldown;
+        let until = now + cooldown;
         let line = match failed {
             Failed::SignIn => format!(
                 "the sign-in for the {} failed ({why}); no new sign-in starts before {} \
@@ -117,7 +122,7 @@ impl<'a> Gate<'a> {
             failed,
             line.clone(),
             now,
-            self.settings.sign_in_cooldown,
+            cooldown,
             self.watch.as_deref().map(stamp),
         );
         if let Err(e) = self.dir.write(&self.state_file(), &state.to_bytes()) {
@@ -172,6 +177,10 @@ impl<'a> Gate<'a> {
     }
 }
 
+/// How long a refresh that IAM Identity Center did not answer is shared (at most): long enough
+/// for the callers that waited for it, short enough that the network coming back is used.
+const UNANSWERED_COOLDOWN: chrono::Duration = chrono::Duration::seconds(10);
+
 /// Where the holder's person-step happens, from its lock note.
 fn place(doing: &str) -> Option<&'static str> {
     if doing.contains("browser") {
@@ -215,7 +224,13 @@ pub fn sso_ready(r: SsoLoginRef<'_>, interactive: bool, settings: &Settings) -> 
                 return Ok(());
             }
             Err(e) => {
-                let line = gate.remember(Failed::Refresh, &format!("{e:#}"));
+                // Shared with the callers waiting now either way; a refresh nobody answered
+                // (the network) only briefly, so a moment later the next caller tries again.
+                let cooldown = match e.downcast_ref::<aws::sso::Unanswered>() {
+                    Some(_) => settings.sign_in_cooldown.min(UNANSWERED_COOLDOWN),
+                    None => settings.sign_in_cooldown,
+                };
+                let line = gate.remember_for(Failed::Refresh, &format!("{e:#}"), cooldown);
                 if !interactive {
                     bail!("{line}");
                 }
@@ -227,6 +242,37 @@ pub fn sso_ready(r: SsoLoginRef<'_>, interactive: bool, settings: &Settings) -> 
         return Ok(());
     }
     sign_in(&gate, &login, &lock, settings)
+}
+
+/// `eks-kc login --sso-session` run by a person: the same gate as a token's sign-in, so that
+/// calls needing the login meanwhile wait for this one (told where it happens) instead of
+/// starting their own, and a sign-in in progress elsewhere is waited for first. Its cool-down
+/// ends at once (the person asked); a failure starts one, as a token's failed sign-in does.
+pub fn by_hand(
+    login: &Login,
+    device_code: bool,
+    settings: &Settings,
+    sign_in: impl FnOnce() -> Result<PathBuf>,
+) -> Result<PathBuf> {
+    let r = login.reference();
+    let gate = Gate::new(settings, Kind::SsoLogin, r.name(), r.login_fix())?
+        .watching(login.token_file());
+    gate.forget();
+    let lock = gate.enter()?;
+    if let Some(lock) = &lock {
+        let how = if device_code { "device-code" } else { "browser" };
+        lock.note(&format!("signing-in {how} for the {}", gate.label));
+    }
+    match sign_in() {
+        Ok(path) => {
+            gate.forget();
+            Ok(path)
+        }
+        Err(e) => {
+            gate.remember(Failed::SignIn, &format!("{e:#}"));
+            Err(e)
+        }
+    }
 }
 
 /// Whether a login's token can be used as it is (or there is no file: the signing path says

@@ -428,6 +428,16 @@ fn prompting(env: &TestEnv) -> bool {
 /// whose login expired an hour ago with the refresh token `refresh`; `n` concurrent
 /// `eks-kc token --profile dev-sso` calls.
 fn profile_calls(refresh: &Refresh<'_>, n: usize) -> (FakeSso, Vec<Run>) {
+    let (_, sso, runs) = profile_calls_in(refresh, n, |_| {});
+    (sso, runs)
+}
+
+/// [`profile_calls`], `tweak` changing the environment before the calls start.
+fn profile_calls_in(
+    refresh: &Refresh<'_>,
+    n: usize,
+    tweak: impl FnOnce(&mut TestEnv),
+) -> (TestEnv, FakeSso, Vec<Run>) {
     let mut env = TestEnv::new();
     let world = json!({"accounts": [{"id": PROD, "name": "prod", "roles": ["ReadOnly"],
         "clusters": {}}]});
@@ -453,6 +463,7 @@ fn profile_calls(refresh: &Refresh<'_>, n: usize) -> (FakeSso, Vec<Run>) {
         "\n[profile dev-sso]\nsso_session = {SSO_SESSION}\nsso_account_id = {PROD}\n\
          sso_role_name = ReadOnly\nregion = {REGION}\n"
     ));
+    tweak(&mut env);
     let children: Vec<Child> = (0..n)
         .map(|_| {
             env.eks_kc(&["token", "-c", "a", "--profile", "dev-sso"])
@@ -464,7 +475,7 @@ fn profile_calls(refresh: &Refresh<'_>, n: usize) -> (FakeSso, Vec<Run>) {
         .collect();
     let runs = finish(children);
     assert_eq!(opens(&env), 0, "a non-interactive call opened a browser");
-    (sso, runs)
+    (env, sso, runs)
 }
 
 #[test]
@@ -562,4 +573,57 @@ fn a_legacy_profile_s_expired_login_is_signed_in_once_for_twenty_calls() {
     }
     assert_eq!(sso.stats()["authorizations"], 1, "{}", sso.stats());
     assert_eq!(opens(&env), 1);
+}
+
+/// `eks-kc login --sso-session` run by hand holds the login's gate while the person signs in:
+/// kubectl calls meanwhile wait for it (told where it happens) instead of failing, and then
+/// succeed; one authorization in all.
+#[test]
+fn calls_during_a_login_by_hand_wait_for_it() {
+    let (mut env, sso, api) = expired("approve", None);
+    env.set("FAKE_BROWSER_DELAY", "2");
+    let login = env
+        .eks_kc(&["login", "--sso-session", SSO_SESSION])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    signing_in(&env, "signing-in browser");
+    let others: Vec<Child> = (0..10).map(|_| kubectl_get_ns(&env)).collect();
+    let login = Run::from(login.wait_with_output().unwrap());
+    assert_eq!(login.code, Some(0), "{}", login.stderr);
+    for r in finish(others) {
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(r.stderr.contains("in the browser it opened"), "{}", r.stderr);
+    }
+    assert_eq!(sso.stats()["authorizations"], 1, "{}", sso.stats());
+    assert_eq!(opens(&env), 1);
+    drop(api);
+}
+
+/// A refresh IAM Identity Center never answered (nothing listens at its address) is shared with
+/// the callers waiting for it, but not for the whole cool-down: the refresh token may be good
+/// once the network is back, so the next try comes after seconds, not a minute.
+#[test]
+fn an_unanswered_refresh_is_shared_briefly() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    let (env, sso, runs) = profile_calls_in(&Refresh::known(), 10, |env| {
+        env.set("AWS_ENDPOINT_URL_SSO_OIDC", &nowhere);
+        env.set("EKS_KC_TIMEOUT", "2s");
+    });
+    for r in &runs {
+        assert_eq!(r.code, Some(1), "{}", r.stderr);
+        assert!(r.stderr.contains("could not be refreshed"), "{}", r.stderr);
+    }
+    assert_eq!(sso.calls("CreateToken"), 0);
+    let status = env.run(&["cache", "status", "-o", "json"]);
+    let until = status.json()["signIns"][0]["coolDownUntil"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", status.stdout))
+        .to_owned();
+    let until = chrono::DateTime::parse_from_rfc3339(&until).unwrap();
+    let left = until.signed_duration_since(Utc::now());
+    assert!(left <= chrono::Duration::seconds(11), "{left:?}");
 }
