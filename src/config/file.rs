@@ -96,10 +96,7 @@ pub fn lock(path: &Path, timeout: std::time::Duration) -> Result<store::FileLock
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "config.yaml".to_owned());
     store::PrivateDir::new(dir)
-        .lock(
-            &name,
-            &store::LockWait::bounded(timeout),
-        )
+        .lock(&name, &store::LockWait::bounded(timeout))
         .map_err(|e| anyhow!("locking {}: {e}", path.display()))
 }
 

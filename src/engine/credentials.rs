@@ -64,10 +64,7 @@ pub fn credentials(
         return Ok(from_entry(e));
     }
     // One resolution per identity, however many clusters are cold at once.
-    let _lock = match store
-        .dir()
-        .lock(&key.file_stem(), &limits.lock_wait())
-    {
+    let _lock = match store.dir().lock(&key.file_stem(), &limits.lock_wait()) {
         Ok(lock) => Some(lock),
         Err(LockError::Io(e)) => {
             tracing::debug!("credential cache not locked: {e}");

@@ -255,12 +255,16 @@ pub fn by_hand(
     sign_in: impl FnOnce() -> Result<PathBuf>,
 ) -> Result<PathBuf> {
     let r = login.reference();
-    let gate = Gate::new(settings, Kind::SsoLogin, r.name(), r.login_fix())?
-        .watching(login.token_file());
+    let gate =
+        Gate::new(settings, Kind::SsoLogin, r.name(), r.login_fix())?.watching(login.token_file());
     gate.forget();
     let lock = gate.enter()?;
     if let Some(lock) = &lock {
-        let how = if device_code { "device-code" } else { "browser" };
+        let how = if device_code {
+            "device-code"
+        } else {
+            "browser"
+        };
         lock.note(&format!("signing-in {how} for the {}", gate.label));
     }
     match sign_in() {

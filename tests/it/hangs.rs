@@ -238,7 +238,11 @@ fn a_non_interactive_call_waits_behind_a_prompt_within_the_sign_in_bound() {
     );
     assert!(lines[1].contains("MFA code"), "{}", run.stderr);
     assert!(lines[1].contains("eks-kc login"), "{}", run.stderr);
-    assert!(lines[1].contains("EKS_KC_SIGN_IN_TIMEOUT"), "{}", run.stderr);
+    assert!(
+        lines[1].contains("EKS_KC_SIGN_IN_TIMEOUT"),
+        "{}",
+        run.stderr
+    );
 }
 
 fn assert_network_timeout(run: &Run, took: Duration) {

@@ -386,7 +386,10 @@ fn non_interactive_calls_wait_for_the_mfa_prompt_in_another_terminal() {
     let waiting: Vec<Child> = (0..10)
         .map(|i| {
             env.eks_kc(&["token"])
-                .env("KUBERNETES_EXEC_INFO", exec_info(&format!("c{}", i % 3 + 1), REGION, "mfa"))
+                .env(
+                    "KUBERNETES_EXEC_INFO",
+                    exec_info(&format!("c{}", i % 3 + 1), REGION, "mfa"),
+                )
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -410,7 +413,12 @@ fn non_interactive_calls_wait_for_the_mfa_prompt_in_another_terminal() {
     }
     drop(terminal.stdin.take());
     let run = Run::from(terminal.wait_with_output().unwrap());
-    assert_eq!(run.stdout.matches("MFA code for").count(), 1, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("MFA code for").count(),
+        1,
+        "{}",
+        run.stdout
+    );
     assert_eq!(sts.calls("AssumeRole").len(), 1);
 }
 
@@ -594,7 +602,11 @@ fn calls_during_a_login_by_hand_wait_for_it() {
     assert_eq!(login.code, Some(0), "{}", login.stderr);
     for r in finish(others) {
         assert_eq!(r.code, Some(0), "{}", r.stderr);
-        assert!(r.stderr.contains("in the browser it opened"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("in the browser it opened"),
+            "{}",
+            r.stderr
+        );
     }
     assert_eq!(sso.stats()["authorizations"], 1, "{}", sso.stats());
     assert_eq!(opens(&env), 1);
