@@ -193,9 +193,10 @@ pub async fn access_token(login: &Login, conf: &SdkConfig) -> Result<String> {
                                  be refreshed ({why}): {fix}",
                                 login.reference().flags()
                             );
-                            Err(match transient {
-                                true => Unanswered(line).into(),
-                                false => anyhow!(line),
+                            Err(if transient {
+                                Unanswered(line).into()
+                            } else {
+                                anyhow!(line)
                             })
                         }
                     }

@@ -136,6 +136,35 @@ impl<'a> Gate<'a> {
         let _ = std::fs::remove_file(self.dir.file(&self.state_file()));
     }
 
+    /// Runs a person's sign-in `step` under the gate's `lock` (noted there as browser or device
+    /// code, for waiters and `cache status`): a success ends the cool-down, a failure starts
+    /// one; the error then comes with the line every caller now prints.
+    fn person_step<T>(
+        &self,
+        lock: Option<&FileLock>,
+        device_code: bool,
+        step: impl FnOnce() -> Result<T>,
+    ) -> std::result::Result<T, (anyhow::Error, String)> {
+        if let Some(lock) = lock {
+            let how = if device_code {
+                "device-code"
+            } else {
+                "browser"
+            };
+            lock.note(&format!("signing-in {how} for the {}", self.label));
+        }
+        match step() {
+            Ok(done) => {
+                self.forget();
+                Ok(done)
+            }
+            Err(e) => {
+                let line = self.remember(Failed::SignIn, &format!("{e:#}"));
+                Err((e, line))
+            }
+        }
+    }
+
     /// The gate's lock: at once when free, else after waiting (bounded, said once on stderr)
     /// for the process that holds it. `None` when the cache directory cannot be locked: the
     /// caller goes on as before the gate existed.
@@ -259,24 +288,8 @@ pub fn by_hand(
         Gate::new(settings, Kind::SsoLogin, r.name(), r.login_fix())?.watching(login.token_file());
     gate.forget();
     let lock = gate.enter()?;
-    if let Some(lock) = &lock {
-        let how = if device_code {
-            "device-code"
-        } else {
-            "browser"
-        };
-        lock.note(&format!("signing-in {how} for the {}", gate.label));
-    }
-    match sign_in() {
-        Ok(path) => {
-            gate.forget();
-            Ok(path)
-        }
-        Err(e) => {
-            gate.remember(Failed::SignIn, &format!("{e:#}"));
-            Err(e)
-        }
-    }
+    gate.person_step(lock.as_ref(), device_code, sign_in)
+        .map_err(|(e, _)| e)
 }
 
 /// Whether a login's token can be used as it is (or there is no file: the signing path says
@@ -294,18 +307,13 @@ fn sign_in(gate: &Gate<'_>, login: &Login, lock: &FileLock, settings: &Settings)
         "eks-kc: the {} has expired; signing in (other eks-kc calls wait for this one)",
         gate.label
     );
-    let done = if browser {
-        lock.note(&format!("signing-in browser for the {}", gate.label));
-        super::sso_login::browser_sign_in(login, true, wait, settings)
-    } else {
-        lock.note(&format!("signing-in device-code for the {}", gate.label));
-        super::sso_login::device_code(login, false, wait, settings)
-    };
-    match done {
-        Ok(_) => {
-            gate.forget();
-            Ok(())
+    gate.person_step(Some(lock), !browser, || {
+        if browser {
+            super::sso_login::browser_sign_in(login, true, wait, settings)
+        } else {
+            super::sso_login::device_code(login, false, wait, settings)
         }
-        Err(e) => bail!("{}", gate.remember(Failed::SignIn, &format!("{e:#}"))),
-    }
+    })
+    .map(|_| ())
+    .map_err(|(_, line)| anyhow::anyhow!("{line}"))
 }

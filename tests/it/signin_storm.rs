@@ -40,6 +40,12 @@ fn expired(mode: &str, refresh: Option<&Refresh<'_>>) -> (TestEnv, FakeSso, ApiS
         Utc::now() - chrono::Duration::hours(1),
         refresh,
     );
+    fake_browser(&mut env, mode);
+    (env, sso, api)
+}
+
+/// tests/support/fake_browser.py as the browser, doing `mode`, counting its starts (`opens`).
+fn fake_browser(env: &mut TestEnv, mode: &str) {
     env.set(
         "BROWSER",
         format!("python3 {}", support("fake_browser.py").display()),
@@ -49,7 +55,6 @@ fn expired(mode: &str, refresh: Option<&Refresh<'_>>) -> (TestEnv, FakeSso, ApiS
         "FAKE_BROWSER_OPENS",
         env.path("opens").display().to_string(),
     );
-    (env, sso, api)
 }
 
 fn opens(env: &TestEnv) -> usize {
@@ -305,8 +310,9 @@ fn terminal_of_calls(env: &TestEnv, n: usize, typed: &str) -> Child {
     child
 }
 
-#[test]
-fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() {
+/// Profile `mfa`: a role assumed with an MFA code through tests/support/fake_sts.py, on top of
+/// static keys.
+fn mfa_profile() -> (TestEnv, FakeSts) {
     let mut env = TestEnv::new();
     let sts = FakeSts::start(&env);
     env.write_static_profile("base");
@@ -315,6 +321,12 @@ fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() 
          source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n",
     );
     env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    (env, sts)
+}
+
+#[test]
+fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() {
+    let (env, sts) = mfa_profile();
     let started = Instant::now();
     let terminals = [
         terminal_of_calls(&env, 10, "000000\n"),
@@ -367,14 +379,7 @@ fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() 
 /// code typed there got: one prompt, one AssumeRole for all.
 #[test]
 fn non_interactive_calls_wait_for_the_mfa_prompt_in_another_terminal() {
-    let mut env = TestEnv::new();
-    let sts = FakeSts::start(&env);
-    env.write_static_profile("base");
-    env.write_aws_config(
-        "[profile mfa]\nregion = eu-west-1\nrole_arn = arn:aws:iam::111122223333:role/eks-admin\n\
-         source_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\n",
-    );
-    env.set("AWS_ENDPOINT_URL_STS", sts.url());
+    let (env, sts) = mfa_profile();
     // One terminal, its call at the prompt; nothing typed yet.
     let mut terminal = terminal_of_calls(&env, 1, "");
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -537,16 +542,8 @@ fn a_legacy_profile_s_expired_login_is_signed_in_once_for_twenty_calls() {
         Utc::now() - chrono::Duration::hours(1),
         None,
     );
-    env.set(
-        "BROWSER",
-        format!("python3 {}", support("fake_browser.py").display()),
-    );
-    env.set("FAKE_BROWSER", "approve");
+    fake_browser(&mut env, "approve");
     env.set("FAKE_BROWSER_DELAY", "2");
-    env.set(
-        "FAKE_BROWSER_OPENS",
-        env.path("opens").display().to_string(),
-    );
     let info = json!({"apiVersion": "client.authentication.k8s.io/v1beta1",
         "kind": "ExecCredential", "spec": {"interactive": true, "cluster": {"config": {
             "clusterName": "a", "region": REGION, "profile": "legacy"}}}});
