@@ -35,8 +35,17 @@ use crate::store::stamp::{FileStamp, stamp};
 use crate::{hashes, kubeconfig, store};
 
 /// 3: digests are kept only for settled files (2 could hold a racily-clean one); 5: adopted
-/// contexts and namespaces in the summary, fingerprints for files that had not settled.
-const VERSION: u32 = 5;
+/// contexts and namespaces in the summary, fingerprints for files that had not settled; 6: the
+/// foreign EKS contexts (and how many were judged), for the picker of `use`.
+const VERSION: u32 = 6;
+
+/// Contexts eks-kc neither wrote nor adopted are identified (which EKS identity their user
+/// signs as) one by one, each a walk through the files: only the first this many are.
+pub const FOREIGN_JUDGED: usize = 200;
+
+/// A kubeconfig without eks-kc's entries is worth a digest only when its parse is felt: from
+/// this many contexts (a few milliseconds of YAML; most of a second at 10,000).
+const MANY_CONTEXTS: usize = 200;
 
 /// How long ago every file must have changed for a digest of it to be kept: more than one tick
 /// of any filesystem clock (1 s on the coarsest ones, ext3 and HFS+), with room for skew.
@@ -53,13 +62,19 @@ pub struct Summary {
     pub adopted: Vec<ManagedContext>,
     /// The namespace of each context that sets one (what `prompt` shows once `use` switched).
     pub namespaces: BTreeMap<String, String>,
+    /// EKS contexts eks-kc neither wrote nor adopted (`aws eks update-kubeconfig`'s, say),
+    /// among the first [`FOREIGN_JUDGED`] such contexts: see `judged`.
+    pub foreign: Vec<ManagedContext>,
+    /// How many of `names`, from the first, were judged: a context past them that is not in
+    /// `managed`, `adopted` or `foreign` may still be an EKS one; one before them is not.
+    pub judged: usize,
 }
 
 impl Summary {
     pub fn of(view: &View) -> Self {
         let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
         let mut seen = BTreeSet::new();
-        let adopted = files
+        let adopted: Vec<ManagedContext> = files
             .iter()
             .flat_map(|k| k.adopted_contexts())
             .filter(|(name, _, _)| seen.insert(name.clone()))
@@ -76,13 +91,17 @@ impl Summary {
                 namespaces.insert(name, ns);
             }
         }
+        let (names, managed, unusable) = (view.context_names(), view.managed(), view.unusable());
+        let (foreign, judged) = foreign(&files, &names, [&managed, &adopted], &unusable);
         Summary {
             current: view.current_context(),
-            names: view.context_names(),
-            managed: view.managed(),
-            unusable: view.unusable(),
+            names,
+            managed,
+            unusable,
             adopted,
             namespaces,
+            foreign,
+            judged,
         }
     }
 
@@ -93,6 +112,33 @@ impl Summary {
             context: self.current.clone(),
         }
     }
+}
+
+/// The EKS identities of the first [`FOREIGN_JUDGED`] of `names` that are neither in `known`
+/// nor `unusable`, and how many of `names` that judged.
+fn foreign(
+    files: &[&Kubeconfig],
+    names: &[String],
+    known: [&[ManagedContext]; 2],
+    unusable: &[String],
+) -> (Vec<ManagedContext>, usize) {
+    let known: std::collections::HashSet<&str> = (known.iter().flat_map(|k| k.iter()))
+        .map(|m| m.name.as_str())
+        .chain(unusable.iter().map(String::as_str))
+        .collect();
+    let mut found = vec![];
+    let mut lookups = 0;
+    for (i, name) in names.iter().enumerate() {
+        if known.contains(name.as_str()) {
+            continue;
+        }
+        if lookups == FOREIGN_JUDGED {
+            return (found, i);
+        }
+        lookups += 1;
+        found.extend(kubeconfig::identify_context(files, name).map(|i| i.to_managed()));
+    }
+    (found, names.len())
 }
 
 /// What `prompt` shows: the current context and the namespace it sets.
@@ -125,9 +171,11 @@ struct Stored<T> {
 /// The summary of the kubeconfig(s) kubectl would read, from the digest in `cache_dir` when it
 /// is current, else parsed (and the digest rewritten, best effort).
 pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
-    // Only where eks-kc is in use: a kubeconfig without its entries is not worth a file.
+    // Only where eks-kc is in use, or the file is large: a small kubeconfig without its
+    // entries is not worth a file.
     cached(CONTEXTS, explicit, Some(cache_dir), Summary::of, |s| {
         !(s.managed.is_empty() && s.unusable.is_empty() && s.adopted.is_empty())
+            || s.names.len() >= MANY_CONTEXTS
     })
 }
 

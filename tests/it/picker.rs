@@ -326,6 +326,50 @@ fn use_shell_picks_for_this_shell_only() {
     assert_eq!(env.run(&["prompt"]).ok().stdout.trim(), "dev");
 }
 
+#[test]
+fn many_contexts_come_from_the_digest_and_past_the_first_screen_too() {
+    let env = env_with_contexts();
+    let mut text = String::from(
+        "clusters:\n- name: c\n  cluster: {server: 'https://c.example'}\n\
+         users:\n- name: u\n  user: {token: not-a-secret}\ncontexts:\n",
+    );
+    for i in 0..300 {
+        let ns = match i {
+            0 => ", namespace: first",
+            299 => ", namespace: last",
+            _ => "",
+        };
+        text.push_str(&format!(
+            "- name: ctx-{i:03}\n  context: {{cluster: c, user: u{ns}}}\n"
+        ));
+    }
+    text.push_str("current-context: ctx-000\n");
+    fs::write(&env.kubeconfig, text).unwrap();
+    let mut pty = Pty::start(&env, &format!("{} use", bin().display()));
+    // The first screen is drawn, and the rows past it follow while the picker is open.
+    pty.expect("ctx-000  (current)");
+    pty.expect("not an EKS context | namespace first");
+    pty.expect("300/300");
+    pty.send("ctx-299");
+    // Past the contexts the digest judged, only the namespace is known.
+    pty.expect("ctx-299");
+    pty.expect("    namespace last");
+    pty.expect("1/300");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(current(&env), "ctx-299");
+    // A kubeconfig that large is worth a digest even without eks-kc's entries.
+    let digests = fs::read_dir(&env.cache_dir).unwrap().flatten();
+    let names: Vec<String> = digests
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("contexts-")),
+        "{names:?}"
+    );
+}
+
 /// Profile `team` signs with the fixture keys (a credential_process); context `prod` is served
 /// by the fake API server, which lists namespaces default, kube-system and eks-kc-test.
 fn env_with_cluster() -> (TestEnv, ApiServer) {

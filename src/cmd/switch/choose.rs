@@ -55,24 +55,53 @@ pub fn context(args: &UseArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Out
         pick::print(&pick::matching(&summary.names, query), env, out)?;
         return Ok(Outcome::Listed);
     }
-    let view = View::load(args.kubeconfig.as_deref())?;
-    let names = view.context_names();
-    if names.is_empty() {
+    // From the digest, as `list` and completion read it: no YAML parsed while it vouches.
+    let explicit = args.kubeconfig.as_deref();
+    let settings = crate::settings::Settings::from_env().ok();
+    let cache = settings.as_ref().and_then(|s| s.cache_dir().ok());
+    let summary = match cache {
+        Some(cache) => kubeconfig::digest::load(explicit, cache)?,
+        None => kubeconfig::digest::Summary::of(&View::load(explicit)?),
+    };
+    if summary.names.is_empty() {
         bail!(
             "there is no context to pick: {}",
             crate::cmd::pick_a_context(false)
         );
     }
-    let current = view.current_context();
-    let paths = kubeconfig::file::view_paths(args.kubeconfig.as_deref())?;
-    let recent = crate::recent::load(&paths, &names);
-    let order = rows::order(&names, &recent, current.as_deref(), args.shell);
-    let rows = rows::contexts(&view, &order, current.as_deref());
-    Ok(match pick::pick(rows, query)? {
+    let paths = kubeconfig::file::view_paths(explicit)?;
+    let recent = crate::recent::load(&paths, &summary.names);
+    let order = rows::order(
+        &summary.names,
+        &recent,
+        summary.current.as_deref(),
+        args.shell,
+    );
+    let margin = settings
+        .as_ref()
+        .map_or(chrono::Duration::minutes(5), |s| s.refresh_margin);
+    let details = rows::Details::new(summary, rows::Tokens::new(cache, margin));
+    // The first screen now (no terminal is this tall), the rest while the picker is open.
+    let mut rest = order;
+    let first: Vec<Row> = rest
+        .drain(..rest.len().min(FIRST_SCREEN))
+        .map(|n| details.row(&n))
+        .collect();
+    let more = move |push: &mut dyn FnMut(Vec<Row>) -> bool| {
+        for names in rest.chunks(500) {
+            if !push(names.iter().map(|n| details.row(n)).collect()) {
+                return;
+            }
+        }
+    };
+    Ok(match pick::pick_streamed(first, more, query)? {
         Picked::One(name) => Outcome::Chosen(name),
         Picked::Nothing => Outcome::Cancelled,
     })
 }
+
+/// How many rows are made before the picker opens: more than a screen holds.
+const FIRST_SCREEN: usize = 100;
 
 /// Whether `ns` without NAMESPACE prints the namespace in use, as it did before the picker: no
 /// terminal, and no -i.

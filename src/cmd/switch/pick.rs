@@ -83,7 +83,19 @@ pub fn stdout_is_terminal(env: ShellEnv) -> bool {
 /// Opens the picker on `rows` (in this order while the query is empty; ranked by match once
 /// one is typed) with `query` typed already.
 pub fn pick(rows: Vec<Row>, query: &str) -> Result<Picked> {
-    if rows.is_empty() {
+    pick_streamed(rows, |_| {}, query)
+}
+
+/// [`pick`] on `first`, then on the rows `more` hands to its `push` (in order, after `first`)
+/// on a thread of its own while the picker is open, so the first screen is drawn before the
+/// rest are made. `push` says `false` once the picker is closed: `more` then stops.
+pub fn pick_streamed<F>(first: Vec<Row>, more: F, query: &str) -> Result<Picked>
+where
+    F: FnOnce(&mut dyn FnMut(Vec<Row>) -> bool) + Send + 'static,
+{
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if first.is_empty() {
         bail!("there is nothing to pick from");
     }
     let mut picker = PickerOptions::new()
@@ -91,9 +103,25 @@ pub fn pick(rows: Vec<Row>, query: &str) -> Result<Picked> {
         .reversed(true)
         .query(query)
         .picker(Shown);
-    picker.extend(rows);
-    match picker.pick() {
-        Ok(Some(row)) => Ok(Picked::One(row.value.clone())),
+    picker.extend(first);
+    let injector = picker.injector();
+    let closed = Arc::new(AtomicBool::new(false));
+    let done = Arc::clone(&closed);
+    let making = std::thread::spawn(move || {
+        more(&mut |rows| {
+            let open = !done.load(Ordering::Relaxed);
+            if open {
+                injector.push_batch(rows);
+            }
+            open
+        })
+    });
+    let picked = picker.pick().map(|row| row.map(|r| r.value.clone()));
+    closed.store(true, Ordering::Relaxed);
+    // At most one batch more: the rows are made from memory.
+    let _ = making.join();
+    match picked {
+        Ok(Some(name)) => Ok(Picked::One(name)),
         Ok(None) | Err(PickError::UserInterrupted) => Ok(Picked::Nothing),
         Err(PickError::NotInteractive) => {
             bail!("the picker needs a terminal on stderr; name one instead")

@@ -1,20 +1,16 @@
 //! What the picker of `use` offers, in which order, and the line it shows under each context:
 //! its cluster, region, who signs (account and role, or profile), namespace and cached token,
-//! all from local files (the kubeconfig and the token cache: no AWS call).
+//! all from local files (the kubeconfig digest and the token cache: no AWS call, no YAML).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::pick::Row;
 use crate::engine::TokenCache;
 use crate::exec::ClusterConfig;
-use crate::kubeconfig::file::View;
-use crate::kubeconfig::{Kubeconfig, ManagedContext, identify_context};
-
-/// Contexts eks-kc did not write are identified (which EKS identity their user signs as) one
-/// by one, each a walk through the files: past this many, the rest show their namespace only.
-const FOREIGN_LOOKUPS: usize = 200;
+use crate::kubeconfig::ManagedContext;
+use crate::kubeconfig::digest::Summary;
 
 /// The order of the candidates while the query is empty: the `recent` ones (most recent first),
 /// then the others in the kubeconfig's order. The current context is not offered as a recent
@@ -26,9 +22,9 @@ pub fn order(
     current: Option<&str>,
     current_first: bool,
 ) -> Vec<String> {
-    let known: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+    let known: HashSet<&str> = names.iter().map(String::as_str).collect();
     let mut out: Vec<String> = Vec::with_capacity(names.len());
-    let mut taken = std::collections::HashSet::new();
+    let mut taken = HashSet::new();
     let head = current.filter(|_| current_first).map(str::to_owned);
     let recent = recent
         .iter()
@@ -42,58 +38,81 @@ pub fn order(
     out
 }
 
-/// A row for each of `order` (names of `view`), with its line of detail.
-pub fn contexts(view: &View, order: &[String], current: Option<&str>) -> Vec<Row> {
-    let managed: HashMap<String, ManagedContext> = view
-        .managed()
-        .into_iter()
-        .map(|m| (m.name.clone(), m))
-        .collect();
-    let mut namespaces: HashMap<String, Option<String>> = HashMap::new();
-    for (_, k) in &view.files {
-        for (name, ns) in k.context_namespaces() {
-            namespaces.entry(name).or_insert(ns);
-        }
-    }
-    let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
-    let tokens = Tokens::new();
-    let mut lookups = 0;
-    order
-        .iter()
-        .map(|name| {
-            let foreign = match managed.get(name) {
-                Some(_) => None,
-                None if lookups < FOREIGN_LOOKUPS => {
-                    lookups += 1;
-                    identify_context(&files, name).ok().map(|i| i.to_managed())
-                }
-                None => None,
-            };
-            let ns = super::effective(namespaces.get(name.as_str()).and_then(|n| n.as_deref()));
-            let detail = match managed.get(name).or(foreign.as_ref()) {
-                Some(m) => eks_detail(m, ns, &tokens),
-                None => format!("not an EKS context | namespace {ns}"),
-            };
-            Row::new(name, current == Some(name.as_str()), &detail)
-        })
-        .collect()
+/// What the line under each context is made of, from the kubeconfig's digest: owned, so the
+/// rows past the first screen can be made on another thread while the picker is open.
+///
+/// Contexts eks-kc neither wrote nor adopted are described by what the digest judged of them
+/// (the first `digest::FOREIGN_JUDGED` such ones: EKS or not); the others past those show their
+/// namespace only, since telling whether they are EKS contexts would need the YAML parsed.
+pub struct Details {
+    eks: HashMap<String, ManagedContext>,
+    namespaces: BTreeMap<String, String>,
+    /// Contexts the digest judged not to be EKS ones.
+    not_eks: HashSet<String>,
+    current: Option<String>,
+    tokens: Tokens,
 }
 
-/// The token cache and its refresh margin, when there is one to read.
-struct Tokens(Option<(TokenCache, chrono::Duration)>);
+impl Details {
+    /// The details of `summary`'s contexts; `tokens` the token cache to tell their token state
+    /// from (none: no token state shown).
+    pub fn new(summary: Summary, tokens: Tokens) -> Details {
+        let Summary {
+            names,
+            current,
+            managed,
+            adopted,
+            foreign,
+            namespaces,
+            judged,
+            ..
+        } = summary;
+        let mut eks = HashMap::with_capacity(managed.len() + adopted.len() + foreign.len());
+        for m in managed.into_iter().chain(adopted).chain(foreign) {
+            eks.entry(m.name.clone()).or_insert(m);
+        }
+        let not_eks = (names.into_iter().take(judged))
+            .filter(|n| !eks.contains_key(n))
+            .collect();
+        Details {
+            eks,
+            namespaces,
+            not_eks,
+            current,
+            tokens,
+        }
+    }
+
+    /// The row of context `name`, with its line of detail.
+    pub fn row(&self, name: &str) -> Row {
+        let ns = super::effective(self.namespaces.get(name).map(String::as_str));
+        let detail = match self.eks.get(name) {
+            Some(m) => eks_detail(m, ns, &self.tokens),
+            None if self.not_eks.contains(name) => format!("not an EKS context | namespace {ns}"),
+            None => format!("namespace {ns}"),
+        };
+        Row::new(name, self.current.as_deref() == Some(name), &detail)
+    }
+}
+
+/// The token cache as one listing of its directory (so only the entries that exist are read),
+/// its refresh margin and the time to judge the entries at.
+pub struct Tokens(Option<(TokenCache, HashSet<String>, chrono::Duration, DateTime<Utc>)>);
 
 impl Tokens {
-    fn new() -> Tokens {
-        let settings = crate::settings::Settings::from_env().ok();
-        Tokens(settings.and_then(|s| {
-            let dir = s.cache_dir().ok()?.to_path_buf();
-            Some((TokenCache::new(dir), s.refresh_margin))
+    /// The token cache in `cache_dir`, with the refresh margin `margin`; `None`: no token state.
+    pub fn new(cache_dir: Option<&std::path::Path>, margin: chrono::Duration) -> Tokens {
+        Tokens(cache_dir.map(|dir| {
+            let cache = TokenCache::new(dir.to_path_buf());
+            // A cache that cannot be listed has no entries to tell of.
+            let present = cache.present().unwrap_or_default();
+            (cache, present, margin, Utc::now())
         }))
     }
 
     fn text(&self, m: &ManagedContext) -> Option<String> {
-        let (cache, margin) = self.0.as_ref()?;
-        let (token, left) = crate::cmd::list::token_state(m, cache, None, Utc::now(), *margin);
+        let (cache, present, margin, now) = self.0.as_ref()?;
+        let (token, left) = crate::cmd::list::token_state(m, cache, Some(present), *now, *margin);
         Some(match token {
             "none" => "no token cached".to_owned(),
             _ => format!(
@@ -210,17 +229,32 @@ users:
     exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: eks-kc, args: [token]}
 - name: kind
   user: {token: t}
+- name: aws
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [--region, us-east-1, eks, get-token, --cluster-name, old]
+      env: [{name: AWS_PROFILE, value: legacy}]
 contexts:
 - name: prod
   context: {cluster: c1, user: eks-kc, namespace: web}
 - name: kind
   context: {cluster: k, user: kind}
+- name: old
+  context: {cluster: k, user: aws}
 current-context: kind
 ";
-        let view = View {
-            files: vec![("/k".into(), Kubeconfig::parse(text).unwrap())],
+        let view = crate::kubeconfig::file::View {
+            files: vec![(
+                "/k".into(),
+                crate::kubeconfig::Kubeconfig::parse(text).unwrap(),
+            )],
         };
-        let rows = contexts(&view, &strings(&["prod", "kind"]), Some("kind"));
+        let summary = Summary::of(&view);
+        let none = || Tokens::new(None, chrono::Duration::minutes(5));
+        let details = Details::new(summary.clone(), none());
+        let rows: Vec<Row> = ["prod", "kind"].map(|n| details.row(n)).to_vec();
         assert_eq!(rows[0].value, "prod");
         assert!(
             rows[0]
@@ -232,6 +266,23 @@ current-context: kind
         assert_eq!(
             rows[1].shown,
             "kind  (current)\n    not an EKS context | namespace default"
+        );
+        // `aws eks update-kubeconfig`'s kind of context: identified when the digest is made.
+        assert_eq!(
+            details.row("old").shown,
+            "old\n    cluster old | us-east-1 | profile legacy | namespace default"
+        );
+        // A context the digest did not judge (past its bound) shows its namespace only.
+        let details = Details::new(
+            Summary {
+                judged: 0,
+                ..summary
+            },
+            none(),
+        );
+        assert_eq!(
+            details.row("kind").shown,
+            "kind  (current)\n    namespace default"
         );
     }
 }
