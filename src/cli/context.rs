@@ -97,26 +97,33 @@ pub struct UseArgs {
 /// by EKS_KC_TIMEOUT); Enter switches as `ns NAME` would, Esc or Ctrl-C leaves with nothing
 /// changed (exit status 130). When they cannot be listed (the context is not an EKS one, the
 /// cluster is unreachable or refuses the token), eks-kc says why and asks for a name instead.
-/// Not on a terminal, it prints the namespace kubectl uses now (`default` when the context sets
-/// none), as it always has; with -i, the cluster's namespaces, one per line.
+/// Not on a terminal, it prints the cluster's namespaces, one per line (as kubens does), or
+/// fails saying why they cannot be listed. --current prints the namespace kubectl uses now
+/// (`default` when the context sets none).
 ///
 /// Examples:
 ///
-///   eks-kc ns                 # pick one (on a terminal); print it (in a script)
-///   eks-kc ns -i | grep web   # the cluster's namespaces
+///   eks-kc ns                 # pick one (on a terminal)
+///   eks-kc ns | grep web      # the cluster's namespaces
+///   eks-kc ns --current       # the namespace in use
 ///   eks-kc ns kube-system
 ///   eks-kc ns -               # back to the previous one
 ///   eks-kc ns --shell web     # this shell only
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct NsArgs {
-    /// The namespace to switch to, or `-` for the previous one; without it, pick (or print).
+    /// The namespace to switch to, or `-` for the previous one; without it, pick (or list).
     #[arg(value_name = "NAMESPACE", allow_hyphen_values = true)]
     pub namespace: Option<String>,
 
-    /// Pick among the cluster's namespaces (not on a terminal: print them).
+    /// Pick among the cluster's namespaces (not on a terminal: print them), as without
+    /// NAMESPACE.
     #[arg(long, short = 'i', conflicts_with = "namespace")]
     pub interactive: bool,
+
+    /// Print the namespace of the current context (`default` when it sets none).
+    #[arg(long, short = 'c', conflicts_with_all = ["namespace", "interactive", "shell", "global"])]
+    pub current: bool,
 
     /// Change it in this shell only (needs `eks-kc init` in the shell's start-up file).
     #[arg(long, conflicts_with_all = ["global", "kubeconfig"])]

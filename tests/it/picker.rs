@@ -397,12 +397,17 @@ fn ns_picks_among_the_namespaces_the_api_server_lists() {
     pty.send("\r");
     let (code, screen) = pty.wait();
     assert_eq!(code, Some(0), "{screen}");
-    assert_eq!(env.run(&["ns"]).ok().stdout, "kube-system\n");
-    // Without a terminal: `ns` prints the one in use, `ns -i` the cluster's.
-    assert_eq!(
-        env.run(&["ns", "-i"]).ok().stdout,
-        "default\nkube-system\neks-kc-test\n"
-    );
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "kube-system\n");
+    // Without a terminal: `ns` (and `ns -i`) print the cluster's, as kubens does piped;
+    // `ns -c` the one in use.
+    for args in [&["ns"][..], &["ns", "-i"]] {
+        assert_eq!(
+            env.run(args).ok().stdout,
+            "default\nkube-system\neks-kc-test\n",
+            "{args:?}"
+        );
+    }
+    assert_eq!(env.run(&["ns", "-c"]).ok().stdout, "kube-system\n");
 }
 
 #[test]
@@ -414,7 +419,7 @@ fn ns_says_why_it_cannot_list_and_asks_for_a_name() {
     pty.send("web\r");
     let (code, screen) = pty.wait();
     assert_eq!(code, Some(0), "{screen}");
-    assert_eq!(env.run(&["ns"]).ok().stdout, "web\n");
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "web\n");
     // Enter alone changes nothing.
     let before = fs::read(&env.kubeconfig).unwrap();
     let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
@@ -423,12 +428,37 @@ fn ns_says_why_it_cannot_list_and_asks_for_a_name() {
     let (code, _) = pty.wait();
     assert_eq!(code, Some(130));
     assert_eq!(fs::read(&env.kubeconfig).unwrap(), before);
-    // Without a terminal, `ns -i` fails with the reason.
-    let run = env.run(&["ns", "-i"]);
-    assert_eq!(run.code, Some(1));
+    // Without a terminal, `ns` (and `ns -i`) fail with the reason in one line, nothing on
+    // stdout.
+    for args in [&["ns"][..], &["ns", "-i"]] {
+        let run = env.run(args);
+        assert_eq!(run.code, Some(1), "{args:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(
+            run.stderr
+                .contains("cannot list the namespaces of context 'dev'")
+                && run.stderr.contains("only with an EKS token"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn ns_without_a_terminal_says_why_an_unreachable_cluster_cannot_list() {
+    let (env, server) = env_with_cluster();
+    drop(server);
+    let run = env.run(&["ns"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
     assert!(
-        run.stderr.contains("only with an EKS token"),
+        run.stderr
+            .contains("cannot list the namespaces of context 'prod'")
+            && run.stderr.contains("the API server at https://127.0.0.1:"),
         "{}",
         run.stderr
     );
+    // The namespace in use needs no cluster.
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "default\n");
 }

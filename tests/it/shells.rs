@@ -357,7 +357,7 @@ fn each_shell_keeps_its_own_context_and_namespace() {
             "Switched to namespace \"web\" of context \"alpha\" in this shell."
         );
         assert_eq!(a.kubectl_namespace(), "web", "{name}");
-        assert_eq!(a.run("eks-kc ns").line(), "web");
+        assert_eq!(a.run("eks-kc ns --current").line(), "web");
         assert_eq!(a.run("eks-kc prompt").line(), "alpha:web");
         b.run("eks-kc use alpha").ok();
         assert_eq!(b.kubectl_namespace(), "ga", "{name}: B sees alpha's own");
@@ -543,7 +543,7 @@ fn ns_and_use_namespace_change_the_file_that_defines_the_context() {
             ctx["context"]["namespace"].as_str().unwrap_or("")
         )
     };
-    assert_eq!(env.run(&["ns"]).ok().stdout, "default\n");
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "default\n");
     let run = env.run(&["ns", "web"]);
     assert_eq!(
         run.ok().stdout,
@@ -551,7 +551,7 @@ fn ns_and_use_namespace_change_the_file_that_defines_the_context() {
     );
     assert_eq!(view_ns(&env), "beta/web");
     assert!(!fs::read_to_string(&first).unwrap().contains("web"));
-    assert_eq!(env.run(&["ns"]).ok().stdout, "web\n");
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "web\n");
     env.run(&["ns", "-"]).ok();
     assert_eq!(view_ns(&env), "beta/default");
     env.run(&["ns", "-"]).ok();

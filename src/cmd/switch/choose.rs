@@ -23,8 +23,8 @@ pub enum Outcome {
     Cancelled,
     /// No terminal: the candidates were printed, nothing changes.
     Listed,
-    /// No terminal and no -i: what the command did before it had a picker (`use --shell` keeps
-    /// the context in use for the shell; `ns` prints the namespace).
+    /// No terminal and no -i: what `use --shell` did before it had a picker (it keeps the
+    /// context in use for the shell).
     AsBefore,
 }
 
@@ -103,14 +103,15 @@ pub fn context(args: &UseArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Out
 /// How many rows are made before the picker opens: more than a screen holds.
 const FIRST_SCREEN: usize = 100;
 
-/// Whether `ns` without NAMESPACE prints the namespace in use, as it did before the picker: no
-/// terminal, and no -i.
-pub fn prints_namespace(args: &NsArgs, env: ShellEnv) -> bool {
-    !args.interactive && !pick::on_terminal(env)
+/// Whether a person is there to pick (see `pick::on_terminal`).
+pub fn on_terminal(env: ShellEnv) -> bool {
+    pick::on_terminal(env)
 }
 
 /// The namespace for `ns` without NAMESPACE: picked among the cluster's, or, when they cannot
-/// be listed, typed (as typed: the caller checks it). Without a terminal (with -i), the cluster's namespaces are printed.
+/// be listed, typed (as typed: the caller checks it). Without a terminal, the cluster's
+/// namespaces are printed, one per line, or the command fails saying why they cannot be listed
+/// (nothing on stdout).
 pub fn namespace(args: &NsArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Outcome> {
     let view = View::load(args.kubeconfig.as_deref())?;
     let Some(context) = view.current_context() else {

@@ -344,11 +344,12 @@ pub fn run(args: &UseArgs, out: &mut dyn Write) -> Result<u8> {
     Ok(crate::exit::SUCCESS)
 }
 
-/// `eks-kc ns`: prints the namespace kubectl uses, or changes it.
+/// `eks-kc ns`: changes the namespace, or lists the cluster's (picks one on a terminal), or
+/// prints the one kubectl uses (--current).
 pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<u8> {
     let env = ShellEnv::from_env();
     let named = args.namespace.as_deref().map(NsArg::parse).transpose()?;
-    if named.is_none() && choose::prints_namespace(args, env) {
+    if args.current {
         let view = View::load(args.kubeconfig.as_deref())?;
         let Some(context) = view.current_context() else {
             bail!(
@@ -358,6 +359,10 @@ pub fn run_ns(args: &NsArgs, out: &mut dyn Write) -> Result<u8> {
         };
         let ns = effective(view.namespace_of(&context).as_deref()).to_owned();
         return emit(env, None, &[ns], out).map(|()| crate::exit::SUCCESS);
+    }
+    if named.is_none() && !choose::on_terminal(env) {
+        // Listing needs no plan of where a change would go.
+        return Ok(choose::namespace(args, env, out)?.code());
     }
     let plan = plan(
         Flag::of(args.shell, args.global),
