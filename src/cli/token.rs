@@ -23,7 +23,10 @@ use super::{CacheDir, Verbosity};
 #[derive(Debug, Args)]
 #[command(after_long_help = TOKEN_EXAMPLES)]
 pub struct TokenArgs {
-    /// EKS cluster name the token is for (signed into the token as x-k8s-aws-id).
+    /// EKS cluster name the token is for (signed into the token as x-k8s-aws-id). Typed alone
+    /// (no --region, --profile or other flag of who signs, and not run by kubectl), an alias
+    /// (`eks-kc alias`) stands for its context, as with --context, unless a context of the
+    /// kubeconfig has a cluster of that name.
     #[arg(long, short = 'c', value_name = "NAME")]
     pub cluster_name: Option<String>,
 

@@ -56,8 +56,14 @@ pub fn run(args: &TokenArgs, settings: &Settings, out: &mut dyn Write) -> Result
         _ => None,
     };
     let run_by_kubectl = exec_info.is_some();
-    let mut req = match &args.context {
-        Some(context) => context_request(context, args.kubeconfig.as_deref(), exec_info)?,
+    let context = match (&args.context, exec_info.is_none()) {
+        (Some(context), _) => Some(context.clone()),
+        // `-c ALIAS` typed alone by a person; kubectl never runs this (it passes exec info).
+        (None, true) => alias_of_cluster(args, settings)?,
+        (None, false) => None,
+    };
+    let mut req = match context {
+        Some(context) => context_request(&context, args.kubeconfig.as_deref(), exec_info)?,
         None => resolve_request(args, exec_info, crate::settings::env::var)?,
     };
     if !run_by_kubectl {
@@ -94,6 +100,63 @@ fn context_request(
         req.interactive = info.interactive;
     }
     Ok(req)
+}
+
+/// `-c NAME` with no other flag that says who signs or where (what `--context` conflicts with),
+/// when NAME is an alias of the config file (`eks-kc alias`) and no EKS context of the
+/// kubeconfig has a cluster of that name: the alias, for [`context_request`], so the token is
+/// its context's (cluster, region, identity), as with `--context ALIAS`. Otherwise `None`: NAME
+/// is the cluster name signed into the token, as it always was. Only this form reads the config
+/// file; the plugin's calls (exec info) and `-c NAME --region R` never do.
+fn alias_of_cluster(args: &TokenArgs, settings: &Settings) -> Result<Option<String>> {
+    let Some(name) = args.cluster_name.as_deref() else {
+        return Ok(None);
+    };
+    let sso = &args.sso;
+    let alone = [
+        &args.cluster_id,
+        &args.region,
+        &args.profile,
+        &args.role_arn,
+        &args.role_session_name,
+        &sso.sso_session,
+        &sso.sso_start_url,
+        &sso.sso_region,
+        &sso.account_id,
+        &sso.role_name,
+    ]
+    .iter()
+    .all(|v| v.is_none());
+    if !alone || crate::config::aliases::check_name(name).is_err() {
+        return Ok(None);
+    }
+    let env = crate::settings::env::var;
+    // No config file, or one that cannot be read: no alias (commands that edit it say why).
+    let aliases = crate::settings::config_file(env)
+        .and_then(|path| crate::config::file::read_aliases(&path))
+        .unwrap_or_default();
+    if aliases.get(name).is_none() {
+        return Ok(None);
+    }
+    let summary = match settings.cache_dir() {
+        Ok(cache) => crate::kubeconfig::digest::load(None, cache)?,
+        Err(_) => {
+            let view = crate::kubeconfig::file::View::load(None)?;
+            crate::kubeconfig::digest::Summary::of(&view)
+        }
+    };
+    let clusters = (summary.managed.iter())
+        .chain(&summary.adopted)
+        .chain(&summary.foreign);
+    if clusters
+        .flat_map(|m| [Some(&m.id.cluster_name), m.exec.cluster_name.as_ref()])
+        .any(|c| c.is_some_and(|c| c == name))
+    {
+        tracing::debug!("token: '{name}' is an alias and a cluster's name: the cluster's");
+        return Ok(None);
+    }
+    tracing::debug!("token: -c '{name}' is an alias: signing for its context");
+    Ok(Some(name.to_owned()))
 }
 
 #[cfg(test)]

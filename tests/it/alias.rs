@@ -227,6 +227,57 @@ mod aliases {
         assert!(doctor.stderr.contains("kind-local"), "{}", doctor.stderr);
     }
 
+    #[test]
+    fn token_c_takes_an_alias_unless_a_cluster_has_its_name() {
+        let (mut env, _eks) = synced_env();
+        env.set("AWS_PROFILE", "team");
+        env.set("AWS_REGION", "us-east-1");
+        env.run(&["alias", "set", "p", "prod.eu-west-1.team"]).ok();
+        env.run(&["alias", "set", "dev", "prod.eu-west-1.team"])
+            .ok();
+        // The cluster and region of each cached token.
+        let signed = |env: &TestEnv| -> Vec<(String, String)> {
+            let status = env.run(&["cache", "status", "-o", "json"]).ok().json();
+            let mut v: Vec<(String, String)> = (status["entries"].as_array().unwrap().iter())
+                .map(|e| {
+                    let text = |k: &str| e[k].as_str().unwrap().to_owned();
+                    (text("cluster"), text("region"))
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let pair = |c: &str, r: &str| (c.to_owned(), r.to_owned());
+        // `-c ALIAS` alone: the alias's context (cluster prod in eu-west-1, not the
+        // environment's region), the very token `--context ALIAS` gets.
+        let by_c = env.run(&["token", "-c", "p", "-o", "token"]).bare_token();
+        let by_context = env
+            .run(&["token", "--context", "p", "-o", "token"])
+            .bare_token();
+        assert_eq!(by_c, by_context);
+        assert_eq!(signed(&env), [pair("prod", "eu-west-1")]);
+        // A cluster's name wins over an alias: `dev` is a cluster of the kubeconfig.
+        env.run(&["token", "-c", "dev"]).ok();
+        assert!(signed(&env).contains(&pair("dev", "us-east-1")));
+        // With --region (the per-context user's form), -c is the cluster, alias or not.
+        env.run(&["token", "-c", "p", "--region", "eu-west-1"]).ok();
+        assert!(signed(&env).contains(&pair("p", "eu-west-1")));
+        // Run by kubectl (exec info): the cluster, alias or not.
+        let info = r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}"#;
+        let run = Run::from(
+            env.eks_kc(&["token", "-c", "p"])
+                .env("KUBERNETES_EXEC_INFO", info)
+                .output()
+                .unwrap(),
+        );
+        run.ok();
+        assert!(signed(&env).contains(&pair("p", "us-east-1")));
+        // Neither an alias nor a context's cluster: the cluster as typed.
+        env.run(&["token", "-c", "other"]).ok();
+        assert!(signed(&env).contains(&pair("other", "us-east-1")));
+        assert_eq!(signed(&env).len(), 5);
+    }
+
     /// The candidates `eks-kc` offers bash for the last of `words`.
     fn complete(env: &TestEnv, words: &[&str]) -> Vec<String> {
         let run = Run::from(
