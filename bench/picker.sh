@@ -2,7 +2,7 @@
 # Benchmarks the first screen of `eks-kc use`'s picker on 10,000 contexts (issue 26; on demand,
 # reported, never asserted): from spawning `eks-kc use` on a pseudo-terminal of 120x40 until
 # the first context name is drawn (then Ctrl-C ends it, status 130), beside `kubectl config
-# get-contexts` on the same file. Two kubeconfigs: the one sync writes for 10 regions x 1,000
+# get-contexts` on the same file and kubectx's fzf picker timed the same way. Two kubeconfigs: the one sync writes for 10 regions x 1,000
 # clusters (as bench/switch.sh builds it, ten cached tokens) and 10,000 plain contexts none of
 # them eks-kc's (one cluster, one user with a static token). Goal: at least 10x faster than
 # kubectl. Table in bench/out/picker.md. EKS_KC_BENCH_SCALE=N runs N tenths of the runs (at
@@ -50,18 +50,19 @@ PY
 sleep 2.5
 for f in "$synced" "$plain"; do KUBECONFIG=$f "$bin" list >/dev/null 2>&1 || true; done
 
-# The pty driver: RUNS spawns of `eks-kc use`, each timed until MARKER is drawn; medians in ms.
-first_screen() { # KUBECONFIG MARKER
-  KUBECONFIG=$1 python3 - "$bin" "$2" "$runs" <<'PY'
+# The pty driver: RUNS spawns of COMMAND, each timed until MARKER is drawn, then Ctrl-C (which
+# must end it with STATUS, or any status when STATUS is "any"); medians in ms.
+first_screen() { # KUBECONFIG MARKER RUNS STATUS COMMAND...
+  KUBECONFIG=$1 python3 - "$2" "$3" "$4" "${@:5}" <<'PY'
 import fcntl, os, pty, select, statistics, struct, sys, termios, time
-binary, marker, runs = sys.argv[1], sys.argv[2].encode(), int(sys.argv[3])
+marker, runs, expect, argv = sys.argv[1].encode(), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 
 def once():
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        os.execv(binary, [binary, "use"])
+        os.execv(argv[0], argv)
     seen, took = b"", None
     while took is None and time.perf_counter() - start < 20:
         if select.select([fd], [], [], 1)[0]:
@@ -83,7 +84,8 @@ def once():
             break
     _, status = os.waitpid(pid, 0)
     os.close(fd)
-    if took is None or os.waitstatus_to_exitcode(status) != 130:
+    code = os.waitstatus_to_exitcode(status)
+    if took is None or (expect != "any" and code != int(expect)):
         sys.exit(f"bench/picker.sh: no first screen (status {status}): {seen[-400:]!r}")
     return took * 1000
 
@@ -104,18 +106,34 @@ print(f"{r['median'] * 1000:.2f} {min(ms):.2f} {max(ms):.2f} {len(ms)}")
 PY
 }
 
+# kubectx with fzf (Debian's packages: kubectx is a bash script over kubectl), when installed:
+# its picker draws the names kubectl lists. Installed here when missing and this runs as root.
+kubectx=$(command -v kubectx || true)
+if { [ -z "$kubectx" ] || ! command -v fzf >/dev/null; } && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubectx fzf >/dev/null 2>&1 || true
+  kubectx=$(command -v kubectx || true)
+fi
+command -v fzf >/dev/null || kubectx=""
+[ -n "$kubectx" ] || echo "bench/picker.sh: note: kubectx or fzf is not installed (Debian: apt-get install kubectx fzf); its column is skipped" >&2
+mkdir -p "$work/path" && ln -sf "$kubectl" "$work/path/kubectl"
+
 {
-  echo "First screen of \`eks-kc use\` (pty 120x40, spawn until a context name is drawn) vs \`kubectl config get-contexts\`; ms"
+  echo "First screen of \`eks-kc use\` (pty 120x40, spawn until a context name is drawn) vs \`kubectl config get-contexts\` and kubectx with fzf (the same on a pty); ms"
   echo
-  echo "| kubeconfig | eks-kc median (min-max, runs) | kubectl median (min-max, runs) | kubectl / eks-kc |"
-  echo "|---|---:|---:|---:|"
+  echo "| kubeconfig | eks-kc median (min-max, runs) | kubectl median (min-max, runs) | kubectx+fzf median (min-max, runs) | kubectl / eks-kc |"
+  echo "|---|---:|---:|---:|---:|"
   for pair in "synced:.one" "plain:ctx-"; do
     name=${pair%%:*} marker=${pair#*:}
     file=$work/$name.yaml
-    read -r em emin emax en < <(first_screen "$file" "$marker")
+    read -r em emin emax en < <(first_screen "$file" "$marker" "$runs" 130 "$bin" use)
     read -r km kmin kmax kn < <(kubectl_ms "$file")
+    ctx="-"
+    if [ -n "$kubectx" ]; then
+      read -r cm cmin cmax cn < <(PATH=$work/path:$PATH KUBECTL=$kubectl first_screen "$file" "$marker" "$kruns" any "$kubectx")
+      ctx="$cm ($cmin-$cmax, $cn)"
+    fi
     size=$(python3 -c "import os,sys; print(f'{os.path.getsize(sys.argv[1])/1e6:.1f}')" "$file")
     ratio=$(python3 -c "print(f'{$km / $em:.0f}x')")
-    echo "| $name, 10,000 contexts, $size MB | $em ($emin-$emax, $en) | $km ($kmin-$kmax, $kn) | $ratio |"
+    echo "| $name, 10,000 contexts, $size MB | $em ($emin-$emax, $en) | $km ($kmin-$kmax, $kn) | $ctx | $ratio |"
   done
 } | tee "$out/picker.md"

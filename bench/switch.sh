@@ -94,6 +94,9 @@ bench "kubectl __complete config use-context c01" 5 "$kubectl __complete config 
 if [ -n "$kubectx" ]; then
   export KUBECONFIG=$ctx
   bench "kubectx NAME" 3 --prepare "cp $orig $ctx" "$kubectx $b"
+  # Not on a terminal (hyperfine's stdout), kubectx lists the names and `-c` prints the current.
+  KUBECTX_IGNORE_FZF=1 bench "kubectx (list)" 5 "$kubectx"
+  bench "kubectx -c" 5 "$kubectx -c"
 fi
 
 # The files stay what kubectl reads: eks-kc's one-line switches and kubectl's own.
@@ -112,11 +115,11 @@ print(f"{sys.argv[2]} contexts, {int(sys.argv[3]) / 1e6:.1f} MB kubeconfig writt
 print("| job | eks-kc ms | kubectl ms | kubectx ms | kubectl / eks-kc |")
 print("|---|---:|---:|---:|---:|")
 jobs = [
-    ("list the contexts", "eks-kc list", "kubectl config get-contexts", None),
+    ("list the contexts", "eks-kc list", "kubectl config get-contexts", "kubectx (list)"),
     ("list as JSON", "eks-kc list -o json", "kubectl config get-contexts", None),
     ("switch to a context", "eks-kc use NAME", "kubectl config use-context NAME", "kubectx NAME"),
-    ("prompt", "eks-kc prompt", "kubectl config current-context", None),
-    ("prompt, just after a switch", "eks-kc prompt, just after a use", "kubectl config current-context", None),
+    ("prompt", "eks-kc prompt", "kubectl config current-context", "kubectx -c"),
+    ("prompt, just after a switch", "eks-kc prompt, just after a use", "kubectl config current-context", "kubectx -c"),
     ("complete a context name", "eks-kc completion: use c01<TAB>", "kubectl __complete config use-context c01", None),
     ("switch, first after another tool's write", "eks-kc use NAME, no digest (full rewrite)", "kubectl config use-context NAME", "kubectx NAME"),
 ]
