@@ -70,7 +70,7 @@ pub fn credentials(
             tracing::debug!("credential cache not locked: {e}");
             None
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e.for_profile(identity.profile).into()),
     };
     if let Some(e) = fresh(&store) {
         return Ok(from_entry(e));
@@ -245,7 +245,7 @@ fn from_entry(e: CredEntry) -> AwsCredentials {
 
 /// Asks on the controlling terminal (not stdin/stdout: kubectl owns those) and reads one line.
 /// Other eks-kc processes waiting for the locks this one holds learn that it is prompting, so
-/// the non-interactive ones give up at once instead of queueing behind a person.
+/// they wait for the person (up to the sign-in bound) instead of giving up at the lock bound.
 fn tty_prompt(message: &str) -> Result<String> {
     use std::io::{BufRead, BufReader};
     let mut tty = std::fs::OpenOptions::new()

@@ -134,7 +134,7 @@ impl TokenCache {
                 ));
                 None
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e.for_profile(key.profile.as_deref()).into()),
         };
         // Someone else may have refreshed it while we waited for the lock.
         if lock.is_some()

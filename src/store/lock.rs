@@ -1,7 +1,7 @@
 //! Advisory locks on `<name>.lock` files beside the files they guard: taken with a bounded
 //! wait, released by the kernel when the holder dies, and annotated with the holder's pid (and
 //! "prompting" while it asks a person something) so that a waiter which gives up can say who
-//! holds the lock, and a non-interactive one need not queue behind a prompt.
+//! holds the lock, and one that may wait for a person waits longer behind a prompt.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -55,6 +55,7 @@ impl PrivateDir {
                     path,
                     waited: now - started,
                     pid: holder.map(|h| h.pid),
+                    profile: None,
                 });
             }
             if now >= deadline {
@@ -184,17 +185,46 @@ pub enum LockError {
     },
     #[error(
         "waited {:.1}s for {}, which is asking for an MFA code in another terminal (lock {}); \
-         answer it there, or run `eks-kc login` in a terminal, then retry \
+         answer it there, or run `{}` in a terminal, then retry \
          (EKS_KC_SIGN_IN_TIMEOUT waits longer)",
-        waited.as_secs_f32(), describe_holder(*pid), path.display()
+        waited.as_secs_f32(), describe_holder(*pid), path.display(), login_command(profile.as_deref())
     )]
     Prompting {
         path: PathBuf,
         waited: Duration,
         pid: Option<u32>,
+        /// The profile whose credentials the holder asks for, when the waiter knows it (see
+        /// [`LockError::for_profile`]): the sign-in command it names then says which.
+        profile: Option<String>,
     },
     #[error(transparent)]
     Io(#[from] io::Error),
+}
+
+impl LockError {
+    /// The error, told that the lock guards `profile`'s credentials (a prompting holder asks
+    /// for that profile's MFA code): its advice then names `eks-kc login --profile PROFILE`.
+    pub fn for_profile(self, profile: Option<&str>) -> Self {
+        match self {
+            LockError::Prompting {
+                path, waited, pid, ..
+            } => LockError::Prompting {
+                path,
+                waited,
+                pid,
+                profile: profile.map(str::to_owned),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The sign-in a person can run instead of answering another terminal's prompt.
+fn login_command(profile: Option<&str>) -> String {
+    match profile {
+        Some(p) => format!("eks-kc login --profile {p}"),
+        None => "eks-kc login".to_owned(),
+    }
 }
 
 /// "pid 123 (eks-kc)" where known.
@@ -418,6 +448,14 @@ mod tests {
         assert!(waited < Duration::from_secs(3), "{waited:?}");
         assert!(matches!(err, LockError::Prompting { .. }), "{err}");
         assert!(err.to_string().contains("MFA code"), "{err}");
+        assert!(err.to_string().contains("run `eks-kc login` in"), "{err}");
+        // Told the profile the lock guards, the advice names it.
+        let err = err.for_profile(Some("team"));
+        assert!(
+            err.to_string()
+                .contains("run `eks-kc login --profile team` in"),
+            "{err}"
+        );
         assert_eq!(TOLD.load(std::sync::atomic::Ordering::Relaxed), 1);
         // Clearing removes idle locks only.
         fs::write(dir.file("b.json"), "{}").unwrap();
