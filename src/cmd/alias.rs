@@ -63,11 +63,8 @@ pub fn run(args: &AliasArgs, out: &mut dyn Write) -> Result<()> {
 /// The context names of the kubeconfig kubectl reads (or `explicit`), from the digest `list`
 /// and completion use when it is current.
 fn context_names(explicit: Option<&Path>) -> Result<Vec<String>> {
-    let summary = match Settings::from_env().and_then(|s| Ok(s.cache_dir()?.to_path_buf())) {
-        Ok(cache) => kubeconfig::digest::load(explicit, &cache)?,
-        Err(_) => kubeconfig::digest::Summary::of(&kubeconfig::file::View::load(explicit)?),
-    };
-    Ok(summary.names)
+    let cache = Settings::from_env().and_then(|s| Ok(s.cache_dir()?.to_path_buf()));
+    Ok(kubeconfig::digest::summary(explicit, cache.as_deref().ok())?.names)
 }
 
 /// Reads the config file under its lock, lets `change` edit its aliases, and writes it back

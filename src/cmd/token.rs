@@ -138,13 +138,7 @@ fn alias_of_cluster(args: &TokenArgs, settings: &Settings) -> Result<Option<Stri
     if aliases.get(name).is_none() {
         return Ok(None);
     }
-    let summary = match settings.cache_dir() {
-        Ok(cache) => crate::kubeconfig::digest::load(None, cache)?,
-        Err(_) => {
-            let view = crate::kubeconfig::file::View::load(None)?;
-            crate::kubeconfig::digest::Summary::of(&view)
-        }
-    };
+    let summary = crate::kubeconfig::digest::summary(None, settings.cache_dir().ok())?;
     let clusters = (summary.managed.iter())
         .chain(&summary.adopted)
         .chain(&summary.foreign);

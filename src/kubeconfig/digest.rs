@@ -179,6 +179,14 @@ pub fn load(explicit: Option<&Path>, cache_dir: &Path) -> Result<Summary> {
     })
 }
 
+/// [`load`] from `cache_dir`, or, when no cache directory could be found, the kubeconfig parsed.
+pub fn summary(explicit: Option<&Path>, cache_dir: Option<&Path>) -> Result<Summary> {
+    match cache_dir {
+        Some(dir) => load(explicit, dir),
+        None => Ok(Summary::of(&View::load(explicit)?)),
+    }
+}
+
 /// The current context and its namespace, from the prompt digest (in `cache_dir`, or the
 /// shell's own directory) when it is current, else parsed. `cache_dir` `None`: no cache
 /// directory could be found; a shell's own directory still serves.

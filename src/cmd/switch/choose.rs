@@ -59,10 +59,7 @@ pub fn context(args: &UseArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Out
     let explicit = args.kubeconfig.as_deref();
     let settings = crate::settings::Settings::from_env().ok();
     let cache = settings.as_ref().and_then(|s| s.cache_dir().ok());
-    let summary = match cache {
-        Some(cache) => kubeconfig::digest::load(explicit, cache)?,
-        None => kubeconfig::digest::Summary::of(&View::load(explicit)?),
-    };
+    let summary = kubeconfig::digest::summary(explicit, cache)?;
     if summary.names.is_empty() {
         bail!(
             "there is no context to pick: {}",
