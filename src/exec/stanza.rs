@@ -183,18 +183,22 @@ pub fn identify(
     })
 }
 
-/// The region in an EKS endpoint's host name: `https://X.gr7.REGION.eks.amazonaws.com[.cn]`.
+/// The region in an EKS endpoint's host name: `https://X.gr7.REGION.eks.DNS-SUFFIX`, the DNS
+/// suffix of the region's partition (`amazonaws.com`, `amazonaws.com.cn`, `amazonaws.eu`, ...).
 pub fn region_of_server(server: &str) -> Option<String> {
     let host = server.split("://").nth(1).unwrap_or(server);
     let host = host.split(['/', ':']).next()?;
     let labels: Vec<&str> = host.split('.').collect();
     let eks = labels.iter().rposition(|l| *l == "eks")?;
-    let rest = &labels[eks + 1..];
-    if !(rest == ["amazonaws", "com"] || rest == ["amazonaws", "com", "cn"]) || eks == 0 {
+    if eks == 0 {
         return None;
     }
+    let suffix = labels[eks + 1..].join(".");
     let region = labels[eks - 1];
-    (region.contains('-') && crate::regions::check(region).is_ok()).then(|| region.to_owned())
+    (region.contains('-')
+        && crate::regions::check(region).is_ok()
+        && crate::regions::partition_of(region).dns_suffix == suffix)
+        .then(|| region.to_owned())
 }
 
 /// `--flag value`, `--flag=value` and positional words of an argument list.

@@ -47,10 +47,11 @@ pub fn validate_region(region: &str) -> Result<()> {
 ///
 /// This is never the endpoint override used for API calls (`AWS_ENDPOINT_URL_STS`): the cluster
 /// talks to the real STS, so the token must name it. With FIPS, `sts-fips.` is used, except in
-/// aws-us-gov whose regional STS endpoints are already FIPS endpoints (as botocore resolves it).
+/// aws-us-gov whose regional STS endpoints are already FIPS endpoints (as botocore resolves it),
+/// and in a partition the SDK says has no FIPS endpoints.
 pub fn sts_host(region: &str, fips: bool) -> String {
     let partition = partition_of(region);
-    let service = if fips && partition.name != "aws-us-gov" {
+    let service = if fips && partition.supports_fips && partition.name != "aws-us-gov" {
         "sts-fips"
     } else {
         "sts"
@@ -183,6 +184,10 @@ mod tests {
         assert_eq!(partition_of("us-iso-east-1").name, "aws-iso");
         assert_eq!(partition_of("us-isob-east-1").name, "aws-iso-b");
         assert_eq!(partition_of("ap-south-2").name, "aws");
+        assert_eq!(
+            sts_host("eusc-de-east-1", false),
+            "sts.eusc-de-east-1.amazonaws.eu"
+        );
     }
 
     #[test]

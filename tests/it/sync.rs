@@ -354,3 +354,54 @@ fn credentials_are_resolved_once_per_profile_across_regions() {
     );
     assert_eq!(contexts(&env.kubeconfig).len(), 2);
 }
+
+/// Issue 35: the AWS European Sovereign Cloud (aws-eusc) is synced like China and GovCloud, and
+/// `--all-regions` stays within the partition of the profile's region.
+#[test]
+fn every_partition_syncs_and_all_regions_stays_in_its_partition() {
+    let moto = Moto::start();
+    let partitions = ["cn-north-1", "us-gov-west-1", "eusc-de-east-1"];
+    for region in partitions {
+        moto.create(region, &["edge"]);
+    }
+    let env = moto_env(&moto);
+    let mut args = vec!["sync", "-p", "static", "-o", "json"];
+    for region in partitions {
+        args.extend(["-r", region]);
+    }
+    let run = env.run(&args);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let mut names = contexts(&env.kubeconfig);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "edge.cn-north-1.static",
+            "edge.eusc-de-east-1.static",
+            "edge.us-gov-west-1.static"
+        ]
+    );
+
+    // The profile's region in the sovereign cloud: --all-regions asks its regions only.
+    env.write_aws_config(&format!(
+        "[profile static]\nregion = eusc-de-east-1\nendpoint_url = {}\n",
+        moto.url()
+    ));
+    let run = env.run(&[
+        "sync",
+        "-p",
+        "static",
+        "--all-regions",
+        "--dry-run",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let targets: Vec<String> = run.json()["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["region"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(targets, ["eusc-de-east-1"]);
+}

@@ -281,11 +281,20 @@ fn the_token_names_the_canonical_sts_host_never_the_endpoint_override() {
         ("us-east-1", "sts.us-east-1.amazonaws.com"),
         ("cn-north-1", "sts.cn-north-1.amazonaws.com.cn"),
         ("us-gov-west-1", "sts.us-gov-west-1.amazonaws.com"),
+        ("eusc-de-east-1", "sts.eusc-de-east-1.amazonaws.eu"),
     ] {
         let run = env.run(&["token", "-c", CLUSTER, "--region", region]);
-        let url = token_url(&run.ok().token());
+        let token = run.ok().token();
+        let url = token_url(&token);
         assert!(url.starts_with(&format!("https://{host}/?")), "{url}");
+        // And the token checker of that partition accepts it (issue 35: eusc-de-east-1 was
+        // refused as "not an AWS region name").
+        assert_tokens_accepted(CLUSTER, region, &env.keys_file(), &[token]);
     }
+    // A region of a partition's pattern that eks-kc has never heard of is signed in that
+    // partition.
+    let run = env.run(&["token", "-c", CLUSTER, "--region", "eusc-de-north-2"]);
+    assert!(token_url(&run.ok().token()).starts_with("https://sts.eusc-de-north-2.amazonaws.eu/?"));
     env.set("AWS_USE_FIPS_ENDPOINT", "true");
     let run = env.run(&["token", "-c", CLUSTER, "--region", "us-east-1"]);
     let url = token_url(&run.ok().token());

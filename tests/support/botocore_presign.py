@@ -38,7 +38,7 @@ SESSION_TOKEN = (
 )
 
 CASES = []
-for region in ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1"]:
+for region in ["us-east-1", "eu-west-1", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"]:
     for session_token in [None, SESSION_TOKEN]:
         CASES.append({"region": region, "cluster": "prod-eu_1", "session_token": session_token, "fips": False})
 for region in ["us-east-1", "us-gov-west-1"]:

@@ -65,8 +65,12 @@ _SIGN_LOCK = threading.Lock()
 
 
 def sts_hosts(region):
+    # The STS hosts aws-iam-authenticator accepts for a region, by partition: the AWS European
+    # Sovereign Cloud (aws-eusc) in amazonaws.eu, China in amazonaws.com.cn, the rest here.
     if region.startswith("cn-"):
         suffix = "amazonaws.com.cn"
+    elif region.startswith("eusc-"):
+        suffix = "amazonaws.eu"
     else:
         suffix = "amazonaws.com"
     hosts = {f"sts.{region}.{suffix}"}

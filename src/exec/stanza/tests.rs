@@ -108,6 +108,19 @@ fn aws_iam_authenticator_takes_the_region_from_the_server() {
         region_of_server("https://x.yl4.cn-north-1.eks.amazonaws.com.cn/"),
         Some("cn-north-1".into())
     );
+    // The sovereign cloud's endpoints (issue 35); a suffix of another partition is no EKS host.
+    assert_eq!(
+        region_of_server("https://x.gr7.eusc-de-east-1.eks.amazonaws.eu"),
+        Some("eusc-de-east-1".into())
+    );
+    assert_eq!(
+        region_of_server("https://x.gr7.eu-west-1.eks.amazonaws.eu"),
+        None
+    );
+    assert_eq!(
+        region_of_server("https://x.gr7.eu-west-1.eks.evil.example"),
+        None
+    );
 }
 
 #[test]

@@ -1,86 +1,73 @@
-//! The regions `sync --all-regions` asks, per partition, and the check of a region name typed
-//! by a person (`--region`, `AWS_REGION`, a profile's `region`).
+//! AWS partitions and regions: which partition a region belongs to (the STS host of its tokens,
+//! the name in its ARNs), the regions `sync --all-regions` asks, and the check of a region name
+//! typed by a person (`--region`, `AWS_REGION`, a profile's `region`).
 //!
-//! Maintained by hand from the AWS regional services list for Amazon EKS (checked 2026-11).
-//! A region added by AWS later is still reachable with `--region` (a well-formed name that is not
-//! in these lists is a warning, not an error); an opt-in region that an account has not enabled
-//! is reported as "not enabled" and skipped, not failed; only an opt-in one ([`is_opt_in`]):
-//! elsewhere the same refusal means the credentials were rejected.
+//! Partitions, their region patterns, DNS suffixes and FIPS support are the AWS SDK's own
+//! partition data ([`partitions`], generated from the endpoint library of the SDK crates eks-kc
+//! links, with a test that fails when they differ), resolved as the SDK resolves them: a listed
+//! region first, then a partition whose pattern the name matches, else `aws`. A region AWS adds
+//! later is still reachable with `--region` (a well-formed name that is not listed is a warning,
+//! not an error); an opt-in region that an account has not enabled is reported as "not enabled"
+//! and skipped, not failed; only an opt-in one ([`is_opt_in`]): elsewhere the same refusal
+//! means the credentials were rejected.
 
-/// An AWS partition as far as eks-kc cares: which DNS suffix its endpoints use (the
-/// token names the STS host in it) and which name appears in ARNs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+mod partitions;
+
+/// An AWS partition as the SDK's partition data describes it: its name (in ARNs), the DNS
+/// suffix of its endpoints (the token names the STS host in it), its regions and the pattern
+/// of region names it owns.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Partition {
     pub name: &'static str,
     pub dns_suffix: &'static str,
+    pub supports_fips: bool,
+    /// The region the SDK signs global calls in: one every account has enabled.
+    pub implicit_global_region: &'static str,
+    /// The SDK's pattern, kept verbatim (the generated table is checked against it).
+    pub region_regex: &'static str,
+    /// The pattern in the only shape the SDK uses: one of these labels, then `-WORD-DIGITS`.
+    pub region_prefixes: &'static [&'static str],
+    /// The regions the SDK lists (its `*-global` pseudo-regions left out), sorted.
+    pub regions: &'static [&'static str],
 }
 
-/// The partition a region belongs to, by the region-name prefixes AWS publishes.
-pub fn partition_of(region: &str) -> Partition {
-    const TABLE: &[(&str, &str, &str)] = &[
-        ("cn-", "aws-cn", "amazonaws.com.cn"),
-        ("us-gov-", "aws-us-gov", "amazonaws.com"),
-        ("us-isob-", "aws-iso-b", "sc2s.sgov.gov"),
-        ("us-isof-", "aws-iso-f", "csp.hci.ic.gov"),
-        ("us-iso-", "aws-iso", "c2s.ic.gov"),
-        ("eu-isoe-", "aws-iso-e", "cloud.adc-e.uk"),
-    ];
-    TABLE
-        .iter()
-        .find(|(prefix, _, _)| region.starts_with(prefix))
-        .map(|&(_, name, dns_suffix)| Partition { name, dns_suffix })
-        .unwrap_or(Partition {
-            name: "aws",
-            dns_suffix: "amazonaws.com",
+impl Partition {
+    /// Whether `region` has this partition's shape: `PREFIX-WORD-DIGITS`, as the SDK's
+    /// `^(PREFIX|...)\-\w+\-\d+$` matches it.
+    pub fn matches(&self, region: &str) -> bool {
+        self.region_prefixes.iter().any(|prefix| {
+            region
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|rest| rest.split_once('-'))
+                .is_some_and(|(word, number)| {
+                    !word.is_empty()
+                        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                        && !number.is_empty()
+                        && number.bytes().all(|b| b.is_ascii_digit())
+                })
         })
+    }
 }
 
-const AWS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-];
-const AWS_CN: &[&str] = &["cn-north-1", "cn-northwest-1"];
-const AWS_US_GOV: &[&str] = &["us-gov-east-1", "us-gov-west-1"];
+/// Every partition the SDK knows, `aws` first.
+pub fn partitions() -> &'static [Partition] {
+    partitions::PARTITIONS
+}
 
-/// The EKS regions of the partition `region` belongs to.
+/// The partition a region belongs to, as the SDK resolves it: the partition that lists it,
+/// else the first whose pattern it matches, else `aws`.
+pub fn partition_of(region: &str) -> &'static Partition {
+    let all = partitions();
+    all.iter()
+        .find(|p| p.regions.contains(&region))
+        .or_else(|| all.iter().find(|p| p.matches(region)))
+        .unwrap_or(&all[0])
+}
+
+/// The regions of the partition `region` belongs to (every one the SDK lists: EKS is in each).
 pub fn eks_regions_like(region: &str) -> &'static [&'static str] {
-    match partition_of(region).name {
-        "aws-cn" => AWS_CN,
-        "aws-us-gov" => AWS_US_GOV,
-        _ => AWS,
-    }
+    partition_of(region).regions
 }
 
 /// The regions of each partition that every account has enabled (those opened before March
@@ -118,16 +105,16 @@ pub fn is_opt_in(region: &str) -> bool {
 /// A region of `region`'s partition that every account has enabled: where a refusal of the
 /// credentials cannot mean "region not enabled".
 pub fn home_region_like(region: &str) -> &'static str {
-    match partition_of(region).name {
-        "aws-cn" => "cn-north-1",
-        "aws-us-gov" => "us-gov-west-1",
-        _ => "us-east-1",
-    }
+    partition_of(region).implicit_global_region
 }
 
 /// Every region eks-kc knows, in every partition, sorted.
 pub fn known() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = [AWS, AWS_CN, AWS_US_GOV].concat();
+    let mut all: Vec<&'static str> = partitions()
+        .iter()
+        .flat_map(|p| p.regions)
+        .copied()
+        .collect();
     all.sort_unstable();
     all
 }
@@ -147,10 +134,7 @@ pub enum Checked {
 /// AWS opens after this release still works.
 pub fn check(region: &str) -> Result<Checked, String> {
     // Allocation-free: `eks-kc token` checks its region on every call, cache hits included.
-    if [AWS, AWS_CN, AWS_US_GOV]
-        .iter()
-        .any(|l| l.contains(&region))
-    {
+    if partitions().iter().any(|p| p.regions.contains(&region)) {
         return Ok(Checked::Known);
     }
     let nearest = nearest(region);
@@ -176,15 +160,21 @@ pub fn parse(region: &str) -> Result<String, String> {
     check(region).map(|_| region.to_owned())
 }
 
-/// `partition-area-N` as AWS names regions: lowercase words joined by `-`, ending in a number
-/// (`eu-west-1`, `us-gov-west-1`, `us-isob-east-1`).
+/// Shaped like a region: one of a partition's patterns (`eusc-de-east-1`), or
+/// `partition-area-N` as AWS names regions in general: lowercase words joined by `-`, the first
+/// of two letters, ending in a number (`eu-west-1`, `us-gov-west-1`, `xx-newer-9`).
 fn well_formed(region: &str) -> bool {
+    if region.len() > 32 {
+        return false;
+    }
+    if partitions().iter().any(|p| p.matches(region)) {
+        return true;
+    }
     let parts: Vec<&str> = region.split('-').collect();
     let Some((last, words)) = parts.split_last() else {
         return false;
     };
-    region.len() <= 32
-        && words.len() >= 2
+    words.len() >= 2
         && words[0].len() == 2
         && words
             .iter()
@@ -245,7 +235,7 @@ mod tests {
             assert!(is_opt_in(r), "{r}");
         }
         assert_eq!(home_region_like("af-south-1"), "us-east-1");
-        assert_eq!(home_region_like("cn-northwest-1"), "cn-north-1");
+        assert_eq!(home_region_like("cn-north-1"), "cn-northwest-1");
     }
 
     #[test]
@@ -281,7 +271,8 @@ mod tests {
         };
         assert!(w.contains("trying it anyway"), "{w}");
         assert!(matches!(check("eu-west-9"), Ok(Checked::Unknown(w)) if w.contains("eu-west-1")));
-        assert!(matches!(check("us-isob-east-1"), Ok(Checked::Unknown(_))));
+        assert_eq!(check("us-isob-east-1"), Ok(Checked::Known));
+        assert!(matches!(check("us-isob-north-9"), Ok(Checked::Unknown(_))));
         assert_eq!(parse("xx-newregion-9").as_deref(), Ok("xx-newregion-9"));
     }
 
@@ -295,16 +286,58 @@ mod tests {
     #[test]
     fn partitions_have_their_own_regions() {
         assert!(eks_regions_like("eu-west-1").contains(&"us-east-1"));
-        assert_eq!(eks_regions_like("cn-north-1"), AWS_CN);
-        assert_eq!(eks_regions_like("us-gov-west-1"), AWS_US_GOV);
-        for list in [AWS, AWS_CN, AWS_US_GOV] {
-            let mut sorted = list.to_vec();
+        assert_eq!(
+            eks_regions_like("cn-north-1"),
+            ["cn-north-1", "cn-northwest-1"]
+        );
+        assert_eq!(
+            eks_regions_like("us-gov-west-1"),
+            ["us-gov-east-1", "us-gov-west-1"]
+        );
+        assert_eq!(eks_regions_like("eusc-de-east-1"), ["eusc-de-east-1"]);
+        assert!(!eks_regions_like("us-isob-east-1").contains(&"us-east-1"));
+        for p in partitions() {
+            let mut sorted = p.regions.to_vec();
             sorted.sort();
             sorted.dedup();
-            assert_eq!(sorted, list, "keep the lists sorted and unique");
-            for r in list {
+            assert_eq!(sorted, p.regions, "{}: sorted and unique", p.name);
+            assert!(p.regions.contains(&p.implicit_global_region), "{}", p.name);
+            for r in p.regions {
                 crate::token::validate_region(r).unwrap();
+                assert_eq!(partition_of(r).name, p.name, "{r}");
+                assert!(p.matches(r), "{r} has its partition's shape");
             }
         }
+    }
+
+    #[test]
+    fn partitions_are_resolved_as_the_sdk_resolves_them() {
+        // The sovereign cloud (issue 35): a name of its pattern is in aws-eusc, not aws.
+        assert_eq!(partition_of("eusc-de-east-1").dns_suffix, "amazonaws.eu");
+        assert_eq!(partition_of("eusc-de-west-7").name, "aws-eusc");
+        assert_eq!(partition_of("cn-south-9").name, "aws-cn");
+        assert_eq!(partition_of("us-gov-north-3").name, "aws-us-gov");
+        assert_eq!(partition_of("us-isob-north-2").name, "aws-iso-b");
+        assert_eq!(partition_of("xx-newer-1").name, "aws");
+        assert_eq!(partition_of("eu-west-1").name, "aws");
+        // A pattern matches whole labels only.
+        let eusc = partition_of("eusc-de-east-1");
+        for not in [
+            "eusc-de-east",
+            "eusc-de--1",
+            "eusc-fr-east-1",
+            "eusc-de-east-1x",
+            "eusc-de",
+        ] {
+            assert!(!eusc.matches(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn sovereign_regions_are_regions() {
+        assert_eq!(check("eusc-de-east-1"), Ok(Checked::Known));
+        assert!(matches!(check("eusc-de-north-2"), Ok(Checked::Unknown(_))));
+        assert_eq!(home_region_like("eusc-de-east-1"), "eusc-de-east-1");
+        assert!(known().contains(&"eusc-de-east-1"));
     }
 }
