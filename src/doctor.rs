@@ -36,13 +36,16 @@ struct Fix {
 /// Judges every link and draws the verdict. `now` is the clock, for credential expiry.
 pub fn diagnose(facts: &Facts, now: DateTime<Utc>) -> Report {
     let principal = principal(facts);
-    let mut judged: Vec<(Link, Option<Fix>)> = vec![
+    // kubectl's plugin policy comes first: when it refuses the command, nothing else is asked.
+    let policy = facts.plugin_policy.as_ref().map(policy_link);
+    let mut judged: Vec<(Link, Option<Fix>)> = policy.into_iter().collect();
+    judged.extend([
         credentials_link(facts, now),
         principal_link(facts, principal.as_deref()),
         cluster_link(facts),
         access_link(facts, principal.as_deref()),
         api_link(facts, principal.as_deref()),
-    ];
+    ]);
     let mut verdict = Verdict::default();
     for (link, fix) in &mut judged {
         if link.status == Status::CouldNotCheck {
@@ -85,6 +88,41 @@ pub fn diagnose(facts: &Facts, now: DateTime<Utc>) -> Report {
         links: judged.into_iter().map(|(l, _)| l).collect(),
         verdict,
         facts: facts.clone(),
+    }
+}
+
+/// Whether kubectl's kuberc lets it run the context's exec command (kubectl >= 1.35). The fix
+/// is the allowlist entry that admits it; eks-kc never changes the file itself.
+fn policy_link(p: &crate::kubeconfig::kuberc::Judged) -> (Link, Option<Fix>) {
+    use crate::kubeconfig::kuberc::Verdict;
+    let title = "plugin policy";
+    let file = p.file.display();
+    match (&p.verdict, p.problem()) {
+        (Verdict::Admitted(by), _) => {
+            let mut l = link(
+                "plugin-policy",
+                title,
+                Status::Ok,
+                format!("kubectl runs `{}`", p.command),
+            );
+            l.evidence = vec![format!("{file}: {by}")];
+            (l, None)
+        }
+        (_, problem) => {
+            let problem = problem.unwrap_or_default();
+            let mut l = link("plugin-policy", title, Status::Failed, problem.clone());
+            l.evidence = vec![format!(
+                "kuberc: {file} (KUBERC names another; KUBERC=off none)"
+            )];
+            let fix = Fix {
+                summary: format!(
+                    "{problem}; admit it in the kuberc (eks-kc never loosens a policy itself)"
+                ),
+                commands: vec![],
+                snippet: Some(p.admitting_snippet()),
+            };
+            (l, Some(fix))
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::cli::{DoctorArgs, ListOutput};
 use crate::doctor::{self, Access, Api, Caller, Cluster, Credentials, Facts, Http};
 use crate::engine::{Origin, TokenRequest, credentials, obtain};
 use crate::kubeconfig::file::View;
+use crate::kubeconfig::kuberc;
 use crate::kubeconfig::{Kubeconfig, ManagedContext, Section, identify_context};
 use crate::secret::Secret;
 use crate::settings::{Limits, Settings};
@@ -55,8 +56,9 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
             )
         })?,
     };
-    let (m, command) = context_to_check(&view, &name)?;
-    let facts = probe(&m, &command, &view, settings)?;
+    let (m, (command, exec_command)) = context_to_check(&view, &name)?;
+    let mut facts = probe(&m, &command, &view, settings)?;
+    facts.plugin_policy = kuberc::for_kubectl(&exec_command);
     let report = doctor::diagnose(&facts, Utc::now());
     match args.output {
         ListOutput::Json => {
@@ -72,17 +74,20 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
     })
 }
 
-/// The context to check as eks-kc's own, and the command its user runs. A context eks-kc did
-/// not write is checked with the identity its own command signs as (`aws eks get-token`,
-/// `aws-iam-authenticator token`, an eks-kc stanza without marker); any other is an error that
-/// names its command.
-pub(super) fn context_to_check(view: &View, name: &str) -> Result<(ManagedContext, String)> {
+/// The context to check as eks-kc's own, and the command its user runs (as a person would
+/// type it, and its `exec.command`). A context eks-kc did not write is checked with the
+/// identity its own command signs as (`aws eks get-token`, `aws-iam-authenticator token`, an
+/// eks-kc stanza without marker); any other is an error that names its command.
+pub(super) fn context_to_check(
+    view: &View,
+    name: &str,
+) -> Result<(ManagedContext, (String, String))> {
     let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
     let found = identify_context(&files, name);
     if let Some(m) = view.managed().into_iter().find(|m| m.name == name) {
         let command = found
-            .map(|f| f.identity.command_line)
-            .unwrap_or_else(|_| "eks-kc token".to_owned());
+            .map(|f| (f.identity.command_line, f.exec_command))
+            .unwrap_or_else(|_| ("eks-kc token".to_owned(), "eks-kc".to_owned()));
         return Ok((m, command));
     }
     if view.unusable().iter().any(|n| n == name) {
@@ -95,7 +100,8 @@ pub(super) fn context_to_check(view: &View, name: &str) -> Result<(ManagedContex
         );
     }
     let found = found.map_err(anyhow::Error::msg)?;
-    Ok((found.to_managed(), found.identity.command_line))
+    let m = found.to_managed();
+    Ok((m, (found.identity.command_line, found.exec_command)))
 }
 
 fn env(name: &str) -> Option<String> {
@@ -129,6 +135,7 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
 
     let mut facts = Facts {
         context: m.name.clone(),
+        plugin_policy: None,
         command: command.to_owned(),
         cluster: m.id.cluster_name.clone(),
         cluster_id: (req.cluster != m.id.cluster_name).then(|| req.cluster.clone()),

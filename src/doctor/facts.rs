@@ -118,6 +118,9 @@ pub type NotRun = String;
 #[serde(rename_all = "camelCase")]
 pub struct Facts {
     pub context: String,
+    /// kubectl's credential plugin policy on the context's exec command, when kubectl reads a
+    /// kuberc (`None`: no kuberc, kubectl runs every plugin).
+    pub plugin_policy: Option<crate::kubeconfig::kuberc::Judged>,
     /// The command the context's user runs, whose identity (profile, role, region) every link
     /// is evaluated with.
     pub command: String,

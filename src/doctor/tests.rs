@@ -15,6 +15,7 @@ fn problem(code: &str, message: &str) -> Problem {
 
 fn healthy() -> Facts {
     Facts {
+        plugin_policy: None,
         cluster_id: None,
         context: "prod.eu-west-1.team".into(),
         command: "eks-kc token".into(),

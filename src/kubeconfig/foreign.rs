@@ -21,6 +21,8 @@ pub struct Identified {
     pub user: String,
     pub server: Option<String>,
     pub identity: EksIdentity,
+    /// The user's `exec.command` as written (kubectl's plugin policy judges it).
+    pub exec_command: String,
     /// The user is one `eks-kc adopt` rewrote.
     pub adopted: bool,
 }
@@ -169,6 +171,7 @@ pub fn identify_context(files: &[&Kubeconfig], name: &str) -> Result<Identified,
         user,
         server,
         identity,
+        exec_command: stanza.command,
         adopted,
     })
 }

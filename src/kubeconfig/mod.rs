@@ -418,10 +418,11 @@ pub mod digest;
 pub mod file;
 mod foreign;
 mod forget;
+pub mod kuberc;
 mod merge;
 mod served;
 mod template;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use adopt::{Adopted, Adoption};
 pub use foreign::{Identified, identify_context, stanza_of};

@@ -28,6 +28,7 @@ mod hardening;
 mod honest;
 mod identity;
 mod kubectl;
+mod kuberc;
 mod network;
 mod outposts;
 mod picker;

@@ -52,10 +52,13 @@ pub(super) fn print(out: &mut dyn Write, r: &Report) -> Result<()> {
         }
     }
     if let Some(snippet) = &v.snippet {
-        writeln!(
-            out,
-            "aws-auth mapping to add (data of kube-system/aws-auth):"
-        )?;
+        let what = match v.failed_link {
+            Some("plugin-policy") => {
+                "kuberc entry that admits it (kubectl's credential plugin policy):"
+            }
+            _ => "aws-auth mapping to add (data of kube-system/aws-auth):",
+        };
+        writeln!(out, "{what}")?;
         for line in snippet.lines() {
             writeln!(out, "  {line}")?;
         }

@@ -127,6 +127,7 @@ pub fn run(args: &SyncArgs, settings: &Settings, out: &mut dyn Write) -> Result<
     let findings = findings(&run, &discovered, args)?;
     let (changes, written) = write(&run, &discovered, &findings, args)?;
     adopt_hint(args.kubeconfig.as_deref());
+    policy_hint(&run.exec_command);
     let report = Report {
         kubeconfig: run.path,
         dry_run: args.dry_run,
@@ -388,6 +389,20 @@ fn adopt_hint(explicit: Option<&std::path::Path>) {
             "eks-kc: {foreign} EKS context(s) in the kubeconfig run the AWS CLI or \
              aws-iam-authenticator for tokens; `eks-kc adopt --all` serves them through eks-kc \
              under their own names (`--dry-run` shows the change)"
+        );
+    }
+}
+
+/// One line on stderr when kubectl's credential plugin policy (its kuberc) would refuse the
+/// command eks-kc's contexts run: every one of them would fail in kubectl >= 1.35.
+fn policy_hint(exec_command: &str) {
+    if let Some(problem) = crate::kubeconfig::kuberc::for_kubectl(exec_command)
+        .as_ref()
+        .and_then(crate::kubeconfig::kuberc::Judged::problem)
+    {
+        eprintln!(
+            "eks-kc: warning: {problem}; `eks-kc doctor CONTEXT` prints the allowlist entry \
+             that admits it"
         );
     }
 }
