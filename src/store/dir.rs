@@ -320,6 +320,17 @@ fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>
             format!("{} belongs to another user", path.display()),
         ));
     }
+    // Nor one another user could have written.
+    if meta.mode() & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is writable by other users (mode {:o})",
+                path.display(),
+                meta.mode() & 0o7777
+            ),
+        ));
+    }
     if meta.len() > MAX_FILE_SIZE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
