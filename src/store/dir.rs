@@ -325,9 +325,11 @@ fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
-                "{} is writable by other users (mode {:o})",
+                "{} is writable by other users (mode {:o}): `chmod go-w {}` if its content is \
+                 yours",
                 path.display(),
-                meta.mode() & 0o7777
+                meta.mode() & 0o7777,
+                path.display()
             ),
         ));
     }
