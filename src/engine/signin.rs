@@ -7,7 +7,8 @@
 //! - The step runs under the lock `signin-<hash>.lock`, whose holder notes what it does
 //!   (`refreshing`, `signing-in browser`, `signing-in device-code`), for waiters and `cache
 //!   status`. The kernel releases the lock when the holder dies: a killed sign-in leaves nothing
-//!   that blocks the next one (its state file is written only after a failure it saw).
+//!   that blocks the next one (its state file is written only after a failure it saw, or when
+//!   it is interrupted: Ctrl-C, SIGTERM or a closed terminal abandon the sign-in).
 //! - Other callers wait for the holder (bounded: the sign-in limit plus the network limit),
 //!   saying once on stderr what they wait for, then take its outcome: the login file it wrote,
 //!   or its failure's line.
