@@ -7,7 +7,9 @@
 //! temporary files such a death leaves (the kubeconfig lock, in `kubeconfig::file`).
 //!
 //! Only commands that write a kubeconfig install this (its thread costs nothing on the
-//! `eks-kc token` path, which never does).
+//! `eks-kc token` path, which never does), and a person's sign-in while it runs: its
+//! [`on_interrupt`] action remembers the abandoned sign-in for the cool-down before the process
+//! dies, so a retry does not open another browser tab.
 
 use std::fs::{self, OpenOptions};
 use std::io;
@@ -27,6 +29,10 @@ struct Held {
 }
 
 static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
+/// What to do before dying of a signal, by [`OnInterrupt`] id.
+type Action = Box<dyn Fn() + Send>;
+static ACTIONS: Mutex<Vec<(u64, Action)>> = Mutex::new(Vec::new());
+static NEXT_ACTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 static INSTALL: Once = Once::new();
 
 fn held() -> MutexGuard<'static, Vec<Held>> {
@@ -43,6 +49,11 @@ pub fn install() {
             .name("eks-kc-signals".into())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
+                    // Kept locked too: an action is never dropped while it runs.
+                    let actions = ACTIONS.lock().unwrap_or_else(|p| p.into_inner());
+                    for (_, action) in actions.iter() {
+                        action();
+                    }
                     // Waits for a write in progress (see `defer`), then keeps the lock table
                     // locked so nothing is released twice while the process dies.
                     let held = held();
@@ -89,3 +100,27 @@ pub fn defer() -> Deferred {
 
 /// See [`defer`].
 pub struct Deferred(#[allow(dead_code)] MutexGuard<'static, Vec<Held>>);
+
+/// Runs `action` should SIGINT, SIGTERM or SIGHUP end the process before the guard is dropped
+/// (then the process still dies of the signal).
+pub fn on_interrupt(action: impl Fn() + Send + 'static) -> OnInterrupt {
+    install();
+    let id = NEXT_ACTION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ACTIONS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((id, Box::new(action)));
+    OnInterrupt(id)
+}
+
+/// See [`on_interrupt`]: dropping it forgets the action.
+pub struct OnInterrupt(u64);
+
+impl Drop for OnInterrupt {
+    fn drop(&mut self) {
+        ACTIONS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _)| *id != self.0);
+    }
+}

@@ -53,6 +53,9 @@ async fn resolve_async(req: &CredentialRequest<'_>) -> Result<AwsCredentials> {
     let sign_in = set
         .as_ref()
         .and_then(|set| super::signin::sign_in_of(set, &req.source));
+    if let Some(sign_in) = &sign_in {
+        super::signin::check_session_file(sign_in)?;
+    }
     let explain_err = |e| explain(e, req, sign_in.as_ref());
     if let (Some(profile), Some(set)) = (req.source.profile, &set)
         && let Some(profile_mfa) = mfa::mfa_profile(set, profile)

@@ -30,6 +30,25 @@ pub fn sign_in_of(set: &ProfileSet, source: &CredentialSource<'_>) -> Option<Sig
         .next()
 }
 
+/// Refuses `sign_in`'s session file before the SDK reads it unless it passes the rules of the
+/// AWS CLI's IAM Identity Center login files (`store::read_user_file`): a regular file (a FIFO
+/// would hang the SDK's read), owned by you and writable by nobody else (another user's would
+/// sign as their session), not larger than a cache file ever is. A missing file is the SDK's to
+/// report (signed out).
+pub fn check_session_file(sign_in: &SignIn) -> anyhow::Result<()> {
+    let files = crate::paths::aws_files(crate::settings::env::var);
+    let path = files.login_cache.join(sign_in.cache_file_name());
+    match crate::store::read_user_file(&path) {
+        Ok(_) => Ok(()),
+        Err(e) => anyhow::bail!(
+            "the `aws login` session file of profile '{}' is not used: {}; remove it and run `{}`",
+            sign_in.profile,
+            crate::display::safe(&e.to_string()),
+            sign_in.login_command()
+        ),
+    }
+}
+
 /// What a failure of a chain that signs with an `aws login` session says about the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Judgement {

@@ -7,7 +7,8 @@
 //! - The step runs under the lock `signin-<hash>.lock`, whose holder notes what it does
 //!   (`refreshing`, `signing-in browser`, `signing-in device-code`), for waiters and `cache
 //!   status`. The kernel releases the lock when the holder dies: a killed sign-in leaves nothing
-//!   that blocks the next one (its state file is written only after a failure it saw).
+//!   that blocks the next one (its state file is written only after a failure it saw, or when
+//!   it is interrupted: Ctrl-C, SIGTERM or a closed terminal abandon the sign-in).
 //! - Other callers wait for the holder (bounded: the sign-in limit plus the network limit),
 //!   saying once on stderr what they wait for, then take its outcome: the login file it wrote,
 //!   or its failure's line.
@@ -105,30 +106,19 @@ impl<'a> Gate<'a> {
 
     /// [`Gate::remember`] for `cooldown` instead of the setting.
     fn remember_for(&self, failed: Failed, why: &str, cooldown: chrono::Duration) -> String {
-        let now = Utc::now();
-        let until = now + cooldown;
-        let line = match failed {
-            Failed::SignIn => format!(
-                "the sign-in for the {} failed ({why}); no new sign-in starts before {} \
-                 (EKS_KC_SIGN_IN_COOLDOWN): {}",
-                self.label,
-                until.format("%H:%M:%S UTC"),
-                self.fix
-            ),
-            Failed::Refresh => why.to_owned(),
-        };
-        let state = SignInState::new(
-            self.key.clone(),
-            failed,
-            line.clone(),
-            now,
-            cooldown,
-            self.watch.as_deref().map(stamp),
-        );
-        if let Err(e) = self.dir.write(&self.state_file(), &state.to_bytes()) {
-            tracing::debug!("sign-in state not kept: {e}");
+        self.memory().remember(failed, why, cooldown)
+    }
+
+    /// What remembering a failure needs, owned (an interrupt's action writes it too).
+    fn memory(&self) -> Memory {
+        Memory {
+            dir: self.dir.clone(),
+            file: self.state_file(),
+            key: self.key.clone(),
+            label: self.label.clone(),
+            fix: self.fix.clone(),
+            watch: self.watch.clone(),
         }
-        line
     }
 
     /// Ends a cool-down (a sign-in succeeded, or `eks-kc login` is about to run one).
@@ -153,7 +143,16 @@ impl<'a> Gate<'a> {
             };
             lock.note(&format!("signing-in {how} for the {}", self.label));
         }
-        match step() {
+        // Abandoned (Ctrl-C, the terminal closed): remembered like a failure, so a retry in
+        // the cool-down does not open another browser tab. A SIGKILL leaves nothing.
+        let memory = self.memory();
+        let cooldown = self.settings.sign_in_cooldown;
+        let abandoned = crate::signals::on_interrupt(move || {
+            memory.remember(Failed::SignIn, ABANDONED, cooldown);
+        });
+        let result = step();
+        drop(abandoned);
+        match result {
             Ok(done) => {
                 self.forget();
                 Ok(done)
@@ -205,6 +204,49 @@ impl<'a> Gate<'a> {
         }
     }
 }
+
+/// A gate's failure memory: where its state file is and what its line says.
+struct Memory {
+    dir: PrivateDir,
+    file: String,
+    key: GateKey,
+    label: String,
+    fix: String,
+    watch: Option<PathBuf>,
+}
+
+impl Memory {
+    /// Writes the failure's state for `cooldown`; returns the line every caller now prints.
+    fn remember(&self, failed: Failed, why: &str, cooldown: chrono::Duration) -> String {
+        let now = Utc::now();
+        let until = now + cooldown;
+        let line = match failed {
+            Failed::SignIn => format!(
+                "the sign-in for the {} failed ({why}); no new sign-in starts before {} \
+                 (EKS_KC_SIGN_IN_COOLDOWN): {}",
+                self.label,
+                until.format("%H:%M:%S UTC"),
+                self.fix
+            ),
+            Failed::Refresh => why.to_owned(),
+        };
+        let state = SignInState::new(
+            self.key.clone(),
+            failed,
+            line.clone(),
+            now,
+            cooldown,
+            self.watch.as_deref().map(stamp),
+        );
+        if let Err(e) = self.dir.write(&self.file, &state.to_bytes()) {
+            tracing::debug!("sign-in state not kept: {e}");
+        }
+        line
+    }
+}
+
+/// Why an interrupted person-step failed, in the cool-down's line.
+const ABANDONED: &str = "abandoned: eks-kc was interrupted (Ctrl-C, or its terminal closed)";
 
 /// How long a refresh that IAM Identity Center did not answer is shared (at most): long enough
 /// for the callers that waited for it, short enough that the network coming back is used.

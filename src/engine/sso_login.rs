@@ -88,19 +88,15 @@ pub fn browser_sign_in(
         Some(session) => format!("run `eks-kc login --sso-session {session}` again"),
         None => "sign in again".to_owned(),
     };
-    let code = match listener.wait(&state, Instant::now() + wait) {
+    let code = match listener.wait(&state, Instant::now() + wait)? {
         Outcome::Code(code) => code,
         Outcome::Denied { error, description } => bail!(
-            "the sign-in was not allowed in the browser (IAM Identity Center answered {}{}): \
+            "the sign-in was not allowed in the browser (IAM Identity Center's error: {}{}): \
              {again}, and allow access",
             safe(&error),
             description
-                .map(|d| format!(": {}", safe(&d.chars().take(200).collect::<String>())))
+                .map(|d| format!("; its description, quoted: {}", portal_words(&d)))
                 .unwrap_or_default()
-        ),
-        Outcome::WrongState => bail!(
-            "refused the answer that reached {redirect}: its state is not the one this sign-in \
-             sent (an old browser tab, or a page that is not IAM Identity Center's); {again}"
         ),
         Outcome::TimedOut => bail!(
             "the browser did not come back to {redirect} within {waiting} (the sign-in page \
@@ -115,4 +111,26 @@ pub fn browser_sign_in(
         pkce.verifier(),
         &redirect,
     ))
+}
+
+/// The portal's own words (an error description, untrusted text), bounded, escaped and quoted
+/// so they never read as eks-kc's: `"…"` with quotes and backslashes escaped.
+fn portal_words(text: &str) -> String {
+    let short: String = text.chars().take(200).collect();
+    let cut = if short.len() < text.len() { "…" } else { "" };
+    let quoted = short.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("\"{}{cut}\"", safe(&quoted))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_portal_s_words_are_quoted_and_escaped() {
+        assert_eq!(super::portal_words("User said no"), "\"User said no\"");
+        assert_eq!(
+            super::portal_words("a\"b\\c\u{1b}[2J"),
+            "\"a\\\"b\\\\c\\x1b[2J\""
+        );
+        assert!(super::portal_words(&"x".repeat(500)).ends_with("x…\""));
+    }
 }

@@ -112,11 +112,14 @@ pub fn authorize_url(a: &Authorize<'_>) -> String {
 pub enum Callback {
     /// The authorization code and the state it came with.
     Code { code: Secret, state: String },
-    /// The sign-in was refused or failed: the `error` code (only `[A-Za-z0-9_.-]` kept) and
-    /// its description, if any (untrusted text: show it through `display::safe`).
+    /// The sign-in was refused or failed: the `error` code (only `[A-Za-z0-9_.-]` kept), its
+    /// description, if any (untrusted text: show it through `display::safe`, quoted as the
+    /// portal's words), and the state it came with (an error without this sign-in's state may
+    /// come from anyone who can reach 127.0.0.1, and is ignored).
     Error {
         error: String,
         description: Option<String>,
+        state: Option<String>,
     },
 }
 
@@ -152,6 +155,7 @@ pub fn parse_callback(query: &str) -> Option<Callback> {
                 error
             },
             description: description.filter(|d| !d.trim().is_empty()),
+            state,
         });
     }
     match (code, state) {
@@ -226,14 +230,16 @@ mod tests {
             parse_callback("error=access_denied&error_description=User+said+no&state=s"),
             Some(Callback::Error {
                 error: "access_denied".into(),
-                description: Some("User said no".into())
+                description: Some("User said no".into()),
+                state: Some("s".into())
             })
         );
         assert_eq!(
             parse_callback("error=%1b%5B2J"),
             Some(Callback::Error {
                 error: "2J".into(),
-                description: None
+                description: None,
+                state: None
             })
         );
         for none in ["", "state=s", "code=&state=s", "code=c", "&&=&x", "%zz=%"] {

@@ -320,6 +320,19 @@ fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>
             format!("{} belongs to another user", path.display()),
         ));
     }
+    // Nor one another user could have written.
+    if meta.mode() & 0o022 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is writable by other users (mode {:o}): `chmod go-w {}` if its content is \
+                 yours",
+                path.display(),
+                meta.mode() & 0o7777,
+                path.display()
+            ),
+        ));
+    }
     if meta.len() > MAX_FILE_SIZE {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,

@@ -426,3 +426,93 @@ fn a_refused_renewal_is_asked_once_for_twenty_calls_and_aws_login_ends_the_cool_
     write_session(&env, in_minutes(15));
     token_for(&env, "prod", "console").ok();
 }
+
+/// `eks-kc token` for `profile`, killed if it has not ended within 30 s (`None` then).
+fn token_within(env: &TestEnv, profile: &str) -> Option<Run> {
+    let mut child = env
+        .eks_kc(&["token"])
+        .env("KUBERNETES_EXEC_INFO", exec_info("prod", REGION, profile))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Run::from(child.wait_with_output().unwrap()))
+}
+
+fn assert_refused(run: Option<Run>, file: &std::path::Path, why: &str) {
+    let run = run.unwrap_or_else(|| panic!("eks-kc token hung on a session file that is {why}"));
+    assert_eq!(run.code, Some(1), "{why}: {}", run.stderr);
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 1, "{why}: {}", run.stderr);
+    let path = file.display().to_string();
+    for part in [
+        path.as_str(),
+        why,
+        "remove it and run `aws login --profile console`",
+    ] {
+        assert!(lines[0].contains(part), "{why}: {}", run.stderr);
+    }
+}
+
+// Issue 32 (11): a FIFO as the `aws login` session file hung `eks-kc token` forever, a 200 MB
+// one was read whole, and one another user owns (or may write) was used to sign.
+#[test]
+fn a_session_file_that_is_a_fifo_huge_or_not_only_yours_is_refused_in_one_line() {
+    let env = signin_env();
+    write_session(&env, in_minutes(14));
+    let file = session_file(&env);
+    fs::remove_file(&file).unwrap();
+    let path = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    assert_refused(token_within(&env, "console"), &file, "not a regular file");
+    // Through the role chained on the session as well.
+    assert_refused(token_within(&env, "admin"), &file, "not a regular file");
+    fs::remove_file(&file).unwrap();
+
+    // 200 MB (sparse): refused from its size, not read.
+    write_session(&env, in_minutes(14));
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    assert_refused(token_within(&env, "console"), &file, "209715200 bytes");
+
+    write_session(&env, in_minutes(14));
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o666)).unwrap();
+    assert_refused(
+        token_within(&env, "console"),
+        &file,
+        "writable by other users",
+    );
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&file, Some(65534), Some(65534)).unwrap();
+        assert_refused(
+            token_within(&env, "console"),
+            &file,
+            "belongs to another user",
+        );
+        std::os::unix::fs::chown(&file, Some(0), Some(0)).unwrap();
+    } else {
+        eprintln!("SKIPPED the foreign-owned session file: needs root to give it away");
+    }
+
+    // The file as `aws login` writes it signs again.
+    let akid = write_session(&env, in_minutes(14));
+    let run = token_within(&env, "console").expect("a token");
+    assert_eq!(signer(&run.ok().token()), akid);
+}

@@ -636,3 +636,46 @@ fn an_unanswered_refresh_is_shared_briefly() {
     let left = until.signed_duration_since(Utc::now());
     assert!(left <= chrono::Duration::seconds(11), "{left:?}");
 }
+
+// Issue 32 (10): after a sign-in abandoned with Ctrl-C, every `kubectl get ns` from the
+// terminal opened another browser tab (a `watch kubectl` is a tab storm).
+#[test]
+fn an_abandoned_sign_in_cools_down_for_retries_on_the_terminal_too() {
+    use std::io::Write;
+    let (mut env, sso, _api) = expired("never", None);
+    env.set("FAKE_BROWSER_SLEEP", "30");
+    // Bounded, should a retry sign in after all.
+    env.set("EKS_KC_SIGN_IN_TIMEOUT", "3s");
+    env.set("EKS_KC_SIGN_IN_COOLDOWN", "10m");
+    let mut first = kubectl_on_a_terminal(&env);
+    signing_in(&env, "signing-in browser");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while opens(&env) != 1 {
+        assert!(Instant::now() < deadline, "the browser never opened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The person gives up: Ctrl-C on the terminal.
+    first.stdin.take().unwrap().write_all(b"\x03").unwrap();
+    let first = Run::from(first.wait_with_output().unwrap());
+    assert_ne!(first.code, Some(0), "{}", first.stdout);
+    let started = Instant::now();
+    for _ in 0..20 {
+        let again = Run::from(kubectl_on_a_terminal(&env).wait_with_output().unwrap());
+        assert_ne!(again.code, Some(0));
+        let line = cool_down_line(&again);
+        assert!(line.contains("abandoned"), "{line}");
+        assert!(line.contains("eks-kc login --sso-session corp"), "{line}");
+    }
+    assert_eq!(opens(&env), 1, "a retry opened the browser again");
+    assert_eq!(sso.stats()["authorizations"], 1);
+    eprintln!(
+        "MEASURED 20 retries on a terminal in the cool-down: {:?}",
+        started.elapsed()
+    );
+
+    // `eks-kc login` ends the cool-down.
+    env.set("FAKE_BROWSER", "approve");
+    env.run(&["login", "--sso-session", SSO_SESSION]).ok();
+    let run = Run::from(kubectl_get_ns(&env).wait_with_output().unwrap());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}

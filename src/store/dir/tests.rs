@@ -66,6 +66,15 @@ fn fifos_devices_and_huge_files_are_refused_without_blocking() {
     let big = fs::File::create(tmp.path().join("big")).unwrap();
     big.set_len(MAX_FILE_SIZE + 1).unwrap();
     assert!(dir.read("big").is_err());
+    // Writable by others: not trusted either.
+    fs::write(tmp.path().join("shared"), "{}").unwrap();
+    fs::set_permissions(
+        tmp.path().join("shared"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o666),
+    )
+    .unwrap();
+    let err = dir.read("shared").unwrap_err().to_string();
+    assert!(err.contains("writable by other users"), "{err}");
     assert!(dir.read("missing").unwrap().is_none());
     assert!(
         PrivateDir::new(tmp.path().join("nodir"))
