@@ -6,8 +6,11 @@
 //! have without the handler. SIGKILL cannot be caught; the next lock holder removes the
 //! temporary files such a death leaves (the kubeconfig lock, in `kubeconfig::file`).
 //!
-//! Only commands that write a kubeconfig install this (its thread costs nothing on the
-//! `eks-kc token` path, which never does).
+//! The picker of `use` and `ns` catches them too, to give the terminal back (raw mode off, the
+//! main screen back) before dying: see [`restore_on_signal`].
+//!
+//! Only commands that write a kubeconfig, and the picker, install this (its thread costs nothing
+//! on the `eks-kc token` path, which never does).
 
 use std::fs::{self, OpenOptions};
 use std::io;
@@ -27,6 +30,8 @@ struct Held {
 }
 
 static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
+/// What else to undo before dying of a signal: the picker's terminal mode, while it is open.
+static RESTORE: Mutex<Option<fn()>> = Mutex::new(None);
 static INSTALL: Once = Once::new();
 
 fn held() -> MutexGuard<'static, Vec<Held>> {
@@ -43,6 +48,10 @@ pub fn install() {
             .name("eks-kc-signals".into())
             .spawn(move || {
                 if let Some(signal) = signals.forever().next() {
+                    let restore = *RESTORE.lock().unwrap_or_else(|p| p.into_inner());
+                    if let Some(restore) = restore {
+                        restore();
+                    }
                     // Waits for a write in progress (see `defer`), then keeps the lock table
                     // locked so nothing is released twice while the process dies.
                     let held = held();
@@ -79,6 +88,12 @@ pub fn release(lock: &Path) {
     let mut held = held();
     held.retain(|h| h.lock != lock);
     let _ = fs::remove_file(lock);
+}
+
+/// Has `restore` run (before the locks are released) when a signal ends the process; `None`
+/// forgets it. One at a time: the picker's terminal, while it is open (`cmd::switch::pick`).
+pub fn restore_on_signal(restore: Option<fn()>) {
+    *RESTORE.lock().unwrap_or_else(|p| p.into_inner()) = restore;
 }
 
 /// Holds signal clean-up back until the guard is dropped: a write in progress completes (or

@@ -158,6 +158,48 @@ impl Pty {
     }
 }
 
+impl Pty {
+    /// The number the program printed after `PID ` (`sh -c 'echo PID $$; exec ...'`).
+    fn pid(&mut self) -> u32 {
+        self.expect("PID ");
+        self.expect("\n");
+        let line = self.seen[..self.mark]
+            .rsplit("PID ")
+            .next()
+            .unwrap_or_default();
+        line.trim().parse().expect("a process id")
+    }
+
+    /// What the terminal showed between the last match and `text` (which it waits for).
+    fn until(&mut self, text: &str) -> String {
+        let from = self.mark;
+        self.expect(text);
+        self.seen[from..self.mark - text.len()].to_owned()
+    }
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody has reaped yet).
+fn ended(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// A line of `stty -a` says the terminal is cooked again: canonical input, echo and signals.
+fn assert_cooked(stty: &str) {
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} is off:\n{stty}");
+        assert!(
+            !flags.contains(&&*format!("-{flag}")),
+            "{flag} is off:\n{stty}"
+        );
+    }
+}
+
 impl Drop for Pty {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -461,4 +503,67 @@ fn ns_without_a_terminal_says_why_an_unreachable_cluster_cannot_list() {
     );
     // The namespace in use needs no cluster.
     assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "default\n");
+}
+
+// Issue 32: SIGTERM, SIGINT or SIGHUP while the picker was open left the terminal raw (-icanon
+// -echo -isig) and on the alternate screen.
+#[test]
+fn a_signal_ends_the_picker_and_gives_the_terminal_back() {
+    let env = env_with_contexts();
+    let before = fs::read(&env.kubeconfig).unwrap();
+    for (signal, status) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+        let line = format!(
+            "sh -c 'echo PID $$; exec {} use'; echo STATUS $?; stty -a; echo END",
+            bin().display()
+        );
+        let mut pty = Pty::start(&env, &line);
+        let pid = pty.pid();
+        pty.expect("6/6");
+        let killed = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let closing = pty.until("STATUS ");
+        // The main screen is back (and bracketed paste off, the cursor shown).
+        assert!(closing.contains("\u{1b}[?1049l"), "{signal}: {closing:?}");
+        let stty = pty.until("END");
+        assert!(stty.starts_with(&status.to_string()), "{signal}: {stty}");
+        assert_cooked(&stty);
+        let (code, screen) = pty.wait();
+        assert_eq!(code, Some(0), "{signal}: {screen}");
+        assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{signal}");
+    }
+}
+
+// Issue 32: a terminal that hung up while SIGHUP was ignored (`nohup`, `trap '' HUP`) left the
+// picker polling it at half a core for ever.
+#[test]
+fn a_hung_up_terminal_ends_the_picker_even_with_sighup_ignored() {
+    let env = env_with_contexts();
+    let before = fs::read(&env.kubeconfig).unwrap();
+    // The second runs in a session of its own: the hang-up sends it no signal at all.
+    for wrap in ["", "setsid "] {
+        let line = format!(
+            "trap '' HUP; {wrap}sh -c 'echo PID $$; exec {} use'",
+            bin().display()
+        );
+        let mut pty = Pty::start(&env, &line);
+        let pid = pty.pid();
+        pty.expect("6/6");
+        // `script` holds the terminal's master side: killing it hangs the terminal up.
+        pty.child.kill().unwrap();
+        pty.child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ended(pid) {
+            if Instant::now() > deadline {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+                panic!("{wrap}: the picker still ran 20 s after its terminal hung up");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{wrap}");
+    }
 }
