@@ -567,3 +567,71 @@ fn a_hung_up_terminal_ends_the_picker_even_with_sighup_ignored() {
         assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{wrap}");
     }
 }
+
+/// Three EKS contexts eks-kc manages, named to look alike: `prod`, `prod` with a zero-width
+/// space, and `prod-admin` spelled backwards after a right-to-left override; the second one is
+/// current, its namespace wrapped in bidi isolates.
+fn look_alike_kubeconfig() -> String {
+    let marker = "{managedBy: eks-kc, profile: team, region: eu-west-1, clusterName: prod}";
+    let mut contexts = String::new();
+    for name in ["prod", "prod\u{200b}", "\u{202e}nimda-dorp"] {
+        let ns = match name {
+            "prod\u{200b}" => "    namespace: \"\u{2066}web\u{2069}\"\n",
+            _ => "",
+        };
+        contexts.push_str(&format!(
+            "- name: {}\n  context:\n    cluster: prod\n    user: eks-kc\n{ns}    extensions:\n    \
+             - name: eks-kc\n      extension: {marker}\n",
+            yaml_quoted(name)
+        ));
+    }
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: \
+         https://127.0.0.1:1\n    extensions:\n    - name: client.authentication.k8s.io/exec\n      \
+         extension: {{clusterName: prod, region: eu-west-1}}\n    - name: eks-kc\n      \
+         extension: {marker}\ncontexts:\n{contexts}current-context: \"prod\u{200b}\"\nusers:\n\
+         - name: eks-kc\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: eks-kc\n      args: [token]\n"
+    )
+}
+
+// Issue 32: zero-width and bidi characters reached the terminal raw, so `prod\u{200b}` looked
+// like `prod` and `\u{202e}nimda-dorp` like `prod-admin`, in the picker, list, use, prompt
+// and ns's typed-namespace prompt.
+#[test]
+fn look_alike_names_are_shown_escaped_everywhere() {
+    let mut env = TestEnv::new();
+    fs::write(&env.kubeconfig, look_alike_kubeconfig()).unwrap();
+    env.set("TERM", "xterm-256color");
+    env.set("EKS_KC_TIMEOUT", "2s");
+    let raw = |text: &str| text.contains(['\u{200b}', '\u{202e}', '\u{2066}', '\u{2069}']);
+    let list = env.run(&["list"]).ok().stdout.clone();
+    assert!(list.contains("prod\\u{200b}"), "{list}");
+    assert!(list.contains("\\u{202e}nimda-dorp"), "{list}");
+    assert!(!raw(&list), "{list}");
+    let prompt = env.run(&["prompt"]).ok().stdout.clone();
+    assert_eq!(prompt, "prod\\u{200b}:\\u{2066}web\\u{2069}\n");
+    let used = env.run(&["use", "\u{202e}nimda-dorp"]).ok().stdout.clone();
+    assert_eq!(used, "Switched to context \"\\u{202e}nimda-dorp\".\n");
+    env.run(&["use", "prod\u{200b}"]).ok();
+    let mut pty = picker_of(&env, "use", "3/3");
+    pty.send("\u{1b}");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(screen.contains("prod\\u{200b}  (current)"), "{screen}");
+    assert!(screen.contains("\\u{202e}nimda-dorp"), "{screen}");
+    assert!(!raw(&screen), "{screen}");
+    // `ns` cannot list this cluster's namespaces: the name it asks for shows the current one.
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("namespace to switch to (now \\u{2066}web\\u{2069};");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(!raw(&screen), "{screen}");
+}
+
+fn picker_of(env: &TestEnv, args: &str, count: &str) -> Pty {
+    let mut pty = Pty::start(env, &format!("{} {args}", bin().display()));
+    pty.expect(count);
+    pty
+}

@@ -147,6 +147,7 @@ pub fn namespace(args: &NsArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Ou
 
 /// Asks for a namespace on the terminal; an empty answer (or end of input) changes nothing.
 fn typed(now: &str) -> Result<Outcome> {
+    let now = safe(now);
     eprint!("eks-kc: namespace to switch to (now {now}; Enter alone keeps it): ");
     let mut line = String::new();
     // A terminal hands over one line of at most a few KiB: nothing to bound here.
