@@ -415,6 +415,11 @@ fn many_contexts_come_from_the_digest_and_past_the_first_screen_too() {
 /// Profile `team` signs with the fixture keys (a credential_process); context `prod` is served
 /// by the fake API server, which lists namespaces default, kube-system and eks-kc-test.
 fn env_with_cluster() -> (TestEnv, ApiServer) {
+    env_with_namespaces(0)
+}
+
+/// [`env_with_cluster`] with `more` namespaces besides (ns-0000, ...), listed in pages.
+fn env_with_namespaces(more: usize) -> (TestEnv, ApiServer) {
     let mut env = TestEnv::new();
     let (script, _) = env.counting_credential_process();
     env.write_aws_config(&format!(
@@ -423,7 +428,9 @@ fn env_with_cluster() -> (TestEnv, ApiServer) {
     ));
     env.set("TERM", "xterm-256color");
     env.set("EKS_KC_TIMEOUT", "5s");
-    let server = ApiServer::start(&env, "prod", "eu-west-1");
+    let server = ApiServer::builder(&env, "prod", "eu-west-1")
+        .namespaces(more)
+        .start();
     let text = generic_kubeconfig(&server, "prod", "eu-west-1", "team");
     fs::write(&env.kubeconfig, text).unwrap();
     (env, server)
@@ -450,6 +457,43 @@ fn ns_picks_among_the_namespaces_the_api_server_lists() {
         );
     }
     assert_eq!(env.run(&["ns", "-c"]).ok().stdout, "kube-system\n");
+}
+
+// Issue 32: `ns` refused a cluster of 2,000 namespaces (one answer of more than 1 MiB, "more
+// than any API server sends here"); it reads the list in pages.
+#[test]
+fn ns_lists_thousands_of_namespaces_in_pages() {
+    let (env, server) = env_with_namespaces(2000);
+    let run = env.run(&["ns"]);
+    let lines: Vec<&str> = run.ok().stdout.lines().collect();
+    assert_eq!(lines.len(), 2003, "{}", run.stderr);
+    assert_eq!(
+        lines[..4],
+        ["default", "kube-system", "eks-kc-test", "ns-0000"]
+    );
+    assert_eq!(lines[2002], "ns-1999");
+    assert_eq!(run.stderr, "", "all were listed: no note");
+    let paths: Vec<String> = server
+        .decisions()
+        .iter()
+        .filter_map(|d| d["path"].as_str().map(str::to_owned))
+        .filter(|p| p.starts_with("/api/v1/namespaces"))
+        .collect();
+    assert!(paths.len() >= 4, "{paths:?}");
+    assert!(paths.iter().all(|p| p.contains("limit=")), "{paths:?}");
+    assert!(
+        paths[1..].iter().all(|p| p.contains("continue=")),
+        "{paths:?}"
+    );
+    // And the picker offers them all.
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("2003/2003");
+    pty.send("ns-1999");
+    pty.expect("1/2003");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "ns-1999\n");
 }
 
 #[test]
