@@ -555,7 +555,11 @@ fn ns_without_a_terminal_says_why_an_unreachable_cluster_cannot_list() {
 fn a_signal_ends_the_picker_and_gives_the_terminal_back() {
     let env = env_with_contexts();
     let before = fs::read(&env.kubeconfig).unwrap();
-    for (signal, status) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
+    for (signal, status) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGINT, 130),
+        (libc::SIGHUP, 129),
+    ] {
         let line = format!(
             "sh -c 'echo PID $$; exec {} use'; echo STATUS $?; stty -a; echo END",
             bin().display()
@@ -563,11 +567,8 @@ fn a_signal_ends_the_picker_and_gives_the_terminal_back() {
         let mut pty = Pty::start(&env, &line);
         let pid = pty.pid();
         pty.expect("6/6");
-        let killed = std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        // SAFETY: kill has no memory preconditions; pid is the picker's, still running.
+        assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0, "{signal}");
         let closing = pty.until("STATUS ");
         // The main screen is back (and bracketed paste off, the cursor shown).
         assert!(closing.contains("\u{1b}[?1049l"), "{signal}: {closing:?}");
@@ -601,9 +602,8 @@ fn a_hung_up_terminal_ends_the_picker_even_with_sighup_ignored() {
         let deadline = Instant::now() + Duration::from_secs(20);
         while !ended(pid) {
             if Instant::now() > deadline {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
+                // SAFETY: as above; the spinning picker is ended before the test fails.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
                 panic!("{wrap}: the picker still ran 20 s after its terminal hung up");
             }
             std::thread::sleep(Duration::from_millis(50));
