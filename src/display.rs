@@ -1,14 +1,17 @@
 //! Text meant for a person's terminal. Names and messages can come from a kubeconfig, the EKS
 //! API or an IAM Identity Center portal, and a control character in one (ESC, CSI, OSC, BEL,
 //! CR, ...) would move the cursor, retitle the window, rewrite what was printed or hide a line.
-//! [`safe`] escapes them; JSON output and kubeconfig values stay exact.
+//! Invisible format characters are as bad in another way: a zero-width space makes `prod\u{200b}`
+//! look like `prod`, and a right-to-left override shows `\u{202e}nimda-dorp` as `prod-admin`.
+//! [`safe`] escapes both; JSON output and kubeconfig values stay exact.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// `text` with every control character (C0, DEL, C1) and the Unicode line and paragraph
-/// separators written as a visible escape (`\x1b`, `\u{9b}`), so nothing in it can drive a
-/// terminal. Borrowed when there is nothing to escape (the common case costs one scan).
+/// `text` with every control character (C0, DEL, C1), the Unicode line and paragraph
+/// separators, and the invisible format characters (zero-width spaces and joiners, bidi marks,
+/// embeddings, overrides and isolates, the byte-order mark, ...) written as a visible escape
+/// (`\x1b`, `\u{202e}`), so nothing in it can drive a terminal or pass for another name. Borrowed when there is nothing to escape (the common case costs one scan).
 pub fn safe(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);
@@ -30,7 +33,30 @@ pub fn safe(text: &str) -> Cow<'_, str> {
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+    c.is_control() || invisible(c)
+}
+
+/// The Unicode line and paragraph separators and the characters of category Cf (format) that
+/// terminals draw as nothing or use to reorder what follows.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{600}'..='\u{605}'
+            | '\u{61c}'
+            | '\u{6dd}'
+            | '\u{70f}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
 }
 
 /// [`safe`] for a message that may span lines: each line made safe, the newlines kept.
@@ -95,6 +121,13 @@ mod tests {
         assert_eq!(safe("c\u{9b}31m"), "c\\x9b31m");
         assert_eq!(safe("l\u{2028}m"), "l\\u{2028}m");
         assert_eq!(safe("Zürich 東京"), "Zürich 東京");
+        // Look-alikes: a zero-width space, a right-to-left override, isolates, a word joiner.
+        assert_eq!(safe("prod\u{200b}"), "prod\\u{200b}");
+        assert_eq!(safe("\u{202e}nimda-dorp"), "\\u{202e}nimda-dorp");
+        assert_eq!(
+            safe("a\u{2066}b\u{2069}\u{2060}\u{feff}"),
+            "a\\u{2066}b\\u{2069}\\u{2060}\\u{feff}"
+        );
         assert_eq!(safe_lines("one\ntwo\x1b[2J"), "one\ntwo\\x1b[2J");
         let mut w = SafeWriter(Vec::new());
         std::io::Write::write_all(&mut w, "+ a\x1b[31m\n".as_bytes()).unwrap();

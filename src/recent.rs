@@ -59,7 +59,12 @@ pub fn record(dir: &Path, name: &str, timeout: Duration) -> Result<()> {
         private.write(FILE, &serde_json::to_vec(&stored)?)?;
         Ok(())
     };
-    write().with_context(|| format!("remembering '{name}' in {}", dir.display()))
+    write().with_context(|| {
+        format!(
+            "'{name}' will not come first in the picker: it cannot be remembered in {}",
+            dir.display()
+        )
+    })
 }
 
 /// Remembers `name` as the context used last: in the state dir, and in `shell_dir` too when the

@@ -7,9 +7,10 @@
 //! temporary files such a death leaves (the kubeconfig lock, in `kubeconfig::file`).
 //!
 //! Only commands that write a kubeconfig install this (its thread costs nothing on the
-//! `eks-kc token` path, which never does), and a person's sign-in while it runs: its
+//! `eks-kc token` path, which never does), a person's sign-in while it runs (its
 //! [`on_interrupt`] action remembers the abandoned sign-in for the cool-down before the process
-//! dies, so a retry does not open another browser tab.
+//! dies, so a retry does not open another browser tab), and the picker of `use` and `ns` (its
+//! action gives the terminal back: raw mode off, the main screen back).
 
 use std::fs::{self, OpenOptions};
 use std::io;

@@ -199,7 +199,17 @@ fn each_kind_of_mistake_is_named() {
         ),
         (
             "sync:\n  prune: true\n  prune: false\n",
-            "3: duplicate key 'sync.prune' (also on line 2)",
+            "3: duplicate key 'sync.prune' (also on line 2); keep one",
+        ),
+        (
+            // Issue 32: two sections of one name (the alias reader took the first, `config
+            // show` refused the file): the parser every reader uses refuses it.
+            "aliases:\n  s: staging\nsync:\n  prune: true\naliases:\n  s: prod\n",
+            "5: duplicate key 'aliases' (also on line 1); keep one",
+        ),
+        (
+            "sync:\n  sso:\n    - session: a\n      session: b\n",
+            "4: duplicate key 'sync.sso[0].session' (also on line 3); keep one",
         ),
         (
             "sync: [dev]\n",

@@ -4,6 +4,9 @@
 //! settings to YAML text, quoted by YAML 1.1 rules as the kubeconfig is (see
 //! `kubeconfig::yaml`).
 //!
+//! A key that appears twice in one mapping is an error here, for every reader of the file (a
+//! reader that took the first and one that took the last would disagree on what it says).
+//!
 //! Scalars keep their text: the schema decides what a scalar means, so an account id
 //! `012345678901` stays that text (YAML 1.1 would read it as an octal number) and `yes` is a
 //! boolean only where a boolean is expected.
@@ -104,7 +107,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
             }
             (Event::DocumentStart(..), _) => match reader.next()? {
                 (Event::DocumentEnd, _) => {}
-                (event, span) => doc = Some(reader.node(event, span, 0)?),
+                (event, span) => doc = Some(reader.node(event, span, 0, "")?),
             },
             (_, span) => return Err(err(span.start.line(), "unexpected YAML structure")),
         }
@@ -143,7 +146,14 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn node(&mut self, event: Event<'a>, span: Span, depth: usize) -> Result<Node, YamlError> {
+    /// The node that starts with `event`, at `path` (`sync.profiles[1]`, for errors).
+    fn node(
+        &mut self,
+        event: Event<'a>,
+        span: Span,
+        depth: usize,
+        path: &str,
+    ) -> Result<Node, YamlError> {
         let line = span.start.line();
         if depth > MAX_DEPTH {
             return Err(err(line, "nested too deeply"));
@@ -167,7 +177,10 @@ impl<'a> Reader<'a> {
                 let end = loop {
                     match self.next()? {
                         (Event::SequenceEnd, end) => break end,
-                        (event, span) => items.push(self.node(event, span, depth + 1)?),
+                        (event, span) => {
+                            let at = format!("{path}[{}]", items.len());
+                            items.push(self.node(event, span, depth + 1, &at)?)
+                        }
                     }
                 };
                 let flow = style == StructureStyle::Flow;
@@ -175,24 +188,40 @@ impl<'a> Reader<'a> {
             }
             Event::MappingStart(style, anchor, _) => {
                 let mut entries: Vec<Entry> = vec![];
+                // Each key's line, to refuse a second one (a hash: a hostile file may hold
+                // many keys).
+                let mut seen: HashMap<String, usize> = HashMap::new();
                 let end = loop {
                     let (event, key_span) = match self.next()? {
                         (Event::MappingEnd, end) => break end,
                         other => other,
                     };
-                    let key = self.node(event, key_span, depth + 1)?;
+                    let key = self.node(event, key_span, depth + 1, path)?;
                     let Value::Scalar { text, .. } = key.value else {
                         return Err(err(
                             key.line,
                             "a key must be a plain name, not a list or map",
                         ));
                     };
+                    let at = match path {
+                        "" => text.clone(),
+                        _ => format!("{path}.{text}"),
+                    };
+                    if let Some(first) = seen.insert(text.clone(), key.line) {
+                        return Err(err(
+                            key.line,
+                            format!(
+                                "duplicate key '{}' (also on line {first}); keep one",
+                                crate::display::safe(&at)
+                            ),
+                        ));
+                    }
                     let (event, span) = self.next()?;
                     entries.push(Entry {
                         key: text,
                         line: key.line,
                         start: key_span.start.byte_offset().unwrap_or_default(),
-                        value: self.node(event, span, depth + 1)?,
+                        value: self.node(event, span, depth + 1, &at)?,
                     });
                 };
                 let flow = style == StructureStyle::Flow;

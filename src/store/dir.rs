@@ -77,8 +77,8 @@ impl PrivateDir {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
-                    "{} belongs to uid {}, not to you (uid {me}); remove it or point \
-                     EKS_KC_CACHE_DIR elsewhere",
+                    "{} belongs to uid {}, not to you (uid {me}); remove it or point the \
+                     variable that chose it (EKS_KC_CACHE_DIR, EKS_KC_STATE_DIR) elsewhere",
                     self.path.display(),
                     meta.uid()
                 ),

@@ -187,6 +187,44 @@ mod aliases {
         assert_eq!(listing["aliases"][0]["state"], "shadowed");
     }
 
+    // Issue 32: with two `aliases:` sections, `use s` took the first one's alias (and switched)
+    // while `config show` refused the same file.
+    #[test]
+    fn a_key_written_twice_is_refused_by_every_reader_naming_its_line() {
+        let (env, _eks) = synced_env();
+        let config = config_file(&env);
+        fs::create_dir_all(config.parent().unwrap()).unwrap();
+        fs::write(
+            &config,
+            "aliases:\n  s: dev.eu-west-1.team\nsync:\n  prune: true\naliases:\n  \
+             s: prod.eu-west-1.team\n",
+        )
+        .unwrap();
+        let before = current(&env);
+        let says = "config.yaml:5: duplicate key 'aliases' (also on line 1)";
+        for args in [&["use", "s"][..], &["config", "show"], &["alias", "list"]] {
+            let run = env.run(args);
+            assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+            assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+            assert_eq!(run.stdout, "", "{args:?}");
+        }
+        assert_eq!(current(&env), before, "nothing switched");
+        // Twice in one section, too.
+        fs::write(
+            &config,
+            "aliases:\n  s: dev.eu-west-1.team\n  s: prod.eu-west-1.team\n",
+        )
+        .unwrap();
+        let run = env.run(&["use", "s"]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("config.yaml:3: duplicate key 'aliases.s' (also on line 2)"),
+            "{}",
+            run.stderr
+        );
+    }
+
     #[test]
     fn token_cache_clear_and_doctor_take_an_alias() {
         let (env, _eks) = synced_env();

@@ -539,3 +539,67 @@ fn a_full_filesystem_fails_the_write_and_keeps_the_old_kubeconfig() {
     assert!(text.contains("INTACT"), "{text}");
     eprintln!("FIGURES full filesystem: write refused with ENOSPC, old kubeconfig intact");
 }
+
+// Issue 32: with a state directory another user planted, `use b` switched the context but
+// exited 1 without its "Switched" line, naming EKS_KC_CACHE_DIR. It succeeds and says so, with
+// a warning naming the state directory's variable, and writes nothing there.
+#[test]
+fn a_state_directory_of_another_user_costs_only_use_minus() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIPPED: making a directory owned by another user needs root");
+        return;
+    }
+    let mut env = TestEnv::new();
+    let names = "- name: a\n  context: {cluster: c, user: u}\n- name: b\n  context: {cluster: c, user: u}\n";
+    fs::write(
+        &env.kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'https://c.example'}}\n\
+             users:\n- name: u\n  user: {{token: t}}\ncontexts:\n{names}current-context: a\n"
+        ),
+    )
+    .unwrap();
+    // A shared directory (sticky, root's) where someone else made eks-kc's subdirectory first.
+    let shared = env.path("shared-state");
+    fs::create_dir(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+    let planted = shared.join("eks-kc-0");
+    fs::create_dir(&planted).unwrap();
+    fs::set_permissions(&planted, fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&planted, Some(65534), Some(65534)).unwrap();
+    env.set("EKS_KC_STATE_DIR", shared.to_str().unwrap());
+    let run = env.run(&["use", "b"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "Switched to context \"b\".\n");
+    assert!(
+        run.stderr.contains("belongs to uid 65534"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("EKS_KC_STATE_DIR"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .all(|l| l.starts_with("eks-kc: warning: ")),
+        "{}",
+        run.stderr
+    );
+    let text = fs::read_to_string(&env.kubeconfig).unwrap();
+    assert!(text.contains("current-context: b"), "{text}");
+    assert_eq!(
+        fs::read_dir(&planted).unwrap().count(),
+        0,
+        "nothing written there"
+    );
+    // `ns` too: the namespace is set, and only `-` is lost.
+    let run = env.run(&["ns", "web"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("EKS_KC_STATE_DIR"), "{}", run.stderr);
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "web\n");
+    assert_eq!(
+        fs::read_dir(&planted).unwrap().count(),
+        0,
+        "nothing written there"
+    );
+}

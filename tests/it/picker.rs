@@ -158,6 +158,48 @@ impl Pty {
     }
 }
 
+impl Pty {
+    /// The number the program printed after `PID ` (`sh -c 'echo PID $$; exec ...'`).
+    fn pid(&mut self) -> u32 {
+        self.expect("PID ");
+        self.expect("\n");
+        let line = self.seen[..self.mark]
+            .rsplit("PID ")
+            .next()
+            .unwrap_or_default();
+        line.trim().parse().expect("a process id")
+    }
+
+    /// What the terminal showed between the last match and `text` (which it waits for).
+    fn until(&mut self, text: &str) -> String {
+        let from = self.mark;
+        self.expect(text);
+        self.seen[from..self.mark - text.len()].to_owned()
+    }
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody has reaped yet).
+fn ended(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// A line of `stty -a` says the terminal is cooked again: canonical input, echo and signals.
+fn assert_cooked(stty: &str) {
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} is off:\n{stty}");
+        assert!(
+            !flags.contains(&&*format!("-{flag}")),
+            "{flag} is off:\n{stty}"
+        );
+    }
+}
+
 impl Drop for Pty {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -373,6 +415,11 @@ fn many_contexts_come_from_the_digest_and_past_the_first_screen_too() {
 /// Profile `team` signs with the fixture keys (a credential_process); context `prod` is served
 /// by the fake API server, which lists namespaces default, kube-system and eks-kc-test.
 fn env_with_cluster() -> (TestEnv, ApiServer) {
+    env_with_namespaces(0)
+}
+
+/// [`env_with_cluster`] with `more` namespaces besides (ns-0000, ...), listed in pages.
+fn env_with_namespaces(more: usize) -> (TestEnv, ApiServer) {
     let mut env = TestEnv::new();
     let (script, _) = env.counting_credential_process();
     env.write_aws_config(&format!(
@@ -381,7 +428,9 @@ fn env_with_cluster() -> (TestEnv, ApiServer) {
     ));
     env.set("TERM", "xterm-256color");
     env.set("EKS_KC_TIMEOUT", "5s");
-    let server = ApiServer::start(&env, "prod", "eu-west-1");
+    let server = ApiServer::builder(&env, "prod", "eu-west-1")
+        .namespaces(more)
+        .start();
     let text = generic_kubeconfig(&server, "prod", "eu-west-1", "team");
     fs::write(&env.kubeconfig, text).unwrap();
     (env, server)
@@ -408,6 +457,43 @@ fn ns_picks_among_the_namespaces_the_api_server_lists() {
         );
     }
     assert_eq!(env.run(&["ns", "-c"]).ok().stdout, "kube-system\n");
+}
+
+// Issue 32: `ns` refused a cluster of 2,000 namespaces (one answer of more than 1 MiB, "more
+// than any API server sends here"); it reads the list in pages.
+#[test]
+fn ns_lists_thousands_of_namespaces_in_pages() {
+    let (env, server) = env_with_namespaces(2000);
+    let run = env.run(&["ns"]);
+    let lines: Vec<&str> = run.ok().stdout.lines().collect();
+    assert_eq!(lines.len(), 2003, "{}", run.stderr);
+    assert_eq!(
+        lines[..4],
+        ["default", "kube-system", "eks-kc-test", "ns-0000"]
+    );
+    assert_eq!(lines[2002], "ns-1999");
+    assert_eq!(run.stderr, "", "all were listed: no note");
+    let paths: Vec<String> = server
+        .decisions()
+        .iter()
+        .filter_map(|d| d["path"].as_str().map(str::to_owned))
+        .filter(|p| p.starts_with("/api/v1/namespaces"))
+        .collect();
+    assert!(paths.len() >= 4, "{paths:?}");
+    assert!(paths.iter().all(|p| p.contains("limit=")), "{paths:?}");
+    assert!(
+        paths[1..].iter().all(|p| p.contains("continue=")),
+        "{paths:?}"
+    );
+    // And the picker offers them all.
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("2003/2003");
+    pty.send("ns-1999");
+    pty.expect("1/2003");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(0), "{screen}");
+    assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "ns-1999\n");
 }
 
 #[test]
@@ -461,4 +547,135 @@ fn ns_without_a_terminal_says_why_an_unreachable_cluster_cannot_list() {
     );
     // The namespace in use needs no cluster.
     assert_eq!(env.run(&["ns", "--current"]).ok().stdout, "default\n");
+}
+
+// Issue 32: SIGTERM, SIGINT or SIGHUP while the picker was open left the terminal raw (-icanon
+// -echo -isig) and on the alternate screen.
+#[test]
+fn a_signal_ends_the_picker_and_gives_the_terminal_back() {
+    let env = env_with_contexts();
+    let before = fs::read(&env.kubeconfig).unwrap();
+    for (signal, status) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGINT, 130),
+        (libc::SIGHUP, 129),
+    ] {
+        let line = format!(
+            "sh -c 'echo PID $$; exec {} use'; echo STATUS $?; stty -a; echo END",
+            bin().display()
+        );
+        let mut pty = Pty::start(&env, &line);
+        let pid = pty.pid();
+        pty.expect("6/6");
+        // SAFETY: kill has no memory preconditions; pid is the picker's, still running.
+        assert_eq!(unsafe { libc::kill(pid as i32, signal) }, 0, "{signal}");
+        let closing = pty.until("STATUS ");
+        // The main screen is back (and bracketed paste off, the cursor shown).
+        assert!(closing.contains("\u{1b}[?1049l"), "{signal}: {closing:?}");
+        let stty = pty.until("END");
+        assert!(stty.starts_with(&status.to_string()), "{signal}: {stty}");
+        assert_cooked(&stty);
+        let (code, screen) = pty.wait();
+        assert_eq!(code, Some(0), "{signal}: {screen}");
+        assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{signal}");
+    }
+}
+
+// Issue 32: a terminal that hung up while SIGHUP was ignored (`nohup`, `trap '' HUP`) left the
+// picker polling it at half a core for ever.
+#[test]
+fn a_hung_up_terminal_ends_the_picker_even_with_sighup_ignored() {
+    let env = env_with_contexts();
+    let before = fs::read(&env.kubeconfig).unwrap();
+    // The second runs in a session of its own: the hang-up sends it no signal at all.
+    for wrap in ["", "setsid "] {
+        let line = format!(
+            "trap '' HUP; {wrap}sh -c 'echo PID $$; exec {} use'",
+            bin().display()
+        );
+        let mut pty = Pty::start(&env, &line);
+        let pid = pty.pid();
+        pty.expect("6/6");
+        // `script` holds the terminal's master side: killing it hangs the terminal up.
+        pty.child.kill().unwrap();
+        pty.child.wait().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ended(pid) {
+            if Instant::now() > deadline {
+                // SAFETY: as above; the spinning picker is ended before the test fails.
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                panic!("{wrap}: the picker still ran 20 s after its terminal hung up");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(fs::read(&env.kubeconfig).unwrap(), before, "{wrap}");
+    }
+}
+
+/// Three EKS contexts eks-kc manages, named to look alike: `prod`, `prod` with a zero-width
+/// space, and `prod-admin` spelled backwards after a right-to-left override; the second one is
+/// current, its namespace wrapped in bidi isolates.
+fn look_alike_kubeconfig() -> String {
+    let marker = "{managedBy: eks-kc, profile: team, region: eu-west-1, clusterName: prod}";
+    let mut contexts = String::new();
+    for name in ["prod", "prod\u{200b}", "\u{202e}nimda-dorp"] {
+        let ns = match name {
+            "prod\u{200b}" => "    namespace: \"\u{2066}web\u{2069}\"\n",
+            _ => "",
+        };
+        contexts.push_str(&format!(
+            "- name: {}\n  context:\n    cluster: prod\n    user: eks-kc\n{ns}    extensions:\n    \
+             - name: eks-kc\n      extension: {marker}\n",
+            yaml_quoted(name)
+        ));
+    }
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: \
+         https://127.0.0.1:1\n    extensions:\n    - name: client.authentication.k8s.io/exec\n      \
+         extension: {{clusterName: prod, region: eu-west-1}}\n    - name: eks-kc\n      \
+         extension: {marker}\ncontexts:\n{contexts}current-context: \"prod\u{200b}\"\nusers:\n\
+         - name: eks-kc\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: eks-kc\n      args: [token]\n"
+    )
+}
+
+// Issue 32: zero-width and bidi characters reached the terminal raw, so `prod\u{200b}` looked
+// like `prod` and `\u{202e}nimda-dorp` like `prod-admin`, in the picker, list, use, prompt
+// and ns's typed-namespace prompt.
+#[test]
+fn look_alike_names_are_shown_escaped_everywhere() {
+    let mut env = TestEnv::new();
+    fs::write(&env.kubeconfig, look_alike_kubeconfig()).unwrap();
+    env.set("TERM", "xterm-256color");
+    env.set("EKS_KC_TIMEOUT", "2s");
+    let raw = |text: &str| text.contains(['\u{200b}', '\u{202e}', '\u{2066}', '\u{2069}']);
+    let list = env.run(&["list"]).ok().stdout.clone();
+    assert!(list.contains("prod\\u{200b}"), "{list}");
+    assert!(list.contains("\\u{202e}nimda-dorp"), "{list}");
+    assert!(!raw(&list), "{list}");
+    let prompt = env.run(&["prompt"]).ok().stdout.clone();
+    assert_eq!(prompt, "prod\\u{200b}:\\u{2066}web\\u{2069}\n");
+    let used = env.run(&["use", "\u{202e}nimda-dorp"]).ok().stdout.clone();
+    assert_eq!(used, "Switched to context \"\\u{202e}nimda-dorp\".\n");
+    env.run(&["use", "prod\u{200b}"]).ok();
+    let mut pty = picker_of(&env, "use", "3/3");
+    pty.send("\u{1b}");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(screen.contains("prod\\u{200b}  (current)"), "{screen}");
+    assert!(screen.contains("\\u{202e}nimda-dorp"), "{screen}");
+    assert!(!raw(&screen), "{screen}");
+    // `ns` cannot list this cluster's namespaces: the name it asks for shows the current one.
+    let mut pty = Pty::start(&env, &format!("{} ns", bin().display()));
+    pty.expect("namespace to switch to (now \\u{2066}web\\u{2069};");
+    pty.send("\r");
+    let (code, screen) = pty.wait();
+    assert_eq!(code, Some(130), "{screen}");
+    assert!(!raw(&screen), "{screen}");
+}
+
+fn picker_of(env: &TestEnv, args: &str, count: &str) -> Pty {
+    let mut pty = Pty::start(env, &format!("{} {args}", bin().display()));
+    pty.expect(count);
+    pty
 }

@@ -247,6 +247,46 @@ NAMESPACES = {
         for n in ("default", "kube-system", "eks-kc-test")
     ],
 }
+
+
+def namespace(n):
+    """A namespace as a real API server lists it: with managedFields, about 700 bytes."""
+    return {
+        "metadata": {
+            "name": n, "uid": f"uid-{n}", "resourceVersion": "1",
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+            "labels": {"kubernetes.io/metadata.name": n, "team": "platform"},
+            "annotations": {"owner": "platform-team@example.com"},
+            "managedFields": [{
+                "manager": "kubectl-create", "operation": "Update", "apiVersion": "v1",
+                "time": "2026-01-01T00:00:00Z", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {},
+                                                          "f:team": {}},
+                                            "f:annotations": {".": {}, "f:owner": {}}}},
+            }],
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
+def namespace_page(names, query):
+    """A NamespaceList of `names` paged as the API server pages one: `limit` items from the
+    offset an opaque `continue` token carries, and the token of the next page while any are left."""
+    try:
+        limit = int(query.get("limit", ["0"])[0])
+        start = int(base64.b64decode(query.get("continue", [""])[0] or "MA==").decode())
+    except ValueError:
+        return None
+    end = len(names) if limit <= 0 else min(len(names), start + limit)
+    meta = {"resourceVersion": "1"}
+    if end < len(names):
+        meta["continue"] = base64.b64encode(str(end).encode()).decode()
+        meta["remainingItemCount"] = len(names) - end
+    return {"kind": "NamespaceList", "apiVersion": "v1", "metadata": meta,
+            "items": [namespace(n) for n in names[start:end]]}
+
+
 RESOURCES = {
     "kind": "APIResourceList",
     "groupVersion": "v1",
@@ -380,6 +420,17 @@ def make_handler(args, keys):
                 self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": []})
             elif path == "/api/v1":
                 self.send_json(200, RESOURCES)
+            elif path == "/api/v1/namespaces" and args.namespaces:
+                names = [n["metadata"]["name"] for n in NAMESPACES["items"]]
+                names += [f"ns-{i:04d}" for i in range(args.namespaces)]
+                query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+                page = namespace_page(names, query)
+                if page is None:
+                    self.send_json(400, {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                         "message": "bad limit or continue", "reason": "BadRequest",
+                                         "code": 400})
+                else:
+                    self.send_json(200, page)
             elif path == "/api/v1/namespaces":
                 self.send_json(200, NAMESPACES)
             elif path == "/version" and args.endless_version:
@@ -425,6 +476,8 @@ def main():
             p.add_argument("--log")
             p.add_argument("--users")
             p.add_argument("--endless-version", action="store_true")
+            # Lists this many namespaces more (ns-0000, ...), in pages (limit, continue).
+            p.add_argument("--namespaces", type=int, default=0)
         else:
             p.add_argument("tokens", nargs="+")
     args = parser.parse_args()

@@ -118,7 +118,18 @@ pub fn namespace(args: &NsArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Ou
         );
     };
     let now = effective(view.namespace_of(&context).as_deref()).to_owned();
-    let listed = namespaces::list(&view, &context);
+    let listed = namespaces::list(&view, &context).map(|listed| {
+        if let Some(why) = &listed.cut {
+            eprintln!(
+                "eks-kc: note: listed the first {} namespaces of context '{}' ({}); `eks-kc ns \
+                 NAME` switches to any other",
+                listed.names.len(),
+                safe(&context),
+                safe(why)
+            );
+        }
+        listed.names
+    });
     if !pick::on_terminal(env) {
         let names = listed
             .map_err(|why| anyhow!("cannot list the namespaces of context '{context}': {why}"))?;
@@ -147,6 +158,7 @@ pub fn namespace(args: &NsArgs, env: ShellEnv, out: &mut dyn Write) -> Result<Ou
 
 /// Asks for a namespace on the terminal; an empty answer (or end of input) changes nothing.
 fn typed(now: &str) -> Result<Outcome> {
+    let now = safe(now);
     eprint!("eks-kc: namespace to switch to (now {now}; Enter alone keeps it): ");
     let mut line = String::new();
     // A terminal hands over one line of at most a few KiB: nothing to bound here.

@@ -90,17 +90,19 @@ pub fn switch(
         edit(in_file, timeout, |cfg| set_namespace(cfg, &name, to))?;
     }
     if let Some(was) = was.filter(|w| *w != name) {
-        remember(
+        or_warn(remember(
             &state,
             PREVIOUS_CONTEXT,
             timeout,
             |m: &mut BTreeMap<_, _>| {
                 m.insert(key, was);
             },
-        )?;
+        ));
     }
     if let Some((to, from, in_file)) = namespace {
-        remember_namespace(&state, &in_file, &name, from, &to, timeout)?;
+        or_warn(remember_namespace(
+            &state, &in_file, &name, from, &to, timeout,
+        ));
         return Ok(Change::context(name).with_namespace(to));
     }
     Ok(Change::context(name))
@@ -124,7 +126,7 @@ pub fn set_ns(files: &[PathBuf], arg: &NsArg, timeout: Duration) -> Result<Chang
     let state = state_dir()?;
     let (to, from, _) = namespace_change(&view, &name, Some(&file), arg)?;
     edit(&file, timeout, |cfg| set_namespace(cfg, &name, &to))?;
-    remember_namespace(&state, &file, &name, from, &to, timeout)?;
+    or_warn(remember_namespace(&state, &file, &name, from, &to, timeout));
     Ok(Change::namespace(name, to))
 }
 
@@ -219,7 +221,23 @@ fn remember<T: Serialize + DeserializeOwned + Default>(
         state.write(name, &serde_json::to_vec(&value)?)?;
         Ok(())
     };
-    write().with_context(|| format!("remembering the previous one in {}", state.path().display()))
+    write().with_context(|| {
+        format!(
+            "`-` will not come back to the one before: it cannot be remembered in the state \
+             directory {} (EKS_KC_STATE_DIR)",
+            state.path().display()
+        )
+    })
+}
+
+/// The switch is made by then: a previous context or namespace that cannot be remembered (a
+/// state directory someone else planted, a full disk) costs only `-`, so it is one warning on
+/// stderr, and the command succeeds and says what it switched to.
+fn or_warn(remembered: Result<()>) {
+    if let Err(e) = remembered {
+        let text = format!("{e:#}").replace('\n', " ");
+        eprintln!("eks-kc: warning: {}", crate::display::safe(&text));
+    }
 }
 
 /// Remembers `from` as the previous namespace of context `name` of `file`, unless nothing

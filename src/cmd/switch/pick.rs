@@ -3,13 +3,21 @@
 //! so no other command starts a thread pool or touches the terminal's mode.
 //!
 //! The picker draws on stderr (stdout carries data only, and the shell function captures it)
-//! and reads keys from the terminal; it leaves the screen as it found it (an alternate screen).
+//! and reads keys from the terminal; it leaves the screen as it found it (an alternate screen),
+//! whichever way it ends: a pick, Esc, an error, or SIGINT, SIGTERM or SIGHUP (caught while it
+//! is open: the terminal is given back, then the process dies of the signal). A terminal that
+//! hangs up (closed, with SIGHUP ignored as under `nohup`) ends it too: crossterm would otherwise
+//! poll the dead terminal in a busy loop for ever.
 
 use std::borrow::Cow;
+use std::convert::Infallible;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use nucleo_picker::error::PickError;
+use nucleo_picker::event::{Event, EventSource, RecvError, StdinReader, keybind_no_multi};
 use nucleo_picker::nucleo::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_picker::nucleo::{Config, Matcher};
 use nucleo_picker::{PickerOptions, Render};
@@ -94,7 +102,6 @@ where
     F: FnOnce(&mut dyn FnMut(Vec<Row>) -> bool) + Send + 'static,
 {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
     if first.is_empty() {
         bail!("there is nothing to pick from");
     }
@@ -116,7 +123,17 @@ where
             open
         })
     });
-    let picked = picker.pick().map(|row| row.map(|r| r.value.clone()));
+    let picked = if std::io::stderr().is_terminal() {
+        let _armed = Armed::new();
+        // Stderr unlocked (each frame locks it): a signal's restore writes to it too.
+        let mut screen = std::io::BufWriter::new(std::io::stderr());
+        let keys = UntilHangUp(StdinReader::new(keybind_no_multi::<Infallible>));
+        picker
+            .pick_with_io(keys, &mut screen)
+            .map(|row| row.map(|r| r.value.clone()))
+    } else {
+        Err(PickError::NotInteractive)
+    };
     closed.store(true, Ordering::Relaxed);
     // At most one batch more: the rows are made from memory.
     let _ = making.join();
@@ -126,8 +143,83 @@ where
         Err(PickError::NotInteractive) => {
             bail!("the picker needs a terminal on stderr; name one instead")
         }
+        Err(PickError::Disconnected) => bail!("the terminal hung up; nothing was picked"),
         Err(e) => bail!("the picker failed: {e}; name one instead"),
     }
+}
+
+/// The terminal's keys, as nucleo-picker reads them, until the terminal hangs up.
+struct UntilHangUp<S>(S);
+
+impl<S: EventSource> EventSource for UntilHangUp<S> {
+    type AbortErr = S::AbortErr;
+
+    fn recv_timeout(&mut self, wait: Duration) -> Result<Event<S::AbortErr>, RecvError> {
+        // Checked before each wait (a frame at most): a hung-up terminal reads as end of file
+        // at once, which crossterm takes for "no key yet" and polls again, without end.
+        if hung_up() {
+            return Err(RecvError::Disconnected);
+        }
+        self.0.recv_timeout(wait)
+    }
+}
+
+/// Whether the terminal the keys come from (stdin: the picker opens only when it is one, and
+/// crossterm then reads it) has hung up or is gone.
+#[cfg(unix)]
+fn hung_up() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, and a zero timeout: it never waits.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+}
+
+#[cfg(not(unix))]
+fn hung_up() -> bool {
+    false
+}
+
+/// While the picker is open: a signal (SIGINT, SIGTERM, SIGHUP) or a panic gives the terminal
+/// back before the process ends (nucleo-picker does it on every other way out).
+struct Armed(#[allow(dead_code)] crate::signals::OnInterrupt);
+
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+impl Armed {
+    fn new() -> Armed {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            // Release builds abort on a panic, so no guard's drop would run.
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if ARMED.load(Ordering::SeqCst) {
+                    restore_terminal();
+                }
+                previous(info);
+            }));
+        });
+        ARMED.store(true, Ordering::SeqCst);
+        Armed(crate::signals::on_interrupt(restore_terminal))
+    }
+}
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        ARMED.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Undoes what nucleo-picker did to the terminal: raw mode off (crossterm puts back the mode
+/// it saved), bracketed paste off, the cursor shown, the main screen back.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let mut err = std::io::stderr();
+    let _ = err.write_all(b"\x1b[?2004l\x1b[?25h\x1b[?1049l");
+    let _ = err.flush();
 }
 
 /// `names` that match `query`, best first (ties in the order given); all of them, in order,

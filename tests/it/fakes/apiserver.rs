@@ -38,6 +38,7 @@ impl ApiServer {
             region,
             users: None,
             endless_version: false,
+            namespaces: 0,
         }
     }
 
@@ -66,12 +67,20 @@ pub struct ApiServerBuilder<'a> {
     region: &'a str,
     users: Option<&'a Value>,
     endless_version: bool,
+    namespaces: usize,
 }
 
 impl<'a> ApiServerBuilder<'a> {
     /// GET /version answers with a body that never ends (a hostile server).
     pub fn endless_version(mut self) -> Self {
         self.endless_version = true;
+        self
+    }
+
+    /// `count` namespaces more (ns-0000, ns-0001, ...), each with its metadata as a real server
+    /// sends it, listed in pages when a request asks (`limit`, `continue`).
+    pub fn namespaces(mut self, count: usize) -> Self {
+        self.namespaces = count;
         self
     }
 
@@ -90,6 +99,7 @@ impl<'a> ApiServerBuilder<'a> {
             region,
             users,
             endless_version,
+            namespaces,
         } = self;
         let dir = env.path(&format!("apiserver-{cluster}"));
         fs::create_dir_all(&dir).unwrap();
@@ -109,6 +119,9 @@ impl<'a> ApiServerBuilder<'a> {
         }
         if endless_version {
             cmd.arg("--endless-version");
+        }
+        if namespaces > 0 {
+            cmd.arg("--namespaces").arg(namespaces.to_string());
         }
         ApiServer {
             peer: start_ready(cmd, "fake_apiserver.py"),
