@@ -28,6 +28,8 @@ pub const IDENTITY_ENV: &[&str] = &[
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_ENDPOINT_URL",
@@ -35,7 +37,7 @@ pub const IDENTITY_ENV: &[&str] = &[
     "AWS_USE_FIPS_ENDPOINT",
 ];
 /// Secret values: only a hash of them enters the key (and so the cache file).
-const HASHED_ENV: &[&str] = &["AWS_SESSION_TOKEN"];
+const HASHED_ENV: &[&str] = &["AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
 
 /// Everything that decides which token a request gets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +292,10 @@ mod tests {
 
     #[test]
     fn session_tokens_are_only_stored_hashed() {
-        let k = key(&[("AWS_SESSION_TOKEN", "SECRET-SESSION")]);
+        let k = key(&[
+            ("AWS_SESSION_TOKEN", "SECRET-SESSION"),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "SECRET-POD"),
+        ]);
         let bytes = TokenEntry::new(
             k,
             "t".into(),
@@ -299,7 +304,17 @@ mod tests {
             Provenance::environment(),
         )
         .to_bytes();
-        assert!(!String::from_utf8(bytes).unwrap().contains("SECRET-SESSION"));
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(!text.contains("SECRET-SESSION") && !text.contains("SECRET-POD"));
+    }
+
+    #[test]
+    fn what_adopt_carries_of_who_signs_is_in_the_key() {
+        // Regression (issue 32): adopt carries a stanza's env; two identities given by it must
+        // never share a token.
+        for name in crate::exec::stanza::CARRIED_IDENTITY_ENV {
+            assert!(IDENTITY_ENV.contains(name), "{name} is not in the key");
+        }
     }
 
     #[test]

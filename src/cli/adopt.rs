@@ -10,10 +10,14 @@ use super::{ExecStyleArg, ListOutput};
 ///
 /// Rewrites the user of each chosen context written by the AWS CLI (`aws eks get-token`), by
 /// eksctl or by hand (`aws-iam-authenticator token`) so it runs `eks-kc token` for the same
-/// cluster, region, profile and role. Context names, clusters and namespaces stay as they are.
-/// The original user is kept in eks-kc's marker extension: `eks-kc adopt --undo` (or `eks-kc
-/// forget`) puts it back exactly. A user that also serves a context not adopted is left as it
-/// is; the adopted context gets a user of its own, `eks-kc@CONTEXT`.
+/// cluster, region, profile and role, with the same `env`; the user's other fields
+/// (impersonation: `as`, `as-groups`) stay. A context whose command has a flag or an env
+/// variable eks-kc cannot follow exactly is not adopted, and the reason is printed. Context
+/// names, clusters and namespaces stay as they are. The original user is kept in eks-kc's
+/// marker extension: `eks-kc adopt --undo` (or `eks-kc forget`) puts it back, a context renamed
+/// since included. A user that also serves a context not adopted (in any file of KUBECONFIG) is
+/// left as it is; the adopted context gets a user of its own, `eks-kc@CONTEXT`. A file kubectl
+/// refuses (two entries of one name) is refused too.
 ///
 /// Examples:
 ///

@@ -11,10 +11,11 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::cli::{AdoptArgs, ListOutput};
+use crate::display::{SafeWriter, safe};
 use crate::exit;
 use crate::kubeconfig;
 use crate::kubeconfig::file::View;
-use crate::kubeconfig::{Adoption, ExecStyle, Kubeconfig, Section};
+use crate::kubeconfig::{Adoption, ExecStyle, Kubeconfig, Section, Undone};
 
 /// What happened in one file.
 #[derive(Debug, Serialize)]
@@ -24,14 +25,18 @@ struct FileReport {
     dry_run: bool,
     #[serde(flatten)]
     adoption: Adoption,
-    /// With --undo: the contexts restored.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    restored: Vec<String>,
+    /// With --undo: what was restored.
+    #[serde(flatten)]
+    undone: Undone,
 }
 
 pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
     let paths = kubeconfig::file::view_paths(args.kubeconfig.as_deref())?;
     let view = View::of_paths(&paths)?;
+    // A file kubectl refuses is refused before anything is written.
+    for (path, cfg) in &view.files {
+        kubeconfig::file::check_names(path, cfg)?;
+    }
     // Every named context must exist before anything is written.
     for name in &args.contexts {
         if view.context_file(name).is_none() {
@@ -57,25 +62,26 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
             continue;
         }
         let apply = |cfg: &mut Kubeconfig| change(cfg, args, &mine, &exec_command, &view, path);
-        let report = if args.dry_run {
+        let (adoption, undone) = if args.dry_run {
             apply(&mut kubeconfig::file::read(path)?)
         } else {
             let _lock =
                 kubeconfig::file::lock(path, Duration::from_secs(args.lock_timeout), &mut |l| {
-                    eprintln!("eks-kc: waiting for {}", l.display())
+                    eprintln!("eks-kc: waiting for {}", safe(&l.display().to_string()))
                 })?;
             let mut cfg = kubeconfig::file::read(path)?;
-            let report = apply(&mut cfg);
-            if !(report.0.adopted.is_empty() && report.1.is_empty()) {
+            kubeconfig::file::check_names(path, &cfg)?;
+            let (adoption, undone) = apply(&mut cfg);
+            if !adoption.adopted.is_empty() || undone.changed() {
                 kubeconfig::file::write(path, &cfg)?;
             }
-            report
+            (adoption, undone)
         };
         reports.push(FileReport {
             kubeconfig: path.clone(),
             dry_run: args.dry_run,
-            adoption: report.0,
-            restored: report.1,
+            adoption,
+            undone,
         });
     }
     print(args, &reports, out)?;
@@ -83,7 +89,8 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
         .iter()
         .flat_map(|r| &r.adoption.skipped)
         .any(|(c, _)| args.contexts.contains(c));
-    Ok(if named_skipped {
+    let not_restored = reports.iter().any(|r| !r.undone.not_restored.is_empty());
+    Ok(if named_skipped || not_restored {
         exit::FAILURE
     } else {
         exit::SUCCESS
@@ -100,10 +107,10 @@ fn change(
     exec_command: &str,
     view: &View,
     path: &Path,
-) -> (Adoption, Vec<String>) {
+) -> (Adoption, Undone) {
     if args.undo {
-        let restored = cfg.undo_adopt((!args.all).then_some(mine));
-        return (Adoption::default(), restored);
+        let undone = cfg.undo_adopt((!args.all).then_some(mine));
+        return (Adoption::default(), undone);
     }
     let names: Vec<String> = if args.all {
         cfg.foreign_eks_contexts()
@@ -121,12 +128,12 @@ fn change(
     let style = args
         .exec_style
         .map_or_else(|| cfg.exec_style(), ExecStyle::from);
-    let mut adoption = cfg.adopt(&names, style, exec_command);
+    let mut adoption = cfg.adopt(&names, style, exec_command, &view.users_named_outside(path));
     for n in shadowed {
         let why = user_shadowed(cfg, view, path, &n).unwrap_or_default();
         adoption.skipped.push((n, why));
     }
-    (adoption, vec![])
+    (adoption, Undone::default())
 }
 
 /// Why the user of context `name` (of `cfg`, the file at `path`) is not the one kubectl runs:
@@ -146,20 +153,24 @@ fn user_shadowed(cfg: &Kubeconfig, view: &View, path: &Path, name: &str) -> Opti
     })
 }
 
+/// The report: context names on stdout (escaped) or the JSON (exact); what happened on stderr,
+/// escaped: names and commands come from the kubeconfig.
 fn print(args: &AdoptArgs, reports: &[FileReport], out: &mut dyn Write) -> Result<()> {
     if args.output == ListOutput::Json {
         serde_json::to_writer_pretty(&mut *out, reports)?;
         writeln!(out)?;
     }
+    let mut err = SafeWriter(std::io::stderr().lock());
     let would = if args.dry_run { "would be " } else { "" };
     let mut any = false;
     for r in reports {
         for a in &r.adoption.adopted {
             any = true;
             if args.output == ListOutput::Table {
-                writeln!(out, "{}", a.context)?;
+                writeln!(out, "{}", safe(&a.context))?;
             }
-            eprintln!(
+            let _ = writeln!(
+                err,
                 "eks-kc: {} {would}adopted{}: `{}` -> `{}`",
                 a.context,
                 if a.own_user {
@@ -171,15 +182,32 @@ fn print(args: &AdoptArgs, reports: &[FileReport], out: &mut dyn Write) -> Resul
                 a.now
             );
         }
-        for c in &r.restored {
+        for c in &r.undone.restored {
             any = true;
             if args.output == ListOutput::Table {
-                writeln!(out, "{c}")?;
+                writeln!(out, "{}", safe(c))?;
             }
-            eprintln!("eks-kc: {c} {would}restored to its original user");
+            let _ = writeln!(err, "eks-kc: {c} {would}restored to its original user");
+        }
+        for u in &r.undone.unused_restored {
+            any = true;
+            let _ = writeln!(
+                err,
+                "eks-kc: user {u} (adopted, used by no context) {would}restored"
+            );
+        }
+        for u in &r.undone.unused_removed {
+            any = true;
+            let _ = writeln!(
+                err,
+                "eks-kc: user {u} (made by adopt, used by no context) {would}removed"
+            );
+        }
+        for (c, why) in &r.undone.not_restored {
+            let _ = writeln!(err, "eks-kc: {c} not restored: {why}");
         }
         for (c, why) in &r.adoption.skipped {
-            eprintln!("eks-kc: {c} not adopted: {why}");
+            let _ = writeln!(err, "eks-kc: {c} not adopted: {why}");
         }
     }
     if !any {
@@ -188,7 +216,7 @@ fn print(args: &AdoptArgs, reports: &[FileReport], out: &mut dyn Write) -> Resul
         } else {
             "no EKS context to adopt (every one is served by eks-kc already, or none was chosen)"
         };
-        eprintln!("eks-kc: {what}");
+        let _ = writeln!(err, "eks-kc: {what}");
     }
     Ok(())
 }

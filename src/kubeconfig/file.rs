@@ -143,6 +143,25 @@ impl View {
             .map(|(p, _)| p.as_path())
     }
 
+    /// The users named by the contexts kubectl reads from files other than `path` (a context
+    /// is read from the first file that defines its name).
+    pub fn users_named_outside(&self, path: &Path) -> std::collections::BTreeSet<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut users = std::collections::BTreeSet::new();
+        for (file, k) in &self.files {
+            for c in k.list(super::Section::Contexts) {
+                if let Some(name) = super::name_of(c)
+                    && seen.insert(name)
+                    && file != path
+                    && let Some(user) = super::context_user(c)
+                {
+                    users.insert(user.to_owned());
+                }
+            }
+        }
+        users
+    }
+
     /// The namespace context `name` sets, as kubectl reads it (from the file that defines it).
     pub fn namespace_of(&self, name: &str) -> Option<String> {
         let (_, k) = self.files.iter().find(|(_, k)| k.has_context(name))?;
@@ -228,6 +247,19 @@ pub fn read(path: &Path) -> Result<Kubeconfig> {
             path.display()
         )
     })
+}
+
+/// Refuses `cfg` (read from `path`) for a rewrite when kubectl refuses to load it: a name it
+/// holds twice ([`Kubeconfig::duplicate_name`]) leaves no way to tell which entry is meant.
+pub fn check_names(path: &Path, cfg: &Kubeconfig) -> Result<()> {
+    match cfg.duplicate_name() {
+        None => Ok(()),
+        Some(what) => bail!(
+            "{} has {what}, so kubectl refuses to load it (`kubectl config view` fails); rename \
+             or remove one of the two, then try again (nothing was changed)",
+            path.display()
+        ),
+    }
 }
 
 /// Holds `<file>.lock` (client-go's convention); removes it when dropped. While it is held, a

@@ -121,14 +121,13 @@ pub fn stanza_of(user: &str, body: &Value) -> Result<Stanza, String> {
         Some(Value::Sequence(a)) => a.iter().filter_map(text).collect(),
         _ => vec![],
     };
+    // Every entry, as kubectl sets it (a missing name or value is empty): adopt judges each.
     let env = match exec.get("env") {
         Some(Value::Sequence(e)) => e
             .iter()
-            .filter_map(|e| {
-                Some((
-                    e.get("name").and_then(text)?,
-                    e.get("value").and_then(text)?,
-                ))
+            .map(|e| {
+                let field = |k| e.get(k).and_then(text).unwrap_or_default();
+                (field("name"), field("value"))
             })
             .collect(),
         _ => vec![],

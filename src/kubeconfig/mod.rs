@@ -138,6 +138,48 @@ impl Kubeconfig {
         Ok(Kubeconfig { root })
     }
 
+    /// Why kubectl refuses to load this document, when it is for a name it holds twice: two
+    /// clusters, contexts or users of one name, or two extensions of one name in one list
+    /// ("duplicate name in list"). A rewrite of such a file could change the wrong entry.
+    pub fn duplicate_name(&self) -> Option<String> {
+        fn twice<'a>(list: impl IntoIterator<Item = &'a Value>) -> Option<&'a str> {
+            let mut seen = BTreeSet::new();
+            list.into_iter()
+                .map(|e| e.get("name").and_then(Value::as_str).unwrap_or_default())
+                .find(|n| !seen.insert(*n))
+        }
+        fn extensions(list: Option<&Value>) -> &[Value] {
+            match list {
+                Some(Value::Sequence(list)) => list,
+                _ => &[],
+            }
+        }
+        if let Some(n) = twice(extensions(self.root.get("extensions"))) {
+            return Some(format!("two extensions named '{n}'"));
+        }
+        let preferences = self.root.get("preferences");
+        if let Some(n) = twice(extensions(preferences.and_then(|p| p.get("extensions")))) {
+            return Some(format!("two extensions named '{n}' in its preferences"));
+        }
+        for section in Section::ALL {
+            let list = self.list(section);
+            if let Some(n) = twice(list) {
+                return Some(format!("two {} named '{n}'", section.key()));
+            }
+            for entry in list {
+                let body = entry.get(section.body());
+                if let Some(n) = twice(extensions(body.and_then(|b| b.get("extensions")))) {
+                    let entry = name_of(entry).unwrap_or_default();
+                    return Some(format!(
+                        "two extensions named '{n}' in {} '{entry}'",
+                        section.body()
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     /// The document as YAML text that kubectl reads back to the same values.
     pub fn to_yaml(&self) -> Result<String> {
         yaml::to_string(&self.root)
@@ -424,7 +466,7 @@ mod served;
 mod template;
 pub(crate) mod yaml;
 
-pub use adopt::{Adopted, Adoption};
+pub use adopt::{Adopted, Adoption, Undone};
 pub use foreign::{Identified, identify_context, stanza_of};
 pub use forget::Forgotten;
 pub use merge::{

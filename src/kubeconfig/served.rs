@@ -17,6 +17,9 @@ pub(super) struct Served {
     pub config: ClusterConfig,
     /// Taken over by `eks-kc adopt` (else hand-written).
     pub adopted: bool,
+    /// Its user's env chooses who signs beyond the profile (a credentials file, keys): not
+    /// the identity sync finds through that profile.
+    pub env_signer: bool,
 }
 
 impl Served {
@@ -35,6 +38,7 @@ impl Served {
         let sso = e.sso_session.is_some() || e.sso_start_url.is_some() || e.account_id.is_some();
         same_cluster
             && !sso
+            && !self.env_signer
             && profile(&c.profile) == profile(&e.profile)
             && c.role_arn == e.role_arn
     }
@@ -52,6 +56,7 @@ impl Kubeconfig {
             .filter(|i| i.identity.writer == Writer::EksKc)
             .map(|i| Served {
                 config: i.identity.cluster_config(),
+                env_signer: i.identity.env_chooses_signer(),
                 context: i.context,
                 cluster_entry: i.cluster_entry,
                 adopted: i.adopted,

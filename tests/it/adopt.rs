@@ -102,14 +102,8 @@ impl Setup {
         )
     }
 
-    /// A PATH whose `aws` fails loudly: proof the AWS CLI is not run.
     fn path_without_aws(&self) -> String {
-        let dir = self.env.path("no-aws");
-        fs::create_dir_all(&dir).unwrap();
-        let aws = dir.join("aws");
-        fs::write(&aws, "#!/bin/sh\necho 'the AWS CLI was run' >&2\nexit 99\n").unwrap();
-        fs::set_permissions(&aws, fs::Permissions::from_mode(0o755)).unwrap();
-        format!("{}:{}", dir.display(), child_path())
+        path_without_aws(&self.env)
     }
 }
 
@@ -229,6 +223,16 @@ fn a_malformed_exec_info_is_named_as_such() {
     );
     assert!(run.stderr.contains("cluster is unknown"), "{}", run.stderr);
     assert!(!run.stderr.contains("AWS credentials"), "{}", run.stderr);
+}
+
+/// A PATH whose `aws` fails loudly: proof the AWS CLI is not run.
+fn path_without_aws(env: &TestEnv) -> String {
+    let dir = env.path("no-aws");
+    fs::create_dir_all(&dir).unwrap();
+    let aws = dir.join("aws");
+    fs::write(&aws, "#!/bin/sh\necho 'the AWS CLI was run' >&2\nexit 99\n").unwrap();
+    fs::set_permissions(&aws, fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", dir.display(), child_path())
 }
 
 /// A PATH whose `aws` is the real AWS CLI, counting its runs in the returned file.
@@ -436,5 +440,381 @@ fn adopt_all_leaves_a_context_an_earlier_kubeconfig_file_shadows() {
             .as_str()
             .unwrap()
             .ends_with("eks-kc")
+    );
+}
+
+/// The second identity's keys (profile `readonly` and `default` of the team's own files).
+const TEAM_AKID: &str = "AKIAEKSKCTESTKEY0002";
+const TEAM_SECRET: &str = "eks-kc/test+SECRET/key0002example";
+const HOME_ARN: &str = "arn:aws:iam::111122223333:user/home-admin";
+const TEAM_ARN: &str = "arn:aws:iam::111122223333:user/team-readonly";
+
+/// `kubectl auth whoami` for `context` with `PATH` set to `path`: the user the API server
+/// says the request is (the user impersonated, when the context's user impersonates).
+fn whoami(env: &TestEnv, context: &str, path: &str) -> Value {
+    let run = Run::from(
+        env.command(real_kubectl())
+            .env("PATH", path)
+            .args(["--context", context, "auth", "whoami", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "whoami {context}: {}", run.stderr);
+    run.json()["status"]["userInfo"].clone()
+}
+
+/// The users of kubectl's view, by name: each body without what adopt owns (`exec`, the
+/// extensions), and the exec's `env` but AWS_PROFILE (which adopt makes eks-kc's profile).
+fn users_but_exec(view: &Value) -> Vec<(String, Value, Value)> {
+    view["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let mut body = u["user"].clone();
+            let mut env = body["exec"]["env"].clone();
+            if let Some(list) = env.as_array_mut() {
+                list.retain(|e| e["name"] != "AWS_PROFILE");
+            }
+            let map = body.as_object_mut().unwrap();
+            map.remove("exec");
+            map.remove("extensions");
+            (u["name"].as_str().unwrap().to_owned(), body, env)
+        })
+        .collect()
+}
+
+// Regression (issue 32): the AWS CLI stanza's env was dropped (`kubectl auth whoami` said
+// user/team-readonly before adopt and user/home-admin after), and so was impersonation.
+#[test]
+fn an_adopted_context_signs_as_the_same_identity_and_keeps_its_impersonation() {
+    let mut env = TestEnv::new();
+    // Home: the default files (home-admin). The team's own files: team-readonly, as the
+    // profiles `default` and `readonly`.
+    env.write_static_profile("default");
+    let team_creds = env.path("team-credentials");
+    let team_config = env.path("team-config");
+    fs::write(
+        &team_creds,
+        format!(
+            "[default]\naws_access_key_id = {TEAM_AKID}\naws_secret_access_key = {TEAM_SECRET}\n\
+             [readonly]\naws_access_key_id = {TEAM_AKID}\naws_secret_access_key = {TEAM_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &team_config,
+        format!("[profile readonly]\nregion = {REGION}\n"),
+    )
+    .unwrap();
+    fs::write(
+        env.path("keys.json"),
+        json!({AKID: {"secret": SECRET, "arn": HOME_ARN},
+               TEAM_AKID: {"secret": TEAM_SECRET, "arn": TEAM_ARN}})
+        .to_string(),
+    )
+    .unwrap();
+    env.set("AWS_STS_REGIONAL_ENDPOINTS", "regional");
+    let users = json!({HOME_ARN: {"username": "home-admin", "groups": ["admins"]},
+                       TEAM_ARN: {"username": "team-readonly", "groups": ["readers"]}});
+    let api = ApiServer::builder(&env, "prod", REGION)
+        .users(&users)
+        .start();
+    let cli = |extra: &str| {
+        format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: aws\n\
+             {extra}"
+        )
+    };
+    let args = format!(
+        "      args: [--region, {REGION}, eks, get-token, --cluster-name, prod, --output, json]\n"
+    );
+    fs::write(
+        &env.kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n\
+             contexts:\n- {{name: home, context: {{cluster: prod, user: home}}}}\n\
+             - {{name: team, context: {{cluster: prod, user: team}}}}\n\
+             - {{name: team-as, context: {{cluster: prod, user: team-as}}}}\n\
+             current-context: home\nusers:\n\
+             - name: home\n  user:\n{}\
+             - name: team\n  user:\n{}      env:\n      - {{name: AWS_SHARED_CREDENTIALS_FILE, value: '{}'}}\n\
+             - name: team-as\n  user:\n    as: view-only\n    as-groups: [viewers]\n    as-uid: '1234'\n    as-user-extra: {{reason: [audit]}}\n\
+             {}      env:\n      - {{name: AWS_SHARED_CREDENTIALS_FILE, value: '{}'}}\n      - {{name: AWS_CONFIG_FILE, value: '{}'}}\n\
+             \x20     - {{name: AWS_PROFILE, value: readonly}}\n      - {{name: AWS_REGION, value: {REGION}}}\n",
+            api.url(),
+            api.ca_data(),
+            cli(&args),
+            cli(&args),
+            team_creds.display(),
+            // The region comes from the env and the team's config file here.
+            cli("      args: [eks, get-token, --cluster-name, prod]\n"),
+            team_creds.display(),
+            team_config.display(),
+        ),
+    )
+    .unwrap();
+    let before = kubectl_view(&env, &env.kubeconfig);
+    let with_aws = child_path();
+    let contexts = ["home", "team", "team-as", "team"];
+    let who: Vec<Value> = contexts
+        .iter()
+        .map(|c| whoami(&env, c, &with_aws))
+        .collect();
+    assert_eq!(who[0]["username"], "home-admin", "{who:#?}");
+    assert_eq!(who[1]["username"], "team-readonly", "{who:#?}");
+    assert_eq!(who[1]["extra"]["accessKeyId"][0], TEAM_AKID, "{who:#?}");
+    assert_eq!(
+        who[2],
+        json!({"username": "view-only", "uid": "1234", "groups": ["viewers", "system:authenticated"],
+               "extra": {"reason": ["audit"]}}),
+        "{who:#?}"
+    );
+    let signers = |api: &ApiServer| -> Vec<(Value, Value)> {
+        api.decisions()
+            .iter()
+            .map(|d| (d["access_key"].clone(), d["as"].clone()))
+            .collect()
+    };
+    let by_cli = signers(&api);
+    assert!(
+        by_cli.contains(&(json!(TEAM_AKID), json!("view-only"))),
+        "{by_cli:?}"
+    );
+
+    let run = env.run(&["adopt", "--all"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stderr);
+    // The env reaches eks-kc's stanza; no secret of it reaches the report.
+    assert!(
+        run.stderr.contains(&format!(
+            "AWS_SHARED_CREDENTIALS_FILE={}",
+            team_creds.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let after = kubectl_view(&env, &env.kubeconfig);
+    assert_eq!(users_but_exec(&after), users_but_exec(&before));
+    assert!(
+        after["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["user"]["exec"]["command"]
+                .as_str()
+                .unwrap()
+                .ends_with("eks-kc")),
+        "{after:#}"
+    );
+    // Signed by eks-kc now (the AWS CLI fails if run), through its token cache the second
+    // time: the same answers, the same access keys, in any order.
+    let no_aws = path_without_aws(&env);
+    for round in 0..2 {
+        let now: Vec<Value> = contexts.iter().map(|c| whoami(&env, c, &no_aws)).collect();
+        assert_eq!(now, who, "round {round}");
+    }
+    let by_eks_kc = signers(&api)[by_cli.len()..].to_vec();
+    assert!(!by_eks_kc.is_empty());
+    for s in &by_eks_kc {
+        assert!(
+            by_cli.contains(s),
+            "{s:?} was not a signer before adopt: {by_cli:?}"
+        );
+    }
+
+    env.run(&["adopt", "--undo", "--all"]).ok();
+    assert_eq!(kubectl_view(&env, &env.kubeconfig), before);
+}
+
+/// A kubeconfig written as `aws eks update-kubeconfig --alias NAME` writes one: cluster `prod`
+/// of `api`, context `context`, user `user` running the AWS CLI with profile `ops` (static
+/// keys, see [`static_ops`]). `extra` is put at the end of the users list.
+fn aws_cli_kubeconfig(api: &ApiServer, context: &str, user: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n\
+         contexts:\n- name: \"{context}\"\n  context: {{cluster: prod, user: {user}}}\n\
+         current-context: \"{context}\"\nusers:\n- name: {user}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n\
+         \x20     command: aws\n      args: [--region, {REGION}, eks, get-token, --cluster-name, prod, --output, json]\n\
+         \x20     env: [{{name: AWS_PROFILE, value: ops}}]\n{extra}",
+        api.url(),
+        api.ca_data()
+    )
+}
+
+/// Profile `ops` with the fixture keys and an API server for `prod` that maps them: what
+/// [`aws_cli_kubeconfig`] needs for `kubectl get ns` through the AWS CLI or eks-kc.
+fn static_ops() -> (TestEnv, ApiServer) {
+    let mut env = TestEnv::new();
+    env.write_static_profile("ops");
+    env.set("AWS_STS_REGIONAL_ENDPOINTS", "regional");
+    let api = ApiServer::start(&env, "prod", REGION);
+    (env, api)
+}
+
+// Regression (issue 32): with KUBECONFIG=one:two, `adopt ctx2` rewrote two's user `team`,
+// which ctx1 of one also runs: ctx1 then ran `eks-kc token` and failed.
+#[test]
+fn a_user_a_context_of_another_file_uses_is_never_rewritten() {
+    let (mut env, api) = static_ops();
+    let one = env.path("one.yaml");
+    let two = env.path("two.yaml");
+    fs::write(
+        &one,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: ctx1\n  context: {cluster: prod, user: team}\n",
+    )
+    .unwrap();
+    fs::write(&two, aws_cli_kubeconfig(&api, "ctx2", "team", "")).unwrap();
+    let both = format!("{}:{}", one.display(), two.display());
+    env.set("KUBECONFIG", &both);
+    let before = kubectl_view(&env, &both);
+    let run = env.run(&["adopt", "ctx2"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("with a user of its own, eks-kc@ctx2"),
+        "{}",
+        run.stderr
+    );
+    let after = kubectl_view(&env, &both);
+    let user = |v: &Value, name: &str| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["name"] == name)
+            .cloned()
+    };
+    assert_eq!(user(&after, "team"), user(&before, "team"));
+    // ctx1 still runs the AWS CLI; ctx2 runs eks-kc; both reach the cluster.
+    let (with_aws, counter) = path_with_counting_aws(&env);
+    for ctx in ["ctx1", "ctx2"] {
+        let run = Run::from(
+            env.command(real_kubectl())
+                .env("PATH", &with_aws)
+                .args(["--context", ctx, "get", "ns"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, Some(0), "{ctx}: {}", run.stderr);
+        assert_eq!(runs(&counter), 1, "after {ctx}");
+    }
+    env.run(&["adopt", "--undo", "--all"]).ok();
+    assert_eq!(kubectl_view(&env, &both), before);
+}
+
+// Regression (issue 32): after `kubectl config rename-context prod prod-main`, `adopt --undo
+// --all` (and `forget`) said "restored" but deleted the user prod-main named.
+#[test]
+fn undo_and_forget_restore_a_context_renamed_since_adopt() {
+    let (env, api) = static_ops();
+    // Two contexts of one user (what `update-kubeconfig` with and without --alias gives):
+    // adopting only `prod` gives it a user of its own.
+    let text = aws_cli_kubeconfig(&api, "prod", "ops-user", "").replace(
+        "current-context:",
+        "- name: other\n  context: {cluster: prod, user: ops-user}\ncurrent-context:",
+    );
+    let kubectl = |args: &[&str]| {
+        let run = Run::from(env.command(real_kubectl()).args(args).output().unwrap());
+        assert_eq!(run.code, Some(0), "kubectl {args:?}: {}", run.stderr);
+    };
+    for undo in [&["adopt", "--undo", "--all"][..], &["forget"]] {
+        fs::write(&env.kubeconfig, &text).unwrap();
+        kubectl(&["config", "rename-context", "prod", "prod-main"]);
+        let renamed = kubectl_view(&env, &env.kubeconfig);
+        fs::write(&env.kubeconfig, &text).unwrap();
+        let run = env.run(&["adopt", "prod"]);
+        assert!(run.ok().stderr.contains("eks-kc@prod"), "{}", run.stderr);
+        kubectl(&["config", "rename-context", "prod", "prod-main"]);
+        let run = env.run(undo);
+        assert_eq!(run.code, Some(0), "{undo:?}: {}", run.stderr);
+        assert!(run.stdout.contains("prod-main"), "{undo:?}: {}", run.stdout);
+        assert!(run.stderr.contains("prod-main"), "{undo:?}: {}", run.stderr);
+        assert_eq!(kubectl_view(&env, &env.kubeconfig), renamed, "{undo:?}");
+        // kubectl finds the user again.
+        kubectl(&["--context", "prod-main", "config", "view", "--minify"]);
+    }
+}
+
+// Regression (issue 32): a file with two users of one name (kubectl refuses it): adopt then
+// undo overwrote the second one's static token.
+#[test]
+fn a_file_kubectl_refuses_is_refused_before_anything_is_written() {
+    let (env, api) = static_ops();
+    fs::write(
+        &env.kubeconfig,
+        aws_cli_kubeconfig(&api, "prod", "ops-user", ""),
+    )
+    .unwrap();
+    env.run(&["adopt", "prod"]).ok();
+    let dup = "- name: ops-user\n  user: {token: second}\n";
+    let text = fs::read_to_string(&env.kubeconfig).unwrap() + dup;
+    for text in [text, aws_cli_kubeconfig(&api, "prod", "ops-user", dup)] {
+        fs::write(&env.kubeconfig, &text).unwrap();
+        // (`forget` writes nothing to a file without eks-kc's entries.)
+        let forget = text.contains("eks-kc");
+        for args in [
+            &["adopt", "--all"][..],
+            &["adopt", "prod"],
+            &["adopt", "--undo", "--all"],
+            &["forget"],
+        ] {
+            if args == ["forget"] && !forget {
+                continue;
+            }
+            let run = env.run(args);
+            assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("two users named 'ops-user'")
+                    && run.stderr.contains("kubectl refuses"),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert_eq!(
+                fs::read_to_string(&env.kubeconfig).unwrap(),
+                text,
+                "{args:?}"
+            );
+        }
+    }
+}
+
+// Regression (issue 32): adopt, undo and forget printed kubeconfig names raw: an OSC 52
+// clipboard write, a title change or a screen clear in a name reached the terminal.
+#[test]
+fn adopt_undo_and_forget_print_names_escaped() {
+    let (env, api) = static_ops();
+    let evil = "ev\\e]52;c;cHduZWQ=\\ail\\e]0;owned\\a\\e[2J";
+    fs::write(&env.kubeconfig, aws_cli_kubeconfig(&api, evil, "u", "")).unwrap();
+    let runs = [
+        env.run(&["adopt", "--all", "--dry-run"]),
+        env.run(&["adopt", "--all"]),
+        env.run(&["adopt", "--undo", "--all"]),
+        env.run(&["adopt", "--all"]),
+        env.run(&["forget"]),
+    ];
+    for run in runs {
+        let text = run.stdout.clone() + &run.stderr;
+        assert_eq!(run.code, Some(0), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "control characters reached the terminal: {text:?}"
+        );
+        assert!(text.contains("ev\\x1b]52;c;cHduZWQ=\\x07il"), "{text}");
+    }
+}
+
+// Regression (issue 32): the AWS CLI names the session of the role it assumes for a token
+// `EKSGetTokenAuth`; the adopted context named it eks-kc-USER: another username on a cluster
+// whose access entry maps the session name.
+#[test]
+fn an_adopted_context_names_its_role_sessions_as_the_aws_cli_does() {
+    let s = setup(json!({}));
+    s.update_kubeconfig(&["--profile", "base", "--role-arn", ROLE, "--alias", "prod"]);
+    s.env.run(&["adopt", "prod"]).ok();
+    let who = whoami(&s.env, "prod", &s.path_without_aws());
+    assert_eq!(
+        who["extra"]["sessionName"],
+        json!(["EKSGetTokenAuth"]),
+        "{who:#}"
     );
 }

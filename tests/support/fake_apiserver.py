@@ -25,7 +25,10 @@ and whose they are ("arn", default arn:aws:iam::111122223333:user/eks-kc-test; a
         A principal it does not list gets 401 on every request, like an unmapped IAM identity.
         Without --users every valid token is kubernetes-admin in system:masters.
         POST /apis/authentication.k8s.io/v1/selfsubjectreviews (`kubectl auth whoami`) answers
-        with that user.
+        with that user; with impersonation headers (kubectl's `as`, `as-groups`, `as-uid`,
+        `as-user-extra`) with the user impersonated, as a server that allows it does. Its
+        `extra` names the signing access key and, for a role session, the session name, as EKS
+        does. The log records whom a request impersonated ("as").
     serve ... --endless-version
         Answers GET /version with a body that never ends (a hostile server).
 """
@@ -363,7 +366,14 @@ def make_handler(args, keys):
                 else:
                     ok, reason = False, f"no mapping for {principal}"
                 if user is not None:
-                    user.setdefault("extra", {"arn": [principal], "accessKeyId": [details["access_key"]]})
+                    extra = {"arn": [principal], "accessKeyId": [details["access_key"]]}
+                    if arn.split(":", 5)[-1].startswith("assumed-role/"):
+                        extra["sessionName"] = [arn.rsplit("/", 1)[-1]]
+                    user.setdefault("extra", extra)
+                    if "status" not in user:
+                        user = self.impersonated(user)
+            if self.headers.get("Impersonate-User") is not None:
+                details["as"] = self.headers.get("Impersonate-User")
             if args.log:
                 with log_lock, open(args.log, "a") as f:
                     f.write(json.dumps({"path": self.path, "ok": ok, "reason": reason, **details}) + "\n")
@@ -381,6 +391,23 @@ def make_handler(args, keys):
                 )
                 return None
             return user
+
+        def impersonated(self, user):
+            """The user a request impersonates (Impersonate-User, -Group, -Uid, -Extra-*), as a
+            server that allows impersonation answers; else `user`."""
+            name = self.headers.get("Impersonate-User")
+            if name is None:
+                return user
+            extra = {}
+            for key, value in self.headers.items():
+                if key.lower().startswith("impersonate-extra-"):
+                    k = urllib.parse.unquote(key[len("impersonate-extra-"):]).lower()
+                    extra.setdefault(k, []).append(value)
+            groups = self.headers.get_all("Impersonate-Group") or []
+            out = {"username": name, "groups": groups + ["system:authenticated"], "extra": extra}
+            if self.headers.get("Impersonate-Uid") is not None:
+                out["uid"] = self.headers.get("Impersonate-Uid")
+            return out
 
         def do_POST(self):  # noqa: N802
             length = int(self.headers.get("Content-Length", "0") or 0)
@@ -404,7 +431,8 @@ def make_handler(args, keys):
                 "kind": "SelfSubjectReview",
                 "apiVersion": f"authentication.k8s.io/{versions[path]}",
                 "metadata": {"creationTimestamp": None},
-                "status": {"userInfo": {"username": user["username"], "uid": "aws-iam-authenticator:x",
+                "status": {"userInfo": {"username": user["username"],
+                                        "uid": user.get("uid", "aws-iam-authenticator:x"),
                                         "groups": user.get("groups", []), "extra": user["extra"]}},
             })
 

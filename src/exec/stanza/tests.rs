@@ -164,3 +164,109 @@ fn anything_else_names_the_command_and_why() {
     let err = identify(&stanza("aws", &["eks", "get-token"], &[]), None, None).unwrap_err();
     assert!(err.contains("names no cluster"), "{err}");
 }
+
+#[test]
+fn the_aws_cli_names_its_role_sessions_and_eks_kc_follows() {
+    // Regression (issue 32): an adopted context with --role signed as session eks-kc-USER,
+    // the AWS CLI as EKSGetTokenAuth: another username on the cluster.
+    let mut args = THE_CLI_ARGS.to_vec();
+    args.extend(["--role", "arn:aws:iam::111122223333:role/Admin"]);
+    let id = identify(&stanza("aws", &args, &[]), None, None).unwrap();
+    assert_eq!(id.role_session_name.as_deref(), Some("EKSGetTokenAuth"));
+    assert_eq!(
+        id.adopted_config().role_session_name.as_deref(),
+        Some("EKSGetTokenAuth")
+    );
+    let id = identify(&stanza("aws", &THE_CLI_ARGS, &[]), None, None).unwrap();
+    assert_eq!(id.role_session_name, None);
+    let s = stanza(
+        "aws-iam-authenticator",
+        &[
+            "token",
+            "-i",
+            "prod",
+            "-r",
+            "arn:aws:iam::1:role/R",
+            "-s",
+            "me",
+        ],
+        &[],
+    );
+    let id = identify(&s, None, None).unwrap();
+    assert_eq!(id.role_session_name.as_deref(), Some("me"));
+    carry_check(&s, &id).unwrap();
+}
+
+#[test]
+fn carry_check_takes_only_what_eks_kc_reads_the_same_way() {
+    let env = [
+        ("AWS_PROFILE", "p"),
+        ("AWS_CONFIG_FILE", "/c"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("HTTPS_PROXY", "http://proxy:3128"),
+    ];
+    let mut args = THE_CLI_ARGS.to_vec();
+    args.extend(["--debug", "--no-cli-pager", "--color", "off", "--query=x"]);
+    let s = stanza("aws", &args, &env);
+    let id = identify(&s, None, None).unwrap();
+    carry_check(&s, &id).unwrap();
+    // The env's AWS_PROFILE becomes eks-kc's profile, and leaves the env.
+    assert!(id.profile_from_env && id.adopted_config().profile.as_deref() == Some("p"));
+    assert!(!id.adopted_env_keeps("AWS_PROFILE") && id.adopted_env_keeps("AWS_CONFIG_FILE"));
+    assert!(id.env_chooses_signer());
+    for (s, needle) in [
+        (stanza("aws", &THE_CLI_ARGS, &[("PATH", "/x")]), "sets PATH"),
+        (
+            stanza("aws", &THE_CLI_ARGS, &[("AWS_DEFAULT_PROFILE", "p")]),
+            "sets AWS_DEFAULT_PROFILE",
+        ),
+        (
+            stanza(
+                "aws-iam-authenticator",
+                &["token", "-i", "prod", "--forward-session-name"],
+                &[],
+            ),
+            "`--forward-session-name`",
+        ),
+        (
+            stanza(
+                "aws-iam-authenticator",
+                &["token", "-i", "prod"],
+                &[("DEFAULT_ROLE", "arn:aws:iam::1:role/R")],
+            ),
+            "sets DEFAULT_ROLE",
+        ),
+    ] {
+        let id = identify(&s, None, None).unwrap();
+        let err = carry_check(&s, &id).unwrap_err();
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("  "), "{err}");
+    }
+    // A profile flag: AWS_DEFAULT_PROFILE changes nothing, and the profile is a flag.
+    let mut args = THE_CLI_ARGS.to_vec();
+    args.extend(["--profile", "p"]);
+    let s = stanza("aws", &args, &[("AWS_DEFAULT_PROFILE", "q")]);
+    let id = identify(&s, None, None).unwrap();
+    carry_check(&s, &id).unwrap();
+    assert_eq!(id.adopted_config().profile.as_deref(), Some("p"));
+}
+
+#[test]
+fn command_lines_hide_secret_values() {
+    let s = stanza(
+        "aws",
+        &THE_CLI_ARGS,
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "the-secret"),
+            ("AWS_SESSION_TOKEN", "the-session"),
+        ],
+    );
+    let line = command_line(&s);
+    assert!(
+        line.starts_with(
+            "AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=*** AWS_SESSION_TOKEN=*** aws"
+        ),
+        "{line}"
+    );
+}

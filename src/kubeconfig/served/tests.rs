@@ -60,7 +60,12 @@ fn sync(k: &mut Kubeconfig, profile: &str) -> super::super::ChangeSet {
 #[test]
 fn sync_updates_an_adopted_context_of_the_same_identity_in_place() {
     let mut k = aws_cli();
-    k.adopt(&[ARN.to_owned()], ExecStyle::Shared, "eks-kc");
+    k.adopt(
+        &[ARN.to_owned()],
+        ExecStyle::Shared,
+        "eks-kc",
+        &Default::default(),
+    );
     let c = sync(&mut k, "ops");
     assert!(c.added.is_empty() && c.pruned.is_empty(), "{c:?}");
     assert_eq!(c.updated, [ARN]);
@@ -70,11 +75,35 @@ fn sync_updates_an_adopted_context_of_the_same_identity_in_place() {
 }
 
 #[test]
+fn an_adopted_context_whose_env_chooses_the_signer_is_not_the_profile_s() {
+    // Issue 32: adopt carries the env; a context signing through another credentials file is
+    // not the identity sync finds through the profile, so sync writes that one its own context.
+    let text = aws_cli().to_yaml().unwrap().replace(
+        "value: ops",
+        "value: ops\n      - name: AWS_SHARED_CREDENTIALS_FILE\n        value: /team/credentials",
+    );
+    let mut k = Kubeconfig::parse(&text).unwrap();
+    k.adopt(
+        &[ARN.to_owned()],
+        ExecStyle::Shared,
+        "eks-kc",
+        &Default::default(),
+    );
+    let c = sync(&mut k, "ops");
+    assert_eq!(c.added, ["prod.eu-west-1.ops"], "{c:?}");
+}
+
+#[test]
 fn the_same_cluster_through_another_profile_is_a_context_of_its_own() {
     // Regression: the adopted context was matched by ARN alone, so a sync through profile
     // `other` updated it and never wrote `other`'s context.
     let mut k = aws_cli();
-    k.adopt(&[ARN.to_owned()], ExecStyle::Shared, "eks-kc");
+    k.adopt(
+        &[ARN.to_owned()],
+        ExecStyle::Shared,
+        "eks-kc",
+        &Default::default(),
+    );
     let adopted = k.clone();
     let c = sync(&mut k, "other");
     assert_eq!(c.added, ["prod.eu-west-1.other"], "{c:?}");
