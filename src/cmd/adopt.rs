@@ -85,6 +85,7 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
         });
     }
     print(args, &reports, out)?;
+    policy_warning(&view, &reports, &exec_command, args.dry_run);
     let named_skipped = reports
         .iter()
         .flat_map(|r| &r.adoption.skipped)
@@ -95,6 +96,49 @@ pub fn run(args: &AdoptArgs, out: &mut dyn Write) -> Result<u8> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// One line on stderr when kubectl's credential plugin policy (its kuberc, kubectl >= 1.35)
+/// would refuse the command the adopted contexts now run, saying whether it admitted the one
+/// they ran before (then adopt turns working contexts into refused ones).
+fn policy_warning(view: &View, reports: &[FileReport], exec_command: &str, dry_run: bool) {
+    use kubeconfig::kuberc;
+    let adopted: Vec<&str> = reports
+        .iter()
+        .flat_map(|r| &r.adoption.adopted)
+        .map(|a| a.context.as_str())
+        .collect();
+    let Some(first) = adopted.first() else {
+        return;
+    };
+    let Some(problem) = kuberc::for_kubectl(exec_command)
+        .as_ref()
+        .and_then(kuberc::Judged::problem)
+    else {
+        return;
+    };
+    // `view` is the kubeconfig before the rewrite: the commands the contexts ran.
+    let files: Vec<&Kubeconfig> = view.files.iter().map(|(_, k)| k).collect();
+    let was_admitted = adopted.iter().find_map(|c| {
+        let old = kubeconfig::identify_context(&files, c).ok()?;
+        let judged = kuberc::for_kubectl(&old.exec_command)?;
+        (!judged.refuses()).then_some(old.exec_command)
+    });
+    let before = match was_admitted {
+        Some(old) => format!(
+            "it admits `{}`, which the context{} ran before, so adopt {} them stop working in \
+             kubectl; ",
+            safe(&old),
+            if adopted.len() == 1 { "" } else { "s" },
+            if dry_run { "would make" } else { "makes" }
+        ),
+        None => String::new(),
+    };
+    eprintln!(
+        "eks-kc: warning: {problem}; {before}`eks-kc doctor {}` prints the allowlist entry that \
+         admits it (eks-kc never changes a kuberc)",
+        safe(first)
+    );
 }
 
 /// The adopt (or undo) of one file's contexts: `mine` when named, else (--all) every one.

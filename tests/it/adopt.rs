@@ -630,7 +630,12 @@ fn an_adopted_context_signs_as_the_same_identity_and_keeps_its_impersonation() {
 /// A kubeconfig written as `aws eks update-kubeconfig --alias NAME` writes one: cluster `prod`
 /// of `api`, context `context`, user `user` running the AWS CLI with profile `ops` (static
 /// keys, see [`static_ops`]). `extra` is put at the end of the users list.
-fn aws_cli_kubeconfig(api: &ApiServer, context: &str, user: &str, extra: &str) -> String {
+pub(crate) fn aws_cli_kubeconfig(
+    api: &ApiServer,
+    context: &str,
+    user: &str,
+    extra: &str,
+) -> String {
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: prod\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n\
          contexts:\n- name: \"{context}\"\n  context: {{cluster: prod, user: {user}}}\n\
@@ -644,7 +649,7 @@ fn aws_cli_kubeconfig(api: &ApiServer, context: &str, user: &str, extra: &str) -
 
 /// Profile `ops` with the fixture keys and an API server for `prod` that maps them: what
 /// [`aws_cli_kubeconfig`] needs for `kubectl get ns` through the AWS CLI or eks-kc.
-fn static_ops() -> (TestEnv, ApiServer) {
+pub(crate) fn static_ops() -> (TestEnv, ApiServer) {
     let mut env = TestEnv::new();
     env.write_static_profile("ops");
     env.set("AWS_STS_REGIONAL_ENDPOINTS", "regional");

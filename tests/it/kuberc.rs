@@ -203,3 +203,58 @@ fn doctor_agrees_with_kubectl_1_35_on_every_policy() {
     assert_eq!(said.len(), 1, "{}", run.stderr);
     assert!(said[0].contains("eks-kc doctor"), "{}", said[0]);
 }
+
+// Issue 35: adopt turned AWS CLI contexts that kubectl's allowlist admitted into eks-kc ones
+// it refuses, silently.
+#[test]
+fn adopt_warns_when_the_allowlist_admits_the_aws_cli_but_not_eks_kc() {
+    let (env, api) = crate::adopt::static_ops();
+    fs::write(
+        &env.kubeconfig,
+        crate::adopt::aws_cli_kubeconfig(&api, "prod", "cli", ""),
+    )
+    .unwrap();
+    fs::write(
+        env.home.join(".kube/kuberc"),
+        "apiVersion: kubectl.config.k8s.io/v1beta1\nkind: Preference\n\
+         credentialPluginPolicy: Allowlist\ncredentialPluginAllowlist:\n- name: aws\n",
+    )
+    .unwrap();
+    let kubectl = || {
+        Run::from(
+            env.command(kubectl_135())
+                .args(["get", "ns", "--request-timeout=20s"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let run = kubectl();
+    assert_eq!(run.code, Some(0), "the AWS CLI is admitted: {}", run.stderr);
+
+    let dry = env.run(&["adopt", "prod", "--dry-run"]);
+    assert_eq!(dry.code, Some(0), "{}", dry.stderr);
+    assert!(
+        dry.stderr.contains("kubectl would refuse to run")
+            && dry.stderr.contains("it admits `aws`")
+            && dry.stderr.contains("would make them stop working"),
+        "{}",
+        dry.stderr
+    );
+    let run = env.run(&["adopt", "prod"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("it admits `aws`"), "{}", run.stderr);
+    // As said: kubectl 1.35 now refuses the context, and doctor names the policy.
+    let run = kubectl();
+    assert_ne!(run.code, Some(0));
+    assert!(
+        run.stderr
+            .contains("not permitted by the credential plugin allowlist"),
+        "{}",
+        run.stderr
+    );
+    let report = env.run(&["doctor", "prod", "-o", "json"]).json();
+    assert_eq!(
+        report["verdict"]["failedLink"], "plugin-policy",
+        "{report:#}"
+    );
+}
