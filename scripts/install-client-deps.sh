@@ -47,6 +47,11 @@ node_pin='@kubernetes/client-node@1.4.0'
 if node_bin=$("$python" scripts/install-pinned-tools.py node) && [ -n "$node_bin" ]; then
   PATH="$node_bin:$PATH"
 fi
+# The official node trusts only its own copy of Mozilla's CAs, where Debian's trusts the system's:
+# give it the system's too (a proxy's CA added with update-ca-certificates, say).
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   log "apt-get install nodejs npm"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
@@ -56,6 +61,9 @@ if [ ! -f "$root/node/.pins" ] || [ "$(cat "$root/node/.pins")" != "$node_pin" ]
   log "npm $node_pin into $root/node"
   rm -rf "$root/node"
   mkdir -p "$root/node"
-  (cd "$root/node" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "$node_pin" >/dev/null)
+  # Bounded: npm's own time limit per request and two retries (it retries quietly otherwise).
+  (cd "$root/node" && npm init -y >/dev/null &&
+    npm install --loglevel=error --no-audit --no-fund --fetch-timeout=60000 --fetch-retries=2 \
+      "$node_pin" >/dev/null)
   printf '%s' "$node_pin" > "$root/node/.pins"
 fi
