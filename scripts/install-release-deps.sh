@@ -2,10 +2,12 @@
 # Installs what scripts/release and scripts/test-release need, only when it is missing or at
 # another version (safe to run again and again; CI runs it on a fresh machine that has only the
 # package registries):
-#   - cargo-zigbuild, cargo-deb, cargo-generate-rpm: from crates.io at pinned versions
-#     (`cargo install --locked`, into cargo's bin directory);
-#   - zig, which cargo-zigbuild links with (to build against glibc 2.17): the PyPI package
-#     `ziglang` in a project-local, git-ignored venv, .venv-release/ (Linux only);
+#   - cargo-deb, cargo-generate-rpm: from crates.io at pinned versions (`cargo install
+#     --locked`, into cargo's bin directory: built from source, minutes on a fresh machine);
+#   - cargo-zigbuild and zig, which it links with (to build against glibc 2.17): the PyPI
+#     packages `cargo-zigbuild` (its prebuilt binary: nothing to build) and `ziglang` in a
+#     project-local, git-ignored venv, .venv-release/ (Linux only; scripts/release puts its bin
+#     first on PATH);
 #   - Debian packages for the checks of scripts/test-release: ruby (`ruby -c` of the formula),
 #     rpm (reading the .rpm's header), man-db (`man -w`), binutils (objdump); as root, else
 #     through `sudo -n`, else it says what to install.
@@ -29,17 +31,19 @@ cargo_tool() {
   if "$1" --version 2>/dev/null | grep -qw "$2"; then
     return 0
   fi
-  log "cargo install --locked $1@$2"
+  log "cargo install --locked $1@$2 (built from source, once: minutes)"
   cargo install --quiet --locked --version "$2" "$1"
 }
-cargo_tool cargo-zigbuild "$ZIGBUILD_VERSION"
 cargo_tool cargo-deb "$DEB_VERSION"
 cargo_tool cargo-generate-rpm "$GENERATE_RPM_VERSION"
 
-if ! [ -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m ziglang version 2>/dev/null | grep -qx "$ZIG_VERSION"; then
-  log "pip install ziglang==$ZIG_VERSION (into $VENV)"
+if ! [ -x "$VENV/bin/python" ] ||
+   ! "$VENV/bin/python" -m ziglang version 2>/dev/null | grep -qx "$ZIG_VERSION" ||
+   ! "$VENV/bin/cargo-zigbuild" --version 2>/dev/null | grep -qw "$ZIGBUILD_VERSION"; then
+  log "pip install ziglang==$ZIG_VERSION cargo-zigbuild==$ZIGBUILD_VERSION (into $VENV)"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "ziglang==$ZIG_VERSION"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "ziglang==$ZIG_VERSION" "cargo-zigbuild==$ZIGBUILD_VERSION"
 fi
 
 as_root=()

@@ -4,7 +4,8 @@
 #     get-token`), botocore and cryptography (the token-checking API server). When the python3
 #     on PATH lacks them they go into a project-local venv, .venv-test/ (git-ignored): stock
 #     Debian Python refuses `pip install` (PEP 668), and nothing is installed for the user.
-#   - Debian packages: kubectl (kubernetes-client), chattr (e2fsprogs), script (util-linux),
+#   - Debian packages: kubectl (kubernetes-client, but on x86_64 Linux, where scripts/test
+#     installs a pinned kubectl with scripts/install-pinned-tools.py), chattr (e2fsprogs), script (util-linux),
 #     /usr/bin/time (time), bash, zsh and fish (the per-shell tests run each under a pty, and
 #     completion), mandoc; man (man-db), jq and curl (the documentation's commands,
 #     tests/it/docs.rs); python3-venv when a venv cannot be made.
@@ -63,7 +64,11 @@ apt_install() {
 
 # --- Debian packages (names on the left are what the tests call) ---------------------------
 apt_packages=()
-command -v kubectl >/dev/null 2>&1 || apt_packages+=(kubernetes-client)
+# kubectl: on x86_64 Linux scripts/install-pinned-tools.py installs a pinned one into .clients/
+# (Debian 12's kubernetes-client is 1.20, too old for the sign-in tests); elsewhere the system's.
+if ! command -v kubectl >/dev/null 2>&1 && ! { [ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ]; }; then
+  apt_packages+=(kubernetes-client)
+fi
 command -v chattr >/dev/null 2>&1 || apt_packages+=(e2fsprogs)
 command -v script >/dev/null 2>&1 || apt_packages+=(util-linux)   # a pty: MFA and shell tests
 [ -x /usr/bin/time ] || apt_packages+=(time)                        # peak RSS in the load test
@@ -71,6 +76,10 @@ for tool in bash zsh fish mandoc jq curl; do
   command -v "$tool" >/dev/null 2>&1 || apt_packages+=("$tool")
 done
 command -v man >/dev/null 2>&1 || apt_packages+=(man-db)           # the docs' `man` commands
+# HTTPS downloads (pip, npm, install-pinned-tools.py) need the CA bundle; debootstrap has none.
+if [ "$(uname -s)" = Linux ] && [ ! -s /etc/ssl/certs/ca-certificates.crt ]; then
+  apt_packages+=(ca-certificates)
+fi
 if [ ${#apt_packages[@]} -gt 0 ]; then
   if [ "$have_apt" = no ] && [ "$(uname -s)" = Darwin ]; then
     # Homebrew's names; chattr, script -c and GNU time have no macOS equivalent.

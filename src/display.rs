@@ -109,6 +109,38 @@ pub fn is_openable_url(url: &str) -> bool {
         && url.bytes().all(|b| b.is_ascii_graphic())
 }
 
+/// The file name the kubectl plugin form is installed as (what krew installs):
+/// `kubectl eks-kc ARGS` runs `kubectl-eks_kc ARGS`.
+pub const PLUGIN_FILE_NAME: &str = "kubectl-eks_kc";
+
+/// How this process was started, by the file name of `argv[0]`: `kubectl-eks_kc` (the kubectl
+/// plugin form, possibly with an `.exe` suffix) or anything else (eks-kc itself). Both behave
+/// the same; only the name in help, usage and advice differs.
+pub fn invoked_as_plugin(argv0: Option<&std::ffi::OsStr>) -> bool {
+    argv0
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_stem())
+        .is_some_and(|n| n == PLUGIN_FILE_NAME)
+}
+
+/// The command name help and usage show: `kubectl eks-kc` in the plugin form.
+pub fn display_bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
+    if invoked_as_plugin(argv0) {
+        "kubectl eks-kc"
+    } else {
+        "eks-kc"
+    }
+}
+
+/// The command name this process's advice names (`run `{bin} sync``): `kubectl eks-kc` when
+/// it was started as the kubectl plugin, else `eks-kc`. The one place every message that names
+/// an eks-kc command gets it from; decided once, from argv[0], when a message first needs it
+/// (never on the token cache's hit path, which prints no advice).
+pub fn bin() -> &'static str {
+    static BIN: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| display_bin_name(std::env::args_os().next().as_deref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,13 +55,15 @@ impl SsoLoginRef<'_> {
     pub fn login_fix(&self) -> String {
         match self {
             SsoLoginRef::Session(s) => format!(
-                "run `eks-kc login --sso-session {s}` (or `aws sso login --sso-session {s}`)"
+                "run `{bin} login --sso-session {s}` (or `aws sso login --sso-session {s}`)",
+                bin = crate::display::bin()
             ),
             SsoLoginRef::StartUrl { .. } => format!(
                 "sign in again with the AWS CLI (`aws sso login` with a profile whose \
                  sso_start_url is {}), or configure an [sso-session] and use \
-                 `eks-kc login --sso-session NAME`",
-                self.name()
+                 `{bin} login --sso-session NAME`",
+                self.name(),
+                bin = crate::display::bin()
             ),
         }
     }

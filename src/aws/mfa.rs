@@ -57,8 +57,9 @@ pub(super) async fn resolve(
     let Some(prompt) = req.prompt else {
         anyhow::bail!(
             "profile '{profile}' needs an MFA code and this call cannot ask for one (no \
-             terminal, or kubectl runs it non-interactively); run `eks-kc login --profile \
-             {profile}` in a terminal, then retry"
+             terminal, or kubectl runs it non-interactively); run `{bin} login --profile \
+             {profile}` in a terminal, then retry",
+            bin = crate::display::bin()
         );
     };
     let code = prompt(&format!(

@@ -379,8 +379,8 @@ impl Shell {
 ///
 /// `eks-kc man | man -l -` shows eks-kc(1), `eks-kc man sync | man -l -` shows eks-kc-sync(1),
 /// `eks-kc man cache clear` eks-kc-cache-clear(1). `cargo install` installs no man pages: `eks-kc
-/// man --install ~/.local/share/man` writes all of them into ~/.local/share/man/man1, where `man
-/// eks-kc-sync` finds them.
+/// man --install` writes all of them where `man eks-kc-sync` finds them, or says what to add to
+/// MANPATH.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// The subcommand whose page to print (`sync`, `cache clear`) [default: eks-kc(1)].
@@ -388,9 +388,11 @@ pub struct ManArgs {
     pub command: Vec<String>,
 
     /// Write every page (eks-kc.1 and eks-kc-*.1) into DIR/man1 (into DIR itself when it is
-    /// named man1), creating it, instead of printing one.
-    #[arg(long, value_name = "DIR")]
-    pub install: Option<PathBuf>,
+    /// named man1), creating it, instead of printing one. Without DIR: where man looks for this
+    /// user, the share/man beside eks-kc's directory when that is on PATH and in your home
+    /// (~/.cargo/share/man after `cargo install`), else ~/.local/share/man ($XDG_DATA_HOME/man).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub install: Option<Option<PathBuf>>,
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! What the binary calls itself: `--version`'s text, and `eks-kc` or, run as the kubectl plugin
-//! `kubectl-eks_kc`, `kubectl eks-kc` in help and usage.
+//! `kubectl-eks_kc`, `kubectl eks-kc` in help, usage and advice.
 
 /// What `--version` prints after the name: the version, the commit it was built from (`unknown`
 /// when built without git, say from a source tarball) and the target it was built for, all
@@ -13,28 +13,9 @@ pub const VERSION: &str = concat!(
     ")"
 );
 
-/// The file name the kubectl plugin form is installed as (what krew installs):
-/// `kubectl eks-kc ARGS` runs `kubectl-eks_kc ARGS`.
-pub const PLUGIN_FILE_NAME: &str = "kubectl-eks_kc";
-
-/// How this process was started, by the file name of `argv[0]`: `kubectl-eks_kc` (the kubectl
-/// plugin form, possibly with an `.exe` suffix) or anything else (eks-kc itself). Both behave
-/// the same; only the name in help and usage differs.
-pub fn invoked_as_plugin(argv0: Option<&std::ffi::OsStr>) -> bool {
-    argv0
-        .map(std::path::Path::new)
-        .and_then(|p| p.file_stem())
-        .is_some_and(|n| n == PLUGIN_FILE_NAME)
-}
-
-/// The command name help and usage show: `kubectl eks-kc` in the plugin form.
-pub fn display_bin_name(argv0: Option<&std::ffi::OsStr>) -> &'static str {
-    if invoked_as_plugin(argv0) {
-        "kubectl eks-kc"
-    } else {
-        "eks-kc"
-    }
-}
+// The plugin form's name and how it is told live in display.rs (the bottom of the module graph),
+// so every message that names an eks-kc command, wherever it is made, takes it from one place.
+pub use crate::display::{PLUGIN_FILE_NAME, display_bin_name, invoked_as_plugin};
 
 #[cfg(test)]
 mod tests {

@@ -32,8 +32,9 @@ pub fn expand(query: &str, names: &[String]) -> Result<String> {
         Some(context) if names.iter().any(|n| n == context) => Ok(context.to_owned()),
         Some(context) => bail!(
             "alias '{query}' stands for context '{context}', which the kubeconfig does not have \
-             (any more): `eks-kc alias set {query} CONTEXT` points it at another, `eks-kc alias \
-             rm {query}` removes it"
+             (any more): `{bin} alias set {query} CONTEXT` points it at another, `{bin} alias \
+             rm {query}` removes it",
+            bin = crate::display::bin()
         ),
     }
 }
@@ -129,9 +130,10 @@ fn remove(path: &Path, names: &[String], out: &mut dyn Write) -> Result<()> {
                 format!("the aliases are: {}", all.join(", "))
             };
             bail!(
-                "no alias '{}' in {}; {known} (`eks-kc alias list`)",
+                "no alias '{}' in {}; {known} (`{bin} alias list`)",
                 crate::display::safe(first),
-                path.display()
+                path.display(),
+                bin = crate::display::bin()
             );
         }
         for a in names {
@@ -192,7 +194,10 @@ fn list(
             writeln!(out)?;
         }
         ListOutput::Table if rows.is_empty() => {
-            eprintln!("eks-kc: no aliases; `eks-kc alias set ALIAS CONTEXT` adds one");
+            eprintln!(
+                "eks-kc: no aliases; `{bin} alias set ALIAS CONTEXT` adds one",
+                bin = crate::display::bin()
+            );
         }
         ListOutput::Table => {
             let cells: Vec<[String; 3]> = rows

@@ -317,10 +317,16 @@ pub fn clear(
             let name = &*super::alias::expand(name, &view.context_names())?;
             let names: Vec<String> = managed.iter().map(|m| m.name.clone()).collect();
             let name = &*super::switch::resolve(name, &names).map_err(|e| {
-                anyhow::anyhow!("{e:#} (`eks-kc list` shows the contexts eks-kc manages)")
+                anyhow::anyhow!(
+                    "{e:#} (`{bin} list` shows the contexts eks-kc manages)",
+                    bin = crate::display::bin()
+                )
             })?;
             let Some(m) = managed.iter().find(|m| m.name == name) else {
-                bail!("'{name}' is not a context eks-kc manages (see `eks-kc list`)");
+                bail!(
+                    "'{name}' is not a context eks-kc manages (see `{bin} list`)",
+                    bin = crate::display::bin()
+                );
             };
             let Some(key) = super::context_token_key(m) else {
                 bail!("context '{name}' has no region, so it has no cached token");

@@ -51,8 +51,9 @@ pub fn run(args: &DoctorArgs, settings: &Settings, out: &mut dyn Write) -> Resul
         }
         None => view.current_context().with_context(|| {
             format!(
-                "no current context: name the context to check (`eks-kc doctor CONTEXT`), or {}",
-                super::pick_a_context(!view.context_names().is_empty())
+                "no current context: name the context to check (`{bin} doctor CONTEXT`), or {}",
+                super::pick_a_context(!view.context_names().is_empty()),
+                bin = crate::display::bin()
             )
         })?,
     };
@@ -96,7 +97,8 @@ pub(super) fn context_to_check(
     if !view.context_names().iter().any(|n| n == name) {
         bail!(
             "no context '{name}' in the kubeconfig (`kubectl config get-contexts` lists them; \
-             `eks-kc sync` writes one for each EKS cluster your profiles can see)"
+             `{bin} sync` writes one for each EKS cluster your profiles can see)",
+            bin = crate::display::bin()
         );
     }
     let found = found.map_err(anyhow::Error::msg)?;
@@ -116,7 +118,9 @@ fn probe(m: &ManagedContext, command: &str, view: &View, settings: &Settings) ->
     let mut req = TokenRequest::for_context(m, interactive)?;
     let limits = settings.limits.clone();
     let sso_login = req.identity().sso.map(|r| match r.login {
-        crate::source::SsoLoginRef::Session(s) => format!("eks-kc login --sso-session {s}"),
+        crate::source::SsoLoginRef::Session(s) => {
+            format!("{bin} login --sso-session {s}", bin = crate::display::bin())
+        }
         crate::source::SsoLoginRef::StartUrl { .. } => "aws sso login".to_owned(),
     });
     let profile = if sso_login.is_some() {

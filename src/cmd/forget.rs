@@ -102,8 +102,9 @@ pub fn run(args: &ForgetArgs, out: &mut dyn Write) -> Result<u8> {
         if let Some(c) = &gone.cleared_current_context {
             let _ = writeln!(
                 err,
-                "  current-context '{c}' {} cleared; pick another with `eks-kc use`",
-                if args.dry_run { "would be" } else { "was" }
+                "  current-context '{c}' {} cleared; pick another with `{bin} use`",
+                if args.dry_run { "would be" } else { "was" },
+                bin = crate::display::bin()
             );
         }
     }

@@ -89,7 +89,10 @@ fn list(args: &ListArgs, settings: &Settings, out: &mut dyn Write) -> Result<()>
         }
         ListOutput::Table => {
             if rows.is_empty() {
-                eprintln!("eks-kc: no managed contexts; run `eks-kc sync` to discover clusters");
+                eprintln!(
+                    "eks-kc: no managed contexts; run `{bin} sync` to discover clusters",
+                    bin = crate::display::bin()
+                );
                 return Ok(());
             }
             let cells: Vec<[String; 6]> = rows

@@ -106,8 +106,9 @@ fn sso_login(
     writeln!(
         out,
         "{session}: signed in; the login is saved in {} (the AWS CLI uses it too). Next: \
-         `eks-kc sync --sso-session {session}`",
-        path.display()
+         `{bin} sync --sso-session {session}`",
+        path.display(),
+        bin = crate::display::bin()
     )?;
     Ok(())
 }
@@ -132,7 +133,10 @@ fn choose_flow(session: &str, args: &LoginArgs) -> Result<Flow> {
         Some(why) if !args.browser => why,
         _ => return Ok(Flow::Browser { open: true }),
     };
-    let device = format!("eks-kc login --sso-session {session} --use-device-code");
+    let device = format!(
+        "{bin} login --sso-session {session} --use-device-code",
+        bin = crate::display::bin()
+    );
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         bail!(
             "no browser can open here: {why}; sign in with a code on any device instead: \

@@ -40,11 +40,12 @@ pub fn context_token_key(m: &ManagedContext) -> Option<TokenKey> {
 
 /// What to do when there is no current context: pick one, or, when the kubeconfig has no
 /// contexts at all (`has_contexts` false), discover some first.
-pub fn pick_a_context(has_contexts: bool) -> &'static str {
+pub fn pick_a_context(has_contexts: bool) -> String {
+    let bin = crate::display::bin();
     if has_contexts {
-        "pick one with `eks-kc use CONTEXT`"
+        format!("pick one with `{bin} use CONTEXT`")
     } else {
-        "the kubeconfig has no contexts yet: `eks-kc sync` discovers your clusters"
+        format!("the kubeconfig has no contexts yet: `{bin} sync` discovers your clusters")
     }
 }
 
@@ -52,7 +53,8 @@ pub fn pick_a_context(has_contexts: bool) -> &'static str {
 pub fn unusable_message(name: &str) -> String {
     format!(
         "context '{name}' carries an eks-kc marker without a cluster name (copied or edited by \
-         hand?), so eks-kc skips it; remove its eks-kc extension, or run `eks-kc sync` to write \
-         a proper one"
+         hand?), so eks-kc skips it; remove its eks-kc extension, or run `{bin} sync` to write \
+         a proper one",
+        bin = crate::display::bin()
     )
 }

@@ -10,7 +10,10 @@ pub(super) fn api_link(facts: &Facts, principal: Option<&str>) -> (Link, Option<
     if let Err(e) = &facts.token {
         let l = link(ID, TITLE, Status::Failed, format!("no token: {e}"));
         let fix = Fix {
-            summary: format!("eks-kc token cannot make a token for the context: {e}"),
+            summary: format!(
+                "{bin} token cannot make a token for the context: {e}",
+                bin = crate::display::bin()
+            ),
             ..Fix::default()
         };
         return (l, Some(fix));
@@ -21,7 +24,11 @@ pub(super) fn api_link(facts: &Facts, principal: Option<&str>) -> (Link, Option<
             let l = link(ID, TITLE, Status::Failed, why.clone());
             let fix = Fix {
                 summary: why.clone(),
-                commands: vec![format!("eks-kc sync{}", profile_flag(facts))],
+                commands: vec![format!(
+                    "{bin} sync{}",
+                    profile_flag(facts),
+                    bin = crate::display::bin()
+                )],
                 snippet: None,
             };
             return (l, Some(fix));
@@ -139,7 +146,10 @@ fn unreachable_fix(facts: &Facts, kind: NetKind) -> Fix {
                 "the kubeconfig's server {server} is not the cluster's endpoint \
                  {endpoint}; rewrite the context"
             ),
-            commands: vec![format!("eks-kc sync{region_flags}")],
+            commands: vec![format!(
+                "{bin} sync{region_flags}",
+                bin = crate::display::bin()
+            )],
             snippet: None,
         };
     }
@@ -149,7 +159,10 @@ fn unreachable_fix(facts: &Facts, kind: NetKind) -> Fix {
                       certificate-authority-data (a proxy that intercepts TLS, or \
                       stale cluster data); rewrite the context from EKS"
                 .to_owned(),
-            commands: vec![format!("eks-kc sync{region_flags}")],
+            commands: vec![format!(
+                "{bin} sync{region_flags}",
+                bin = crate::display::bin()
+            )],
             snippet: None,
         };
     }
@@ -220,7 +233,10 @@ fn unauthorized_fix(facts: &Facts, principal: Option<&str>) -> Fix {
                  its cluster and no other cluster accepts it; rewrite the context",
                 facts.cluster
             ),
-            commands: vec![format!("eks-kc sync{region_flags}")],
+            commands: vec![format!(
+                "{bin} sync{region_flags}",
+                bin = crate::display::bin()
+            )],
             snippet: None,
         };
     }
@@ -255,7 +271,11 @@ fn unauthorized_fix(facts: &Facts, principal: Option<&str>) -> Fix {
                  token (401): check the machine's clock (the token carries its signing \
                  time) and sign a new token"
             ),
-            commands: vec![format!("eks-kc cache clear --context {}", facts.context)],
+            commands: vec![format!(
+                "{bin} cache clear --context {}",
+                facts.context,
+                bin = crate::display::bin()
+            )],
             snippet: None,
         };
     }

@@ -7,12 +7,19 @@ use super::*;
 pub(super) fn expired_fix(facts: &Facts, what: &str) -> Fix {
     let mut commands: Vec<String> = sign_in_again(facts).into_iter().collect();
     let signs_in = !commands.is_empty();
-    commands.push(format!("eks-kc cache clear --context {}", facts.context));
+    commands.push(format!(
+        "{bin} cache clear --context {}",
+        facts.context,
+        bin = crate::display::bin()
+    ));
     let how = if signs_in {
-        "sign in again"
+        "sign in again".to_owned()
     } else {
-        "renew them (new session keys in the credentials file or environment, or `eks-kc \
-         login` for an MFA profile)"
+        format!(
+            "renew them (new session keys in the credentials file or environment, or `{} login` \
+             for an MFA profile)",
+            crate::display::bin()
+        )
     };
     Fix {
         summary: format!("{what}; {how}, then drop the tokens signed with the old ones"),
@@ -233,9 +240,10 @@ pub(super) fn cluster_link(facts: &Facts) -> (Link, Option<Fix>) {
                     facts.cluster, facts.region
                 ),
                 commands: vec![format!(
-                    "eks-kc sync{} --region {} --prune",
+                    "{bin} sync{} --region {} --prune",
                     profile_flag(facts),
-                    facts.region
+                    facts.region,
+                    bin = crate::display::bin()
                 )],
                 snippet: None,
             };

@@ -95,7 +95,10 @@ fn gated(
         .profile
         .filter(|_| identity.sso.is_none())
         .map(|p| {
-            let fix = format!("run `eks-kc login --profile {p}` in a terminal, then retry");
+            let fix = format!(
+                "run `{bin} login --profile {p}` in a terminal, then retry",
+                bin = crate::display::bin()
+            );
             super::signin::Gate::new(settings, Kind::Mfa, p, fix)
         })
         .transpose()?;

@@ -57,8 +57,9 @@ impl TokenRequest {
             Some(r) => r.clone(),
             None if self.sso.is_some() => bail!(
                 "no region for cluster '{}': pass --region, or set region in the kubeconfig \
-                 extension (run `eks-kc sync` again) or AWS_REGION",
-                self.cluster
+                 extension (run `{bin} sync` again) or AWS_REGION",
+                self.cluster,
+                bin = crate::display::bin()
             ),
             None => {
                 let profile = self
@@ -128,23 +129,28 @@ impl TokenRequest {
 /// Why no cluster name was found, and the fix. `has_cluster`: whether KUBERNETES_EXEC_INFO
 /// carried a cluster (`None`: there was no exec info at all).
 fn no_cluster_name(has_cluster: Option<bool>) -> String {
-    const FIX: &str = "run `eks-kc sync --exec-style per-context`, which gives each context a \
-                       user whose args name its cluster";
+    let fix = format!(
+        "run `{} sync --exec-style per-context`, which gives each context a user whose args \
+         name its cluster",
+        crate::display::bin()
+    );
     match has_cluster {
         Some(false) => format!(
             "no cluster name: the client that ran eks-kc passed no cluster (it does not support \
-             provideClusterInfo); {FIX}"
+             provideClusterInfo); {fix}"
         ),
         Some(true) => format!(
             "no cluster name: the cluster has no clusterName in its '{}' kubeconfig extension; \
-             run `eks-kc sync` again, or pass --cluster-name",
-            exec::EXEC_EXTENSION_NAME
+             run `{bin} sync` again, or pass --cluster-name",
+            exec::EXEC_EXTENSION_NAME,
+            bin = crate::display::bin()
         ),
         None => format!(
-            "no cluster name: kubectl runs `eks-kc token` with the cluster in \
-             KUBERNETES_EXEC_INFO; by hand, name it: `eks-kc token -c NAME --region R` (add \
+            "no cluster name: kubectl runs `{bin} token` with the cluster in \
+             KUBERNETES_EXEC_INFO; by hand, name it: `{bin} token -c NAME --region R` (add \
              --profile P for another identity, -o token for the bare token); when a Kubernetes \
-             client runs eks-kc without passing the cluster, {FIX}"
+             client runs eks-kc without passing the cluster, {fix}",
+            bin = crate::display::bin()
         ),
     }
 }
@@ -176,9 +182,12 @@ pub fn resolve(
     let sso = match sso_from {
         None => None,
         Some(c) => Some(c.sso_role().map(|r| SsoKey::of(&r)).with_context(|| {
-            "incomplete IAM Identity Center settings: a role needs an account id, a role name \
-             and a login (an sso-session, or a start URL and its region); run `eks-kc sync` \
-             again, or pass --sso-session, --account-id and --role-name"
+            format!(
+                "incomplete IAM Identity Center settings: a role needs an account id, a role \
+                 name and a login (an sso-session, or a start URL and its region); run `{} \
+                 sync` again, or pass --sso-session, --account-id and --role-name",
+                crate::display::bin()
+            )
         })?),
     };
     let non_empty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());

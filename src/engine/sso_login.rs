@@ -85,7 +85,10 @@ pub fn browser_sign_in(
         browser::open(&url, browser::Page::Built, crate::settings::env::var);
     }
     let again = match &login.session {
-        Some(session) => format!("run `eks-kc login --sso-session {session}` again"),
+        Some(session) => format!(
+            "run `{bin} login --sso-session {session}` again",
+            bin = crate::display::bin()
+        ),
         None => "sign in again".to_owned(),
     };
     let code = match listener.wait(&state, Instant::now() + wait)? {

@@ -164,10 +164,14 @@ pub fn supported_api_version(version: &str) -> Option<&'static str> {
 /// Parses `KUBERNETES_EXEC_INFO`. Unknown fields are ignored (client-go adds fields over time);
 /// a wrong kind, an unknown apiVersion or malformed JSON is an error that says so.
 pub fn parse_exec_info(raw: &str) -> Result<ExecInfo> {
-    let info: RawExecInfo = serde_json::from_str(raw).context(
-        "KUBERNETES_EXEC_INFO is malformed (not valid ExecCredential JSON), so the cluster is \
-         unknown; it is set by kubectl for an exec plugin: unset it to run `eks-kc token` by hand",
-    )?;
+    let info: RawExecInfo = serde_json::from_str(raw).with_context(|| {
+        format!(
+            "KUBERNETES_EXEC_INFO is malformed (not valid ExecCredential JSON), so the cluster \
+             is unknown; it is set by kubectl for an exec plugin: unset it to run `{} token` by \
+             hand",
+            crate::display::bin()
+        )
+    })?;
     if let Some(kind) = info.kind.as_deref()
         && kind != "ExecCredential"
     {

@@ -150,7 +150,8 @@ pub fn check(region: &str) -> Result<Checked, String> {
         Some(n) => format!("'{region}' is not an AWS region name; did you mean {n}?"),
         None => format!(
             "'{region}' is not an AWS region name (expected something like eu-west-1; \
-             `eks-kc sync --all-regions` asks every EKS region)"
+             `{bin} sync --all-regions` asks every EKS region)",
+            bin = crate::display::bin()
         ),
     })
 }

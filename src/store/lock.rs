@@ -222,8 +222,8 @@ impl LockError {
 /// The sign-in a person can run instead of answering another terminal's prompt.
 fn login_command(profile: Option<&str>) -> String {
     match profile {
-        Some(p) => format!("eks-kc login --profile {p}"),
-        None => "eks-kc login".to_owned(),
+        Some(p) => format!("{bin} login --profile {p}", bin = crate::display::bin()),
+        None => format!("{} login", crate::display::bin()),
     }
 }
 

@@ -334,6 +334,68 @@ fn every_listed_man_page_exists_and_installs() {
     }
 }
 
+/// `man -w eks-kc-sync` with this HOME, PATH and MANPATH: the page man finds, or `None` (also
+/// when man is not installed: then the caller says SKIPPED).
+fn man_finds(env: &TestEnv, path: &str, manpath: Option<&str>) -> Option<String> {
+    let mut man = env.command("man");
+    man.env("PATH", path).args(["-w", "eks-kc-sync"]);
+    if let Some(m) = manpath {
+        man.env("MANPATH", m);
+    }
+    let out = man.output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+// Issue 33: `eks-kc man --install` needed a directory, and its hint named MANPATH without the
+// trailing `:` (which made man lose the system's pages).
+#[test]
+fn man_install_without_a_directory_goes_where_man_looks() {
+    let env = TestEnv::new();
+    let have_man = env.command("man").arg("--version").output().is_ok();
+    let root = env.home.join(".local/share/man");
+    let page = root.join("man1/eks-kc-sync.1");
+
+    // ~/.local/bin not on PATH: installed anyway, and the hint says what to add to MANPATH.
+    let run = env.run(&["man", "--install"]).ok().stdout.clone();
+    assert!(page.is_file(), "{run}");
+    let hint = format!("export MANPATH=\"{}:\"", root.display());
+    assert!(run.contains(&hint), "no {hint} in: {run}");
+    if have_man {
+        let path = child_path();
+        assert_eq!(man_finds(&env, &path, None), None);
+        let manpath = format!("{}:", root.display());
+        let found = man_finds(&env, &path, Some(&manpath));
+        assert_eq!(found.as_deref(), Some(page.to_str().unwrap()));
+    } else {
+        eprintln!("SKIPPED man -w: man is not installed");
+    }
+
+    // ~/.local/bin on PATH: man finds the pages, and eks-kc says so (no MANPATH hint).
+    fs::remove_dir_all(&root).unwrap();
+    let local_bin = env.home.join(".local/bin");
+    fs::create_dir_all(&local_bin).unwrap();
+    let path = format!("{}:{}", local_bin.display(), child_path());
+    let run = Run::from(
+        env.eks_kc(&["man", "--install"])
+            .env("PATH", &path)
+            .output()
+            .unwrap(),
+    );
+    run.ok();
+    assert!(
+        run.stdout.contains("`man eks-kc-sync` finds them"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("MANPATH"), "{}", run.stdout);
+    if have_man {
+        let found = man_finds(&env, &path, None);
+        assert_eq!(found.as_deref(), Some(page.to_str().unwrap()));
+    }
+}
+
 // Issue 12.6: failed commands created an empty ~/.kube, `list` wrote a digest of nothing, and
 // `use` on a missing file said "no contexts" (creating its directory).
 #[test]

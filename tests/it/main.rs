@@ -17,6 +17,7 @@ mod alias;
 mod botocore_equivalence;
 mod clients;
 mod config;
+mod contributor;
 mod credentials;
 mod docs;
 mod doctor;

@@ -102,3 +102,52 @@ fn help_and_usage_name_kubectl_eks_kc_and_version_is_the_same() {
         version.stdout
     );
 }
+
+// Issue 33: in the plugin form, advice named `eks-kc sync`, `eks-kc use`..., commands a krew
+// user may not have; it names `kubectl eks-kc ...` there, and `eks-kc ...` when run as eks-kc.
+#[test]
+fn advice_names_kubectl_eks_kc_in_the_plugin_form() {
+    let env = TestEnv::new();
+    let path = plugin_path(&env);
+    let kubectl = |args: &[&str]| {
+        Run::from(
+            env.command(real_kubectl())
+                .env("PATH", &path)
+                .arg("eks-kc")
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    // No kubeconfig yet: list's note and use's error name sync; doctor's names use.
+    let list = kubectl(&["list"]);
+    assert_eq!(list.code, Some(0), "{}", list.stderr);
+    assert!(
+        list.stderr.contains("run `kubectl eks-kc sync`"),
+        "{}",
+        list.stderr
+    );
+    let direct = env.run(&["list"]);
+    assert!(
+        direct.stderr.contains("run `eks-kc sync`") && !direct.stderr.contains("kubectl eks-kc"),
+        "{}",
+        direct.stderr
+    );
+    one_managed_context(&env);
+    let back = kubectl(&["use", "-"]);
+    assert_eq!(back.code, Some(1), "{}", back.stderr);
+    assert!(
+        back.stderr
+            .contains("(`kubectl eks-kc use -` works after one `kubectl eks-kc use`)"),
+        "{}",
+        back.stderr
+    );
+    assert!(!back.stderr.contains(" `eks-kc "), "{}", back.stderr);
+    let cache = kubectl(&["cache", "clear", "--context", "nope"]);
+    assert_eq!(cache.code, Some(1), "{}", cache.stderr);
+    assert!(
+        cache.stderr.contains("`kubectl eks-kc list`"),
+        "{}",
+        cache.stderr
+    );
+}

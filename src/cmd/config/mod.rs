@@ -124,8 +124,9 @@ fn show(file: &ConfigFile, out: &mut dyn Write) -> Result<()> {
     if settings.is_empty() {
         writeln!(
             out,
-            "no saved settings: a bare `eks-kc sync` uses AWS_PROFILE (else the default \
-             credential chain) in the profile's region (else AWS_REGION)"
+            "no saved settings: a bare `{bin} sync` uses AWS_PROFILE (else the default \
+             credential chain) in the profile's region (else AWS_REGION)",
+            bin = crate::display::bin()
         )?;
         return Ok(());
     }

@@ -29,10 +29,11 @@ pub fn switch(
     if !files.is_empty() && !files.iter().any(|p| p.exists()) {
         let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
         bail!(
-            "{} {} not exist, so there is no context to switch to (`eks-kc sync` writes one; \
+            "{} {} not exist, so there is no context to switch to (`{bin} sync` writes one; \
              --kubeconfig names another file)",
             names.join(", "),
-            if names.len() == 1 { "does" } else { "do" }
+            if names.len() == 1 { "does" } else { "do" },
+            bin = crate::display::bin()
         );
     }
     // The file kubectl keeps current-context in. With one file there is nothing to read; with
@@ -119,8 +120,9 @@ pub fn set_ns(files: &[PathBuf], arg: &NsArg, timeout: Duration) -> Result<Chang
     };
     let Some(file) = view.context_file(&name).map(Path::to_path_buf) else {
         bail!(
-            "the current context '{name}' is not defined in {}; `eks-kc use` another",
-            list_files(files)
+            "the current context '{name}' is not defined in {}; `{bin} use` another",
+            list_files(files),
+            bin = crate::display::bin()
         );
     };
     let state = state_dir()?;

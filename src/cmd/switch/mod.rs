@@ -57,7 +57,10 @@ pub fn resolve(query: &str, names: &[String]) -> Result<String> {
         }
     }
     if names.is_empty() {
-        bail!("no context named '{query}': the kubeconfig has no contexts (run `eks-kc sync`)");
+        bail!(
+            "no context named '{query}': the kubeconfig has no contexts (run `{bin} sync`)",
+            bin = crate::display::bin()
+        );
     }
     bail!(
         "no context named '{query}'; the contexts are: {}",
@@ -143,7 +146,8 @@ fn resolve_target(
         Target::Previous => {
             let Some(p) = previous else {
                 bail!(
-                    "no previous context to return to (`eks-kc use -` works after one `eks-kc use`)"
+                    "no previous context to return to (`{bin} use -` works after one `{bin} use`)",
+                    bin = crate::display::bin()
                 );
             };
             if !names.contains(p) {
@@ -154,7 +158,8 @@ fn resolve_target(
         Target::Current => match current {
             Some(c) => Ok(c.to_owned()),
             None => bail!(
-                "there is no current context to keep: name one (`eks-kc use --shell CONTEXT`)"
+                "there is no current context to keep: name one (`{bin} use --shell CONTEXT`)",
+                bin = crate::display::bin()
             ),
         },
         Target::Exact(name) if names.contains(name) => Ok(name.clone()),

@@ -70,9 +70,10 @@ pub fn list(view: &View, name: &str) -> Result<Listed, String> {
             Ok(Reply { status: 200, body }) => parse(&body)
                 .ok_or_else(|| "the API server's answer is not a list of namespaces".to_owned()),
             Ok(Reply { status, body }) => Err(format!(
-                "the API server answered {status}: {} (`eks-kc doctor {name}` checks each link \
+                "the API server answered {status}: {} (`{bin} doctor {name}` checks each link \
                  of the access)",
-                crate::doctor::status_message(&body)
+                crate::doctor::status_message(&body),
+                bin = crate::display::bin()
             )),
             Err(e) => Err(format!("the API server at {server}: {}", e.message)),
         }

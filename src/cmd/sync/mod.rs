@@ -175,7 +175,8 @@ fn prepare(args: &SyncArgs) -> Result<Prepared> {
         bail!(
             "--sso-role and --account choose among the accounts of an IAM Identity Center login: \
              add --sso-session NAME (or --sso-start-url and --sso-region), or save one with \
-             `eks-kc sync --sso-session NAME --save`"
+             `{bin} sync --sso-session NAME --save`",
+            bin = crate::display::bin()
         );
     }
     let sso_requests = sso::plan(&sso_specs, args, &profiles, env)?;
@@ -387,8 +388,9 @@ fn adopt_hint(explicit: Option<&std::path::Path>) {
     if foreign > 0 {
         eprintln!(
             "eks-kc: {foreign} EKS context(s) in the kubeconfig run the AWS CLI or \
-             aws-iam-authenticator for tokens; `eks-kc adopt --all` serves them through eks-kc \
-             under their own names (`--dry-run` shows the change)"
+             aws-iam-authenticator for tokens; `{bin} adopt --all` serves them through eks-kc \
+             under their own names (`--dry-run` shows the change)",
+            bin = crate::display::bin()
         );
     }
 }

@@ -190,8 +190,9 @@ fn write_empty_targets(err: &mut dyn Write, r: &Report, suggest_all_regions: boo
     if suggest_all_regions {
         let _ = writeln!(
             err,
-            "  no target found a cluster: if yours are in another region, `eks-kc sync \
-             --all-regions` asks every EKS region (or name them with -r REGION)"
+            "  no target found a cluster: if yours are in another region, `{bin} sync \
+             --all-regions` asks every EKS region (or name them with -r REGION)",
+            bin = crate::display::bin()
         );
     }
 }
@@ -216,7 +217,8 @@ fn write_notes(err: &mut dyn Write, r: &Report, dry_run: bool) {
         let what = if dry_run { "would set" } else { "set" };
         let _ = writeln!(
             err,
-            "  the kubeconfig had no current context: {what} it to {ctx} (switch with `eks-kc use`)"
+            "  the kubeconfig had no current context: {what} it to {ctx} (switch with `{bin} use`)",
+            bin = crate::display::bin()
         );
     }
     if let Some(ctx) = &c.dangling_current_context {

@@ -153,9 +153,13 @@ users:
 }
 
 /// A real kubectl binary, not gcloud's dispatcher at /usr/bin/kubectl (which runs the exec
-/// plugin even for `kubectl config view`): a versioned one of the Google Cloud SDK when present,
-/// else `kubectl` from PATH.
+/// plugin even for `kubectl config view`): the pinned one scripts/test installs
+/// (`EKS_KC_TEST_KUBECTL`), else a versioned one of the Google Cloud SDK when present, else
+/// `kubectl` from PATH.
 pub fn real_kubectl() -> String {
+    if let Some(pinned) = std::env::var_os("EKS_KC_TEST_KUBECTL").filter(|p| !p.is_empty()) {
+        return pinned.to_string_lossy().into_owned();
+    }
     let versioned = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
     if Path::new(versioned).exists() {
         versioned.to_owned()
