@@ -650,8 +650,12 @@ fn an_abandoned_sign_in_cools_down_for_retries_on_the_terminal_too() {
     let mut first = kubectl_on_a_terminal(&env);
     signing_in(&env, "signing-in browser");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while opens(&env) != 1 {
-        assert!(Instant::now() < deadline, "the browser never opened");
+    // Opened, and the portal's page loaded (under load the Ctrl-C could otherwise come first).
+    while opens(&env) != 1 || sso.stats()["authorizations"] != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the browser never opened the portal's page"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // The person gives up: Ctrl-C on the terminal.
