@@ -118,7 +118,7 @@ impl Pty {
 
     /// Waits (at most 20 s) until the terminal shows `text` after the last match.
     fn expect(&mut self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + bound(Duration::from_secs(20));
         loop {
             if let Some(at) = self.seen[self.mark..].find(text) {
                 self.mark += at + text.len();
@@ -144,7 +144,7 @@ impl Pty {
 
     /// Waits (at most 20 s) for the program to exit: its status and all it showed.
     fn wait(mut self) -> (Option<i32>, String) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + bound(Duration::from_secs(20));
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 while let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(300)) {

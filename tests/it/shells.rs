@@ -151,7 +151,7 @@ impl Shell {
         self.stdin.write_all(line.as_bytes()).unwrap();
         self.stdin.flush().unwrap();
         let marker = format!("__DONE_{n}_");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + bound(Duration::from_secs(30));
         loop {
             if let Some(at) = self.transcript.find(&marker) {
                 let rest = &self.transcript[at + marker.len()..];
@@ -210,7 +210,7 @@ impl Shell {
     fn exit(mut self) {
         let _ = self.stdin.write_all(b"exit\n");
         let _ = self.stdin.flush();
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + bound(Duration::from_secs(20));
         while Instant::now() < deadline {
             if self.child.try_wait().unwrap().is_some() {
                 return;

@@ -87,7 +87,7 @@ fn kubectl_on_a_terminal(env: &TestEnv) -> Child {
 
 /// Waits until some eks-kc holds a sign-in gate noting `doing`; returns the holder's pid.
 fn signing_in(env: &TestEnv, doing: &str) -> u32 {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + bound(Duration::from_secs(20));
     loop {
         for f in env.cache_files() {
             let name = f.file_name().unwrap().to_string_lossy().into_owned();
@@ -180,7 +180,7 @@ fn with_no_approval_every_call_ends_in_the_bound_with_one_line_and_retries_open_
     let person = Run::from(person.wait_with_output().unwrap());
     let runs = finish(others);
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(took < bound(Duration::from_secs(20)), "{took:?}");
     assert_ne!(person.code, Some(0));
     let line = cool_down_line(&person);
     assert!(line.contains("eks-kc login --sso-session corp"), "{line}");
@@ -248,7 +248,7 @@ fn a_killed_sign_in_leaves_nothing_that_blocks_the_next() {
     env.set("FAKE_BROWSER_SLEEP", "30");
     let mut first = kubectl_on_a_terminal(&env);
     let pid = signing_in(&env, "signing-in browser");
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + bound(Duration::from_secs(20));
     while sso.stats()["authorizations"] != 1 {
         assert!(Instant::now() < deadline, "the browser never opened");
         std::thread::sleep(Duration::from_millis(20));
@@ -264,7 +264,7 @@ fn a_killed_sign_in_leaves_nothing_that_blocks_the_next() {
     let _ = first.wait();
     // The status says nothing is in progress any more, and no cool-down.
     // (Once the kernel has closed the killed process's files: `kill` does not wait.)
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + bound(Duration::from_secs(5));
     loop {
         let status = env.run(&["cache", "status", "-o", "json"]);
         if status.json()["signIns"] == json!([]) {
@@ -277,7 +277,7 @@ fn a_killed_sign_in_leaves_nothing_that_blocks_the_next() {
     let started = Instant::now();
     let next = Run::from(kubectl_on_a_terminal(&env).wait_with_output().unwrap());
     assert_eq!(next.code, Some(0), "{}{}", next.stdout, next.stderr);
-    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(started.elapsed() < bound(Duration::from_secs(15)));
     assert_eq!(sso.stats()["authorizations"], 2);
     assert_eq!(opens(&env), 2);
 }
@@ -332,7 +332,7 @@ fn twenty_mfa_calls_from_two_terminals_one_prompt_and_a_wrong_code_cools_down() 
         terminal_of_calls(&env, 10, "000000\n"),
         terminal_of_calls(&env, 10, "000000\n"),
     ];
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + bound(Duration::from_secs(30));
     let runs: Vec<Run> = terminals
         .into_iter()
         .map(|mut t| {
@@ -382,7 +382,7 @@ fn non_interactive_calls_wait_for_the_mfa_prompt_in_another_terminal() {
     let (env, sts) = mfa_profile();
     // One terminal, its call at the prompt; nothing typed yet.
     let mut terminal = terminal_of_calls(&env, 1, "");
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + bound(Duration::from_secs(20));
     while !prompting(&env) {
         assert!(Instant::now() < deadline, "no prompt came");
         std::thread::sleep(Duration::from_millis(20));

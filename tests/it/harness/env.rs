@@ -195,7 +195,7 @@ pub fn in_pty_within(
         .expect("script (util-linux) runs");
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(typed.as_bytes()).unwrap();
-    let deadline = std::time::Instant::now() + limit;
+    let deadline = std::time::Instant::now() + super::bound(limit);
     while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > deadline {
             let _ = child.kill();

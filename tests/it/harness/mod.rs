@@ -40,6 +40,22 @@ pub fn child_path() -> String {
     format!("{}:{rest}", ours.display())
 }
 
+/// A time bound of a test (an upper bound asserted on a run, or a watchdog's limit), times
+/// `EKS_KC_TEST_TIME_SCALE` when set: a number >= 1, for runs under emulation (qemu runs the
+/// aarch64 binary about ten times slower; scripts/test-platforms sets 10). Unset, the bound is
+/// exactly the one written in the test: a native run asserts what it always did.
+pub fn bound(limit: std::time::Duration) -> std::time::Duration {
+    static SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    let scale = *SCALE.get_or_init(|| match std::env::var("EKS_KC_TEST_TIME_SCALE") {
+        Err(_) => 1.0,
+        Ok(v) => match v.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() && n >= 1.0 => n,
+            _ => panic!("EKS_KC_TEST_TIME_SCALE={v:?}: set a number >= 1 (or unset it)"),
+        },
+    });
+    limit.mul_f64(scale)
+}
+
 /// Held by each test that lets eks-kc use the real OS keyring (every other test sets
 /// `EKS_KC_KEYRING=off`). The keyring is the user's, shared by every process: its probe entry
 /// and the entries of one identity are the same names in every test. Those tests ran in
