@@ -14,11 +14,8 @@
 
 use std::fs::{self, OpenOptions};
 use std::io;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once};
-
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::store;
 
@@ -26,22 +23,27 @@ use crate::store;
 /// directory holds the temporary files).
 struct Held {
     lock: PathBuf,
+    /// Read by the signal thread, which Windows does not have.
+    #[cfg_attr(not(unix), allow(dead_code))]
     target: PathBuf,
 }
 
 static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
 /// What to do before dying of a signal, by [`OnInterrupt`] id.
 type Action = Box<dyn Fn() + Send>;
+#[cfg_attr(not(unix), allow(dead_code))]
 static ACTIONS: Mutex<Vec<(u64, Action)>> = Mutex::new(Vec::new());
 static NEXT_ACTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-static INSTALL: Once = Once::new();
 
 fn held() -> MutexGuard<'static, Vec<Held>> {
     HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Starts the thread that cleans up on SIGINT, SIGTERM and SIGHUP (once per process).
+#[cfg(unix)]
 pub fn install() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static INSTALL: std::sync::Once = std::sync::Once::new();
     INSTALL.call_once(|| {
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
@@ -70,15 +72,20 @@ pub fn install() {
     });
 }
 
+/// Windows: nothing is caught. A Ctrl-C during a kubeconfig rewrite can leave client-go's lock
+/// file behind, as an interrupted kubectl does; the next write names it, to be removed by hand.
+#[cfg(not(unix))]
+pub fn install() {}
+
 /// Creates `lock` exclusively (client-go's lock) and records it, both under the table's mutex
 /// so a signal never finds a lock file that is not in the table.
 pub fn acquire(lock: &Path, target: &Path) -> io::Result<()> {
     let mut held = held();
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(store::FILE_MODE)
-        .open(lock)?;
+    store::sys::create_mode(
+        OpenOptions::new().write(true).create_new(true),
+        store::FILE_MODE,
+    )
+    .open(lock)?;
     held.push(Held {
         lock: lock.to_path_buf(),
         target: target.to_path_buf(),

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::cli::InitArgs;
 use crate::kubeconfig;
@@ -12,6 +12,12 @@ use crate::settings::ShellEnv;
 use crate::shell::{self, script};
 
 pub fn run(args: &InitArgs, out: &mut dyn Write) -> Result<()> {
+    if cfg!(windows) {
+        bail!(
+            "eks-kc init: per-shell contexts (bash, zsh, fish) are not available on Windows; \
+             `eks-kc use NAME` switches the kubeconfig's own current context"
+        );
+    }
     let env = ShellEnv::from_env();
     if let Ok(shells) = settings::shells_dir() {
         shell::remove_dead(&shells, env.shell);

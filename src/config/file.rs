@@ -6,13 +6,12 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::ConfigFile;
-use crate::store;
+use crate::store::{self, sys};
 
 /// The largest config file read: a real one is a few hundred bytes.
 const MAX_SIZE: u64 = 1 << 20;
@@ -49,7 +48,6 @@ fn read_text(path: &Path) -> Result<Option<String>> {
 /// Opens the config file for reading once it has passed the checks of [`read`]; `None` when
 /// it does not exist.
 fn open_trusted(path: &Path) -> Result<Option<(fs::File, fs::Metadata)>> {
-    use std::os::unix::fs::MetadataExt;
     let (file, m) = match store::open_regular(path) {
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) if path.is_dir() => {
@@ -59,22 +57,22 @@ fn open_trusted(path: &Path) -> Result<Option<(fs::File, fs::Metadata)>> {
         Ok(opened) => opened,
     };
     let me = store::euid();
-    if m.uid() != me && m.uid() != 0 {
+    if sys::uid(&m) != me && sys::uid(&m) != 0 {
         bail!(
             "{} belongs to uid {} (not to you, uid {me}), who could make eks-kc assume their \
              role or run their command; eks-kc does not use it: `sudo chown {me} {}` if it is \
              yours, else remove it",
             path.display(),
-            m.uid(),
+            sys::uid(&m),
             path.display()
         );
     }
-    if m.mode() & 0o022 != 0 {
+    if sys::mode(&m) & 0o022 != 0 {
         bail!(
             "{} is writable by other users (mode {:o}), who could make eks-kc assume their role \
              or run their command; eks-kc does not use it: `chmod go-w {}`",
             path.display(),
-            m.mode() & 0o7777,
+            sys::mode(&m),
             path.display()
         );
     }
@@ -109,14 +107,11 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
         _ => path.to_path_buf(),
     };
     let mode = match fs::metadata(&target) {
-        Ok(m) => m.permissions().mode() & 0o7777,
+        Ok(m) => sys::mode(&m),
         Err(_) => store::FILE_MODE,
     };
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(store::DIR_MODE)
-            .create(dir)
+        sys::create_dir_all(dir, store::DIR_MODE)
             .with_context(|| format!("creating {}", dir.display()))?;
     }
     store::write_atomic(&target, text.as_bytes(), mode)?;

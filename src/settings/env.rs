@@ -26,7 +26,14 @@ pub fn local_user() -> Option<String> {
         .or_else(password_entry_name)
 }
 
+/// Windows has no password database: the login name is `USERNAME`.
+#[cfg(windows)]
+fn password_entry_name() -> Option<String> {
+    var("USERNAME").filter(|v| !v.trim().is_empty())
+}
+
 /// The name of the effective user in the password database (`getpwuid_r`).
+#[cfg(unix)]
 fn password_entry_name() -> Option<String> {
     let mut buf = vec![0 as libc::c_char; 4096];
     // SAFETY: a zeroed passwd is a valid out-parameter; getpwuid_r writes only within `pwd`

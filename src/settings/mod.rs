@@ -235,8 +235,8 @@ pub fn shells_dir() -> Result<PathBuf> {
 
 /// Whether `dir` is a directory (not a link) owned by this user.
 fn is_own_dir(dir: &std::path::Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && m.uid() == crate::store::euid())
+    use crate::store::sys;
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && sys::uid(&m) == sys::euid())
 }
 
 /// What the shell integration (`eks-kc init`) tells a command through the environment.

@@ -17,7 +17,6 @@
 //! is not mistaken for the shell that is gone.
 
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 pub mod script;
@@ -80,10 +79,7 @@ impl ShellId {
     /// Whether the shell still runs: its pid exists, and (where the start time is known) it is
     /// the same process, not a later one that got the pid again.
     pub fn is_alive(&self) -> bool {
-        // SAFETY: kill with signal 0 sends nothing; it only checks that the pid exists.
-        let gone = unsafe { libc::kill(self.pid as libc::pid_t, 0) } != 0
-            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        if gone {
+        if !pid_exists(self.pid) {
             return false;
         }
         match (self.start, start_time(self.pid)) {
@@ -106,6 +102,22 @@ pub fn owner_of(path: &Path) -> Option<ShellId> {
 /// Whether `path` is a shell's own kubeconfig (see [`owner_of`]).
 pub fn is_shell_file(path: &Path) -> bool {
     owner_of(path).is_some()
+}
+
+/// Whether process `pid` exists (`kill(pid, 0)` does not say ESRCH).
+#[cfg(unix)]
+fn pid_exists(pid: u32) -> bool {
+    // SAFETY: kill with signal 0 sends nothing; it only checks that the pid exists.
+    let gone = unsafe { libc::kill(pid as libc::pid_t, 0) } != 0
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+    !gone
+}
+
+/// Windows has no per-shell integration (`eks-kc init` refuses it), so no shell directory is
+/// ever made there: any that exists is taken as alive, and nothing is removed.
+#[cfg(not(unix))]
+fn pid_exists(_pid: u32) -> bool {
+    true
 }
 
 /// The start time of process `pid` in clock ticks since boot: field 22 of `/proc/<pid>/stat`.

@@ -3,7 +3,6 @@
 //! `KUBECONFIG`. Pure: values in, text out.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// The first line of everything the shell function evaluates. Output without it (`--help`, a
 /// usage error) is printed as it came.
@@ -93,13 +92,13 @@ pub fn eval(dialect: Dialect, change: Option<&EnvChange>, lines: &[String]) -> V
         (_, None) => {}
         (Dialect::Fish, Some(EnvChange::Set(v))) => {
             out.extend_from_slice(b"set -gx KUBECONFIG ");
-            out.extend(dialect.quote(v.as_bytes()));
+            out.extend(dialect.quote(v.as_encoded_bytes()));
             out.push(b'\n');
         }
         (Dialect::Fish, Some(EnvChange::Unset)) => out.extend_from_slice(b"set -e KUBECONFIG\n"),
         (_, Some(EnvChange::Set(v))) => {
             out.extend_from_slice(b"export KUBECONFIG=");
-            out.extend(dialect.quote(v.as_bytes()));
+            out.extend(dialect.quote(v.as_encoded_bytes()));
             out.push(b'\n');
         }
         (_, Some(EnvChange::Unset)) => out.extend_from_slice(b"unset KUBECONFIG\n"),
@@ -112,16 +111,18 @@ pub fn eval(dialect: Dialect, change: Option<&EnvChange>, lines: &[String]) -> V
     out
 }
 
-/// `KUBECONFIG`'s value for `files`, joined as client-go splits it.
+/// `KUBECONFIG`'s value for `files`, joined as client-go splits it (`filepath.SplitList`: `:`,
+/// `;` on Windows).
 pub fn kubeconfig_value(files: &[std::path::PathBuf]) -> OsString {
-    let mut value = Vec::new();
+    let separator = if cfg!(windows) { ";" } else { ":" };
+    let mut value = OsString::new();
     for (i, f) in files.iter().enumerate() {
         if i > 0 {
-            value.push(b':');
+            value.push(separator);
         }
-        value.extend_from_slice(f.as_os_str().as_bytes());
+        value.push(f);
     }
-    OsString::from_vec(value)
+    value
 }
 
 #[cfg(test)]

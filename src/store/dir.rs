@@ -4,11 +4,10 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use super::write::{remove_temps_of, write_atomic};
-use super::{DIR_MODE, FILE_MODE, MAX_FILE_SIZE, euid};
+use super::{DIR_MODE, FILE_MODE, MAX_FILE_SIZE, euid, sys};
 
 /// The directory eks-kc keeps its files in, given the one configured (`EKS_KC_CACHE_DIR` or
 /// the platform default). One `lstat`, so it is cheap enough for every cache hit.
@@ -19,7 +18,9 @@ use super::{DIR_MODE, FILE_MODE, MAX_FILE_SIZE, euid};
 /// for what is refused). A missing directory is created 0700 on the first write.
 pub fn effective_dir(configured: &Path) -> PathBuf {
     match fs::symlink_metadata(configured) {
-        Ok(meta) if meta.is_dir() && (meta.uid() != euid() || meta.mode() & 0o022 != 0) => {
+        Ok(meta)
+            if meta.is_dir() && (sys::uid(&meta) != euid() || sys::mode(&meta) & 0o022 != 0) =>
+        {
             configured.join(format!("eks-kc-{}", euid()))
         }
         _ => configured.to_path_buf(),
@@ -73,25 +74,25 @@ impl PrivateDir {
             ));
         }
         let me = euid();
-        if meta.uid() != me {
+        if sys::uid(&meta) != me {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
                     "{} belongs to uid {}, not to you (uid {me}); remove it or point the \
                      variable that chose it (EKS_KC_CACHE_DIR, EKS_KC_STATE_DIR) elsewhere",
                     self.path.display(),
-                    meta.uid()
+                    sys::uid(&meta)
                 ),
             ));
         }
-        if meta.mode() & 0o022 != 0 {
+        if sys::mode(&meta) & 0o022 != 0 {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
                     "{} is writable by other users (mode {:o}), so eks-kc keeps nothing there; \
                      `chmod 700 {}` if it is yours alone",
                     self.path.display(),
-                    meta.mode() & 0o7777,
+                    sys::mode(&meta),
                     self.path.display()
                 ),
             ));
@@ -109,10 +110,7 @@ impl PrivateDir {
         }
         // Nothing is created under a directory someone else could swap.
         check_ancestors(&self.path)?;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(DIR_MODE)
-            .create(&self.path)?;
+        sys::create_dir_all(&self.path, DIR_MODE)?;
         // Created by someone else in between, or by us through a loose umask: check again.
         self.check().map(|_| ())
     }
@@ -188,7 +186,7 @@ fn check_ancestors_of_cwd(me: u32) -> io::Result<()> {
 /// Whether directory `path` (an ancestor of `below`) is safe to hold eks-kc's files under.
 fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
     let meta = fs::metadata(path)?;
-    if meta.uid() != me && meta.uid() != 0 {
+    if sys::uid(&meta) != me && sys::uid(&meta) != 0 {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
@@ -196,13 +194,13 @@ fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
                  under it; eks-kc keeps nothing there: point the variable that chose it \
                  (EKS_KC_CACHE_DIR, EKS_KC_STATE_DIR, XDG_RUNTIME_DIR) at a directory of yours",
                 path.display(),
-                meta.uid(),
+                sys::uid(&meta),
                 below.display()
             ),
         ));
     }
-    let sticky = meta.mode() & 0o1000 != 0;
-    if meta.mode() & 0o022 != 0 && !sticky {
+    let sticky = sys::mode(&meta) & 0o1000 != 0;
+    if sys::mode(&meta) & 0o022 != 0 && !sticky {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
@@ -210,7 +208,7 @@ fn trusted(path: &Path, me: u32, below: &Path) -> io::Result<()> {
                  {} under it; eks-kc keeps nothing there: `chmod go-w {}` (or `chmod +t`), or \
                  point the variable that chose it at a directory of yours",
                 path.display(),
-                meta.mode() & 0o7777,
+                sys::mode(&meta),
                 below.display(),
                 path.display()
             ),
@@ -231,10 +229,7 @@ pub fn read_text_capped(path: &Path, cap: u64) -> io::Result<String> {
 /// but a regular file (a device, FIFO or socket) before a byte is read. A directory is refused
 /// too. The file's metadata comes with it, for checks of owner and mode.
 pub fn open_regular(path: &Path) -> io::Result<(fs::File, fs::Metadata)> {
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)?;
+    let file = sys::careful(OpenOptions::new().read(true), true).open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -287,21 +282,17 @@ pub fn read_capped(
 /// Reads a small regular file this user owns without following a symlink or blocking on a FIFO
 /// (see [`PrivateDir::read`]); `None` when it does not exist.
 pub fn read_private_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    read_owned_file(path, libc::O_NOFOLLOW)
+    read_owned_file(path, false)
 }
 
 /// [`read_private_file`] for a file another tool keeps, which may be a symlink (a dotfiles
 /// manager's): the link is followed, the rest is checked the same way. The AWS CLI's SSO login.
 pub fn read_user_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    read_owned_file(path, 0)
+    read_owned_file(path, true)
 }
 
-fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>>> {
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(flags | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-    {
+fn read_owned_file(path: &Path, follow: bool) -> io::Result<Option<Vec<u8>>> {
+    let file = match sys::careful(OpenOptions::new().read(true), follow).open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
@@ -314,21 +305,21 @@ fn read_owned_file(path: &Path, flags: libc::c_int) -> io::Result<Option<Vec<u8>
         ));
     }
     // A file someone else owns was not written by us: never trust it.
-    if meta.uid() != euid() {
+    if sys::uid(&meta) != euid() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!("{} belongs to another user", path.display()),
         ));
     }
     // Nor one another user could have written.
-    if meta.mode() & 0o022 != 0 {
+    if sys::mode(&meta) & 0o022 != 0 {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
                 "{} is writable by other users (mode {:o}): `chmod go-w {}` if its content is \
                  yours",
                 path.display(),
-                meta.mode() & 0o7777,
+                sys::mode(&meta) & 0o7777,
                 path.display()
             ),
         ));

@@ -5,11 +5,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{FILE_MODE, PrivateDir, euid};
+use super::{FILE_MODE, PrivateDir, euid, sys};
 
 impl PrivateDir {
     /// Takes an exclusive lock on `<name>.lock`, waiting at most `wait.timeout` for another
@@ -78,9 +77,7 @@ impl PrivateDir {
     /// creates no lock file).
     pub fn holder(&self, name: &str) -> Option<Holder> {
         let path = self.file(&format!("{name}.lock"));
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        let file = sys::careful(OpenOptions::new().read(true), false)
             .open(&path)
             .ok()?;
         match fs4::FileExt::try_lock(&file) {
@@ -120,22 +117,26 @@ impl PrivateDir {
 /// Whether `path` still names the open `file`.
 fn same_file(file: &File, path: &Path) -> bool {
     match (file.metadata(), fs::symlink_metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        (Ok(a), Ok(b)) => sys::file_id(&a) == sys::file_id(&b),
         _ => false,
     }
 }
 
 fn open_lock_file(path: &Path) -> io::Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(FILE_MODE)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)?;
+    let file = sys::careful(
+        sys::create_mode(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            FILE_MODE,
+        ),
+        false,
+    )
+    .open(path)?;
     let meta = file.metadata()?;
-    if !meta.is_file() || meta.uid() != euid() {
+    if !meta.is_file() || sys::uid(&meta) != euid() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
@@ -271,9 +272,7 @@ impl Holder {
     /// else what the holder wrote into the file.
     fn read(path: &Path, file: &File) -> Option<Holder> {
         let mut text = String::new();
-        let written = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        let written = sys::careful(OpenOptions::new().read(true), false)
             .open(path)
             .ok()
             .and_then(|f| f.take(64).read_to_string(&mut text).ok())
@@ -296,7 +295,8 @@ impl Holder {
 fn kernel_holder(file: &File) -> Option<u32> {
     let meta = file.metadata().ok()?;
     let locks = fs::read_to_string("/proc/locks").ok()?;
-    flock_holder(&locks, meta.dev(), meta.ino())
+    let (dev, ino) = sys::file_id(&meta);
+    flock_holder(&locks, dev, ino)
 }
 
 /// Elsewhere (macOS) there is no such list: the pid the holder wrote into the file is all there
@@ -337,11 +337,7 @@ fn held_locks() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// so that non-interactive callers waiting for them give up at once instead of queueing.
 pub fn note_prompting() {
     for path in held_locks().iter() {
-        if let Ok(mut f) = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-            .open(path)
-        {
+        if let Ok(mut f) = sys::careful(OpenOptions::new().write(true), false).open(path) {
             let _ = f.set_len(0);
             let _ = write!(f, "{} prompting", std::process::id());
         }
@@ -358,11 +354,12 @@ impl FileLock {
     /// Records this process (and `state`, a few words such as `prompting signing-in browser`)
     /// in the lock file for waiters and `cache status` to report.
     pub fn note(&self, state: &str) {
-        use std::os::unix::fs::FileExt;
         let _ = self.file.set_len(0);
-        let _ = self
-            .file
-            .write_at(format!("{} {state}", std::process::id()).as_bytes(), 0);
+        let _ = sys::write_at(
+            &self.file,
+            format!("{} {state}", std::process::id()).as_bytes(),
+            0,
+        );
     }
 }
 
@@ -373,7 +370,7 @@ impl Drop for FileLock {
         // A lock whose work left nothing (a failed token, credentials that are not cached) is
         // not left behind either. Removed while still held: a waiter that wins the old file
         // sees it is no longer at the path and takes the new one (see `lock`).
-        if !self.guards_a_file() {
+        if sys::REMOVE_HELD_LOCKS && !self.guards_a_file() {
             let _ = fs::remove_file(&self.path);
         }
         held_locks().retain(|p| p != &self.path);
@@ -409,6 +406,8 @@ mod tests {
     }
 
     #[test]
+    // Unix semantics: a waiter reads the holder's pid, and a released lock file goes.
+    #[cfg(unix)]
     fn a_held_lock_times_out_naming_the_holder_and_idle_locks_are_removed() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = PrivateDir::new(tmp.path());

@@ -9,6 +9,8 @@
 //! - `dir`: where files are kept ([`effective_dir`], [`PrivateDir`]) and how they are read;
 //! - `lock`: the lock files, bounded waits, and who holds a lock (or is prompting under one);
 //! - `stamp`: the one file stamp (what `stat` says of a file), public as `store::stamp`;
+//! - `sys`: the calls that differ between Unix and Windows (owner, mode, open flags), public as
+//!   `store::sys` for the few other edges that check a file (the config file's);
 //! - `write`: atomic writes, and the kubectl-faithful rewrite of a kubeconfig.
 //!
 //! The parts are private; everything callers use is re-exported here, so `crate::store::X` is
@@ -17,6 +19,7 @@
 mod dir;
 mod lock;
 pub mod stamp;
+pub mod sys;
 mod write;
 
 pub use dir::{
@@ -24,6 +27,7 @@ pub use dir::{
     read_text_capped, read_user_file,
 };
 pub use lock::{FileLock, Holder, LockError, LockWait, note_prompting};
+pub use sys::euid;
 pub use write::{remove_temps_of, replace_file, write_atomic};
 
 /// Mode of every directory eks-kc keeps secrets in.
@@ -38,9 +42,3 @@ pub const MAX_FILE_SIZE: u64 = 64 << 20;
 
 /// The largest kubeconfig eks-kc reads: 10,000 contexts are about 5 MiB.
 pub const MAX_KUBECONFIG_SIZE: u64 = 256 << 20;
-
-/// This process's effective user id: who eks-kc's files must belong to.
-pub fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}

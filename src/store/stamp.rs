@@ -2,7 +2,6 @@
 //! credential caches store stamps of the AWS files an identity came from (`cache::provenance`),
 //! the kubeconfig digest stores stamps of the kubeconfig files it summarises.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -30,13 +29,14 @@ pub struct FileStamp {
 /// The stat of `path` (following links, as every reader of it does); `None` when absent.
 pub fn stat(path: &Path) -> Option<Stat> {
     let m = std::fs::metadata(path).ok()?;
-    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    let (dev, ino) = super::sys::file_id(&m);
+    let (mtime, ctime) = super::sys::times_ns(&m);
     Some(Stat {
-        size: m.size(),
-        ino: m.ino(),
-        dev: m.dev(),
-        mtime: ns(m.mtime(), m.mtime_nsec()),
-        ctime: ns(m.ctime(), m.ctime_nsec()),
+        size: m.len(),
+        ino,
+        dev,
+        mtime,
+        ctime,
     })
 }
 

@@ -4,11 +4,9 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-use super::FILE_MODE;
+use super::{FILE_MODE, sys};
 
 /// Removes the temporary files [`write_atomic`] makes for `path` (`.<name>.*.tmp` beside it).
 /// Only for a caller that holds the lock every writer of `path` takes, so that no such file
@@ -62,23 +60,23 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
             path.display()
         )));
     }
-    if !writable(path) {
+    if !sys::writable(path) {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
                 "{} is not writable for you (mode {:04o}, owner uid {}): kubectl would refuse \
                  to write it too; make it writable (chmod u+w) or pass another --kubeconfig",
                 path.display(),
-                meta.permissions().mode() & 0o7777,
-                meta.uid()
+                sys::mode(&meta),
+                sys::uid(&meta)
             ),
         ));
     }
-    let mode = meta.permissions().mode() & 0o7777;
-    if meta.nlink() > 1 {
+    let mode = sys::mode(&meta);
+    if sys::nlink(&meta) > 1 {
         return write_in_place(path, bytes);
     }
-    match write_atomic_as(path, bytes, mode, Some((meta.uid(), meta.gid()))) {
+    match write_atomic_as(path, bytes, mode, Some((sys::uid(&meta), sys::gid(&meta)))) {
         Ok(()) => Ok(()),
         // No new file in that directory, or the owner cannot be kept: write as kubectl does.
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => write_in_place(path, bytes),
@@ -86,20 +84,8 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
 }
 
-/// Whether the effective user may write `path` (root may write a 0444 file, as kubectl does).
-fn writable(path: &Path) -> bool {
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return false;
-    };
-    // SAFETY: a valid NUL-terminated path; faccessat only reads it.
-    unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::W_OK, libc::AT_EACCESS) == 0 }
-}
-
 fn write_in_place(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)?;
+    let mut file = sys::no_follow(OpenOptions::new().write(true)).open(path)?;
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)?;
     file.sync_all()
@@ -127,21 +113,22 @@ fn write_atomic_as(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(FILE_MODE))
-        .tempfile_in(dir)?;
+    let mut tmp = sys::temp_mode(
+        tempfile::Builder::new()
+            .prefix(&format!(".{file_name}."))
+            .suffix(".tmp"),
+        FILE_MODE,
+    )
+    .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if let Some((uid, gid)) = owner {
         let now = tmp.as_file().metadata()?;
-        if (now.uid(), now.gid()) != (uid, gid) {
-            std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid))?;
+        if (sys::uid(&now), sys::gid(&now)) != (uid, gid) {
+            sys::chown(tmp.as_file(), uid, gid)?;
         }
     }
     if mode != FILE_MODE {
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))?;
+        sys::set_mode(tmp.as_file(), mode)?;
     }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
@@ -156,13 +143,11 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn atomic_write_keeps_a_requested_mode() {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().join("config");
         write_atomic(&p, b"x", 0o644).unwrap();
-        assert_eq!(
-            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
-            0o644
-        );
+        assert_eq!(sys::mode(&fs::metadata(&p).unwrap()) & 0o777, 0o644);
     }
 }
