@@ -84,8 +84,8 @@ impl Judged {
              credentialPluginPolicy: Allowlist\n\
              credentialPluginAllowlist:\n\
              - name: {}\n",
-            self.file.display(),
-            self.command
+            crate::display::safe(&self.file.display().to_string()),
+            crate::display::safe(&self.command)
         )
     }
 }
