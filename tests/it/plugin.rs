@@ -63,20 +63,23 @@ fn kubectl_eks_kc_list_runs_the_plugin_through_kubectls_lookup() {
     }
 }
 
+/// `kubectl eks-kc ARGS` with `path` as PATH (where `kubectl-eks_kc` is found).
+fn kubectl_eks_kc(env: &TestEnv, path: &str, args: &[&str]) -> Run {
+    Run::from(
+        env.command(real_kubectl())
+            .env("PATH", path)
+            .arg("eks-kc")
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
 #[test]
 fn help_and_usage_name_kubectl_eks_kc_and_version_is_the_same() {
     let env = TestEnv::new();
     let path = plugin_path(&env);
-    let kubectl = |args: &[&str]| {
-        Run::from(
-            env.command(real_kubectl())
-                .env("PATH", &path)
-                .arg("eks-kc")
-                .args(args)
-                .output()
-                .unwrap(),
-        )
-    };
+    let kubectl = |args: &[&str]| kubectl_eks_kc(&env, &path, args);
     let help = kubectl(&["sync", "--help"]);
     assert_eq!(help.code, Some(0), "{}", help.stderr);
     assert!(
@@ -109,16 +112,7 @@ fn help_and_usage_name_kubectl_eks_kc_and_version_is_the_same() {
 fn advice_names_kubectl_eks_kc_in_the_plugin_form() {
     let env = TestEnv::new();
     let path = plugin_path(&env);
-    let kubectl = |args: &[&str]| {
-        Run::from(
-            env.command(real_kubectl())
-                .env("PATH", &path)
-                .arg("eks-kc")
-                .args(args)
-                .output()
-                .unwrap(),
-        )
-    };
+    let kubectl = |args: &[&str]| kubectl_eks_kc(&env, &path, args);
     // No kubeconfig yet: list's note and use's error name sync; doctor's names use.
     let list = kubectl(&["list"]);
     assert_eq!(list.code, Some(0), "{}", list.stderr);
